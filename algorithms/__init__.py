@@ -1,0 +1,1 @@
+"""Decoders (best path, token passing) and error rates for CTC outputs."""

@@ -1,0 +1,2 @@
+"""Raw handwriting sources, pre-processing, text encoding and compiled data sets."""
+from data.base import BadExample, BaseSource, Example, validate_handwriting, validate_text

@@ -1,0 +1,68 @@
+"""The character table: which characters a model can write, and their class ids.
+
+Class 0 is the CTC blank (Keras 3's `mask_index=0`); character i of the table is class
+i + 1. The table is built from training transcriptions only, so that validation and test
+texts measure honestly what the model cannot write.
+"""
+import unicodedata
+from collections import Counter
+from typing import Iterable
+
+import numpy as np
+
+BLANK = 0
+
+
+def normalize_text(text: str) -> str:
+    """NFC, so that 'é' typed two ways is one character."""
+    return unicodedata.normalize('NFC', text)
+
+
+class CharTable:
+    def __init__(self, characters):
+        characters = list(characters)
+        if len(set(characters)) != len(characters):
+            raise ValueError(f'character table has duplicates: {characters!r}')
+        if not characters:
+            raise ValueError('character table is empty')
+        self.characters = characters
+        self._index = {c: i + 1 for i, c in enumerate(characters)}
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> 'CharTable':
+        seen = set()
+        for text in texts:
+            seen.update(normalize_text(text))
+        return cls(sorted(seen))
+
+    @property
+    def num_classes(self) -> int:
+        """Characters plus the blank: the width of the model's softmax."""
+        return len(self.characters) + 1
+
+    def unknown(self, text: str) -> Counter:
+        """Characters of `text` that the table lacks, with their counts."""
+        return Counter(c for c in normalize_text(text) if c not in self._index)
+
+    def encode(self, text: str) -> np.ndarray:
+        """Class ids of `text`; characters missing from the table are left out."""
+        return np.array([self._index[c] for c in normalize_text(text) if c in self._index],
+                        dtype=np.int32)
+
+    def decode(self, ids) -> str:
+        return ''.join(self.characters[i - 1] for i in ids if 0 < i <= len(self.characters))
+
+    def to_json(self) -> dict:
+        return {'characters': self.characters, 'blank': BLANK}
+
+    @classmethod
+    def from_json(cls, data: dict) -> 'CharTable':
+        if data.get('blank', BLANK) != BLANK:
+            raise ValueError(f'character table has blank {data["blank"]}, expected {BLANK}')
+        return cls(data['characters'])
+
+    def __len__(self):
+        return len(self.characters)
+
+    def __eq__(self, other):
+        return isinstance(other, CharTable) and self.characters == other.characters

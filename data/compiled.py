@@ -1,0 +1,168 @@
+"""The compiled data set: one HDF5 file per split plus meta.json, written once, read often.
+
+Layout of a split file (all lines concatenated, so that writing streams and reading one
+line is one slice):
+    features       (total_frames, 4) float32   pre-processed features of every line
+    frame_offsets  (n + 1,) int64              line i is features[off[i]:off[i + 1]]
+    labels         (total_labels,) int32       class ids (1..N; 0 is the CTC blank)
+    label_offsets  (n + 1,) int64
+    texts, ids     (n,) UTF-8 strings          the true text and the source's line id
+"""
+import json
+import os
+
+import h5py
+import numpy as np
+
+from data.charset import CharTable
+from data.preprocessing import NUM_FEATURES, Pipeline
+
+SPLITS = ('train', 'validation', 'test')
+META_FILE = 'meta.json'
+FLUSH_EVERY = 256  # lines buffered in memory between writes
+CHUNK_FRAMES = 1 << 16  # rows per read/write chunk when passing over a whole split
+
+_STR = h5py.string_dtype('utf-8')
+
+
+class SplitWriter:
+    """Appends lines to a split file; memory stays bounded by FLUSH_EVERY lines."""
+
+    def __init__(self, path):
+        self.file = h5py.File(path, 'w')
+        self.file.create_dataset('features', (0, NUM_FEATURES), np.float32,
+                                 maxshape=(None, NUM_FEATURES), chunks=(4096, NUM_FEATURES))
+        self.file.create_dataset('texts', (0,), _STR, maxshape=(None,), chunks=(1024,))
+        self.file.create_dataset('ids', (0,), _STR, maxshape=(None,), chunks=(1024,))
+        self.lengths, self._pending = [], []
+
+    def add(self, example_id: str, features: np.ndarray, text: str):
+        self._pending.append((example_id, features, text))
+        self.lengths.append(len(features))
+        if len(self._pending) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self):
+        if not self._pending:
+            return
+        ids, feats, texts = zip(*self._pending)
+        _append(self.file['features'], np.concatenate(feats))
+        _append(self.file['texts'], np.array(texts, dtype=object))
+        _append(self.file['ids'], np.array(ids, dtype=object))
+        self._pending = []
+
+    def __len__(self):
+        return len(self.lengths)
+
+    def finish_frames(self):
+        self.flush()
+        offsets = np.concatenate([[0], np.cumsum(self.lengths, dtype=np.int64)])
+        self.file.create_dataset('frame_offsets', data=offsets)
+
+    def transform_features(self, function):
+        """Apply a point-wise function to all features, chunk by chunk."""
+        features = self.file['features']
+        for start in range(0, len(features), CHUNK_FRAMES):
+            features[start:start + CHUNK_FRAMES] = function(features[start:start + CHUNK_FRAMES])
+
+    def iter_feature_chunks(self):
+        features = self.file['features']
+        for start in range(0, len(features), CHUNK_FRAMES):
+            yield features[start:start + CHUNK_FRAMES]
+
+    def write_labels(self, char_table: CharTable):
+        labels, offsets = [], [0]
+        for text in self.file['texts'].asstr():
+            encoded = char_table.encode(text)
+            labels.append(encoded)
+            offsets.append(offsets[-1] + len(encoded))
+        labels = np.concatenate(labels) if labels else np.zeros(0, np.int32)
+        self.file.create_dataset('labels', data=labels.astype(np.int32))
+        self.file.create_dataset('label_offsets', data=np.array(offsets, dtype=np.int64))
+
+    def texts(self):
+        self.flush()
+        return self.file['texts'].asstr()
+
+    def close(self):
+        self.file.close()
+
+
+def _append(dataset, values):
+    start = dataset.shape[0]
+    dataset.resize(start + len(values), axis=0)
+    dataset[start:] = values
+
+
+class CompiledSplit:
+    """Random access to one split; lengths and texts are read once, features per line.
+
+    The file opens lazily, so an instance can be handed to another process before use.
+    """
+
+    def __init__(self, path):
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f'compiled split not found: {path}')
+        self.path = path
+        with h5py.File(path, 'r') as f:
+            self._frame_offsets = f['frame_offsets'][:]
+            self._label_offsets = f['label_offsets'][:]
+            self.labels_flat = f['labels'][:]
+            self.texts = list(f['texts'].asstr()[:])
+            self.ids = list(f['ids'].asstr()[:])
+        self._file = None
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self._frame_offsets)
+
+    @property
+    def label_lengths(self) -> np.ndarray:
+        return np.diff(self._label_offsets)
+
+    def __len__(self):
+        return len(self.texts)
+
+    def features(self, i) -> np.ndarray:
+        if self._file is None:
+            self._file = h5py.File(self.path, 'r')
+        return self._file['features'][self._frame_offsets[i]:self._frame_offsets[i + 1]]
+
+    def labels(self, i) -> np.ndarray:
+        return self.labels_flat[self._label_offsets[i]:self._label_offsets[i + 1]]
+
+    def __getitem__(self, i):
+        if not -len(self) <= i < len(self):
+            raise IndexError(f'line {i} out of range for {len(self)} lines in {self.path}')
+        i %= len(self)
+        return self.features(i), self.labels(i), self.texts[i]
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class CompiledDataset:
+    """A compiled data set folder: its meta.json and its three splits."""
+
+    def __init__(self, folder):
+        meta_path = os.path.join(folder, META_FILE)
+        if not os.path.isfile(meta_path):
+            raise FileNotFoundError(
+                f'no compiled data set at {folder} (missing {META_FILE}); '
+                f'run compile.py first')
+        self.folder = folder
+        with open(meta_path, encoding='utf-8') as f:
+            self.meta = json.load(f)
+        self.char_table = CharTable.from_json(self.meta['char_table'])
+        self.pipeline = Pipeline.from_json(self.meta['preprocessing'])
+
+    def split(self, name: str) -> CompiledSplit:
+        if name not in SPLITS:
+            raise ValueError(f'unknown split {name!r}; choose from {", ".join(SPLITS)}')
+        return CompiledSplit(os.path.join(self.folder, f'{name}.h5'))
+
+
+def open_dataset(folder) -> CompiledDataset:
+    return CompiledDataset(folder)

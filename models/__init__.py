@@ -1,0 +1,1 @@
+"""The BiLSTM-CTC network, its self-contained model folder, training and recognition."""

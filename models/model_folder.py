@@ -1,0 +1,66 @@
+"""The model folder: everything needed to recognize, and nothing else needed.
+
+    weights/<name>/
+        model.keras        the trained network (best validation CER)
+        recognizer.json    pre-processing steps, character table, architecture, provenance
+        training/          resumable state, logs (not needed to recognize)
+
+A user can copy the folder to a machine without a GPU or the data set and recognize.
+"""
+import json
+import os
+
+from data.charset import CharTable
+from data.preprocessing import Pipeline
+
+MODEL_FILE = 'model.keras'
+CONFIG_FILE = 'recognizer.json'
+FORMAT_VERSION = 1
+
+
+class ModelFolderError(ValueError):
+    pass
+
+
+def write_config(folder, char_table: CharTable, pipeline: Pipeline, architecture: dict,
+                 **provenance):
+    os.makedirs(folder, exist_ok=True)
+    config = {'format': FORMAT_VERSION, 'char_table': char_table.to_json(),
+              'preprocessing': pipeline.to_json(), 'architecture': architecture,
+              **provenance}
+    tmp = os.path.join(folder, CONFIG_FILE + '.tmp')
+    with open(tmp, 'w', encoding='utf-8') as f:
+        json.dump(config, f, indent=1, ensure_ascii=False)
+    os.replace(tmp, os.path.join(folder, CONFIG_FILE))
+
+
+def read_config(folder) -> dict:
+    path = os.path.join(folder, CONFIG_FILE)
+    if not os.path.isdir(folder):
+        raise ModelFolderError(f'model folder not found: {folder}')
+    if not os.path.isfile(path):
+        raise ModelFolderError(f'{folder} is not a model folder: {CONFIG_FILE} is missing')
+    try:
+        with open(path, encoding='utf-8') as f:
+            config = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise ModelFolderError(f'{path} is unreadable: {e}') from None
+    if config.get('format') != FORMAT_VERSION:
+        raise ModelFolderError(f'{path} has format {config.get("format")!r}; '
+                               f'this version reads {FORMAT_VERSION}')
+    return config
+
+
+def load_model_folder(folder):
+    """-> (keras model, CharTable, Pipeline, config). Loads TensorFlow; call it once."""
+    import keras
+    config = read_config(folder)
+    model_path = os.path.join(folder, MODEL_FILE)
+    if not os.path.isfile(model_path):
+        raise ModelFolderError(f'{folder} has no trained network ({MODEL_FILE} is missing)')
+    try:
+        model = keras.saving.load_model(model_path, compile=False)
+    except Exception as e:  # Keras raises many types for a damaged zip or a wrong file
+        raise ModelFolderError(f'cannot load {model_path}: {e}') from None
+    return (model, CharTable.from_json(config['char_table']),
+            Pipeline.from_json(config['preprocessing']), config)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up keras-auto-hwr from a bare machine: a virtual environment in .venv with the
+# pinned Python packages and the C++ decoder built in place.
+#   bash setup.sh          what recognizing and training need
+#   bash setup.sh --test   also what the tests need: Xvfb, xdotool, Chromium (Debian
+#                          packages, as root) and TensorFlow.js (npm, in demo/web)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ "${1:-}" = "--test" ]; then
+    missing=""
+    for cmd in Xvfb xdotool chromium chromedriver; do
+        command -v "$cmd" >/dev/null || missing=1
+    done
+    if [ -n "$missing" ]; then
+        if [ "$(id -u)" != 0 ]; then
+            echo "setup.sh: the tests need Xvfb, xdotool, chromium and chromium-driver;" \
+                 "run as root, or install them: apt-get install xvfb xdotool chromium chromium-driver" >&2
+            exit 1
+        fi
+        apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            xvfb xdotool chromium chromium-driver x11-utils
+    fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -r requirements.txt
+
+if [ "${1:-}" = "--test" ] && [ -f demo/web/package.json ]; then
+    (cd demo/web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "setup.sh: ready (.venv)"

@@ -1,0 +1,7 @@
+"""Tests import the project from the repository root, as the scripts do."""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
