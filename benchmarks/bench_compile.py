@@ -8,7 +8,6 @@ within 10% between the two sizes (compiling streams).
 """
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -17,16 +16,24 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+CHILD = """
+import resource, sys
+sys.path.insert(0, {root!r})
+import compile
+compile.main(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
 def run(size, workdir):
+    """-> (seconds, peak resident memory in KiB) of one compile in a fresh process."""
     start = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([sys.executable, os.path.join(ROOT, 'compile.py'), 'synthetic', 'default',
-                    f'--num_examples={size}', '--name', f'bench{size}', '--datasets_dir',
-                    workdir, '--no-progress'], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, '-c', CHILD.format(root=ROOT), 'synthetic',
+                           'default', f'--num_examples={size}', '--name', f'bench{size}',
+                           '--datasets_dir', workdir, '--no-progress'],
+                          check=True, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest of any child so far: run sizes small to large
-    return seconds, peak_kib if peak_kib > before else before
+    return seconds, int(done.stderr.strip().splitlines()[-1])
 
 
 def main():

@@ -7,6 +7,9 @@ line is one slice):
     labels         (total_labels,) int32       class ids (1..N; 0 is the CTC blank)
     label_offsets  (n + 1,) int64
     texts, ids     (n,) UTF-8 strings          the true text and the source's line id
+    ink            (total_points, 4) float64   test split only: the raw points (x, y, t,
+    ink_offsets    (n + 1,) int64              stroke_start), for demos and for checking a
+                                               recognizer end to end on raw strokes
 """
 import json
 import os
@@ -28,25 +31,35 @@ _STR = h5py.string_dtype('utf-8')
 class SplitWriter:
     """Appends lines to a split file; memory stays bounded by FLUSH_EVERY lines."""
 
-    def __init__(self, path):
+    def __init__(self, path, keep_ink=False):
         self.file = h5py.File(path, 'w')
+        self.keep_ink = keep_ink
+        if keep_ink:
+            self.file.create_dataset('ink', (0, NUM_FEATURES), np.float64,
+                                     maxshape=(None, NUM_FEATURES), chunks=(4096, NUM_FEATURES))
+            self.ink_lengths = []
         self.file.create_dataset('features', (0, NUM_FEATURES), np.float32,
                                  maxshape=(None, NUM_FEATURES), chunks=(4096, NUM_FEATURES))
         self.file.create_dataset('texts', (0,), _STR, maxshape=(None,), chunks=(1024,))
         self.file.create_dataset('ids', (0,), _STR, maxshape=(None,), chunks=(1024,))
         self.lengths, self._pending = [], []
 
-    def add(self, example_id: str, features: np.ndarray, text: str):
-        self._pending.append((example_id, features, text))
+    def add(self, example_id: str, features: np.ndarray, text: str, points: np.ndarray):
+        """points: the raw points array (see data.preprocessing), kept if keep_ink."""
+        self._pending.append((example_id, features, text, points))
         self.lengths.append(len(features))
+        if self.keep_ink:
+            self.ink_lengths.append(len(points))
         if len(self._pending) >= FLUSH_EVERY:
             self.flush()
 
     def flush(self):
         if not self._pending:
             return
-        ids, feats, texts = zip(*self._pending)
+        ids, feats, texts, points = zip(*self._pending)
         _append(self.file['features'], np.concatenate(feats))
+        if self.keep_ink:
+            _append(self.file['ink'], np.concatenate(points))
         _append(self.file['texts'], np.array(texts, dtype=object))
         _append(self.file['ids'], np.array(ids, dtype=object))
         self._pending = []
@@ -58,6 +71,10 @@ class SplitWriter:
         self.flush()
         offsets = np.concatenate([[0], np.cumsum(self.lengths, dtype=np.int64)])
         self.file.create_dataset('frame_offsets', data=offsets)
+        if self.keep_ink:
+            self.file.create_dataset(
+                'ink_offsets', data=np.concatenate([[0], np.cumsum(self.ink_lengths,
+                                                                   dtype=np.int64)]))
 
     def transform_features(self, function):
         """Apply a point-wise function to all features, chunk by chunk."""
@@ -110,6 +127,7 @@ class CompiledSplit:
             self.labels_flat = f['labels'][:]
             self.texts = list(f['texts'].asstr()[:])
             self.ids = list(f['ids'].asstr()[:])
+            self._ink_offsets = f['ink_offsets'][:] if 'ink_offsets' in f else None
         self._file = None
 
     @property
@@ -123,10 +141,25 @@ class CompiledSplit:
     def __len__(self):
         return len(self.texts)
 
-    def features(self, i) -> np.ndarray:
+    @property
+    def has_ink(self) -> bool:
+        return self._ink_offsets is not None
+
+    def _open(self):
         if self._file is None:
             self._file = h5py.File(self.path, 'r')
-        return self._file['features'][self._frame_offsets[i]:self._frame_offsets[i + 1]]
+        return self._file
+
+    def features(self, i) -> np.ndarray:
+        return self._open()['features'][self._frame_offsets[i]:self._frame_offsets[i + 1]]
+
+    def strokes(self, i) -> list:
+        """The raw strokes of line i: a list of (n, 3) arrays of (x, y, t)."""
+        if not self.has_ink:
+            raise ValueError(f'{self.path} keeps no raw ink (only the test split does)')
+        points = self._open()['ink'][self._ink_offsets[i]:self._ink_offsets[i + 1]]
+        starts = np.flatnonzero(points[:, 3])
+        return [s[:, :3] for s in np.split(points, starts[1:])]
 
     def labels(self, i) -> np.ndarray:
         return self.labels_flat[self._label_offsets[i]:self._label_offsets[i + 1]]

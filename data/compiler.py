@@ -48,7 +48,8 @@ def compile_dataset(source, pipeline, folder, *, seed=0, fractions=(0.1, 0.1), s
     partial = os.path.join(parent, f'.{name}.partial')
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(partial)
-    writers = {s: SplitWriter(os.path.join(partial, f'{s}.h5')) for s in SPLITS}
+    writers = {s: SplitWriter(os.path.join(partial, f'{s}.h5'), keep_ink=s == 'test')
+               for s in SPLITS}
     try:
         bad, short = _write_lines(source, pipeline, writers, seed, fractions, strict, progress)
         if len(writers['train']) == 0:
@@ -88,7 +89,7 @@ def _write_lines(source, pipeline, writers, seed, fractions, strict, progress):
                         disable=not progress, mininterval=0.5):
         split = example.split or choose_split(rng, fractions)
         try:
-            features, text = _prepare(example, pipeline, stop)
+            points, features, text = _prepare(example, pipeline, stop)
         except BadExample as e:
             if strict:
                 raise
@@ -99,7 +100,7 @@ def _write_lines(source, pipeline, writers, seed, fractions, strict, progress):
             continue
         if split not in writers:
             raise CompileError(f'example {example.id}: unknown split {split!r}')
-        writers[split].add(example.id, features, text)
+        writers[split].add(example.id, features, text, points)
         short += len(features) < min_frames(text)
     if short:
         warnings.warn(f'{short} lines have fewer frames than CTC needs for their text; '
@@ -114,10 +115,11 @@ def _write_lines(source, pipeline, writers, seed, fractions, strict, progress):
 def _prepare(example, pipeline, stop):
     strokes = validate_handwriting(example.strokes, example.id)
     text = normalize_text(validate_text(example.text, example.id))
-    features = pipeline.run(strokes_to_points(strokes), 0, stop).astype(np.float32)
+    points = strokes_to_points(strokes)
+    features = pipeline.run(points, 0, stop).astype(np.float32)
     if not np.isfinite(features).all():
         raise BadExample(example.id, 'pre-processing gave non-finite features')
-    return features, text
+    return points, features, text
 
 
 def _finish(pipeline, writers):

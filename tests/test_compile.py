@@ -151,6 +151,20 @@ def test_reader_reads_h5_without_loading_sequences(tmp_path):
     assert data.label_lengths.tolist() == [len(t) for t in data.texts]
     with pytest.raises(IndexError, match='out of range'):
         data[len(data)]
+    with pytest.raises(ValueError, match='keeps no raw ink'):
+        data.strokes(0)
+
+
+def test_test_split_keeps_the_raw_ink(tmp_path):
+    compile_dataset(WaveSource(40), Pipeline.named('default'), tmp_path / 'k', progress=False)
+    test = open_dataset(tmp_path / 'k').split('test')
+    assert test.has_ink and len(test) > 0
+    for i in range(len(test)):
+        strokes, _ = wave_line(int(test.ids[i]))
+        got = test.strokes(i)
+        assert len(got) == len(strokes)
+        for a, b in zip(got, strokes):
+            np.testing.assert_array_equal(a, np.asarray(b))
 
 
 def test_source_lookup(tmp_path):
