@@ -1,2 +1,3 @@
 """Raw handwriting sources, pre-processing, text encoding and compiled data sets."""
 from data.base import BadExample, BaseSource, Example, validate_handwriting, validate_text
+from data.iam import IamSource

@@ -58,6 +58,10 @@ class BaseSource:
         """The options this source was made with, recorded in the data set's meta.json."""
         return {}
 
+    def report(self) -> dict:
+        """Counts of what the source itself passed over, recorded in meta.json after a run."""
+        return {}
+
 
 def validate_handwriting(strokes, example_id='?') -> List[np.ndarray]:
     """Return the strokes as float64 arrays of shape (n, 3), or raise BadExample."""

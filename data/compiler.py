@@ -60,7 +60,7 @@ def compile_dataset(source, pipeline, folder, *, seed=0, fractions=(0.1, 0.1), s
             w.close()
     meta = {
         'source': {'name': source_name, 'class': type(source).__name__,
-                   'options': source.options()},
+                   'options': source.options(), 'report': source.report()},
         'seed': seed, 'fractions': {'validation': fractions[0], 'test': fractions[1]},
         'counts': {s: len(w) for s, w in writers.items()},
         'frames': {s: int(sum(w.lengths)) for s, w in writers.items()},

@@ -285,3 +285,9 @@ class IamSource(BaseSource):
         return {'root': str(self.root), 'text': self.text,
                 'split_lists': None if self.split_lists is None else str(self.split_lists),
                 'testset_t': self.testset_t}
+
+    def report(self) -> dict:
+        return {'unreadable_files': len(self.skipped),
+                'first_unreadable': [f'{name} ({reason})' for name, reason in self.skipped[:20]],
+                'lines_without_strokes': self.lines_without_strokes,
+                'lines_without_text': self.lines_without_text}
