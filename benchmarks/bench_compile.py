@@ -16,24 +16,34 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-CHILD = """
-import resource, sys
+# Each child prints its CPU seconds and peak resident memory (KiB) as its last stderr line.
+COMPILE = """
+import resource, sys, time
 sys.path.insert(0, {root!r})
 import compile
 compile.main(sys.argv[1:])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(u.ru_utime + u.ru_stime, u.ru_maxrss, file=sys.stderr)
+"""
+SOURCE_ONLY = """
+import resource, sys
+sys.path.insert(0, {root!r})
+from data.synthetic import SyntheticSource
+for example in SyntheticSource(int(sys.argv[1])).get_examples():
+    pass
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(u.ru_utime + u.ru_stime, u.ru_maxrss, file=sys.stderr)
 """
 
 
-def run(size, workdir):
-    """-> (seconds, peak resident memory in KiB) of one compile in a fresh process."""
+def run(child, *args):
+    """-> (wall seconds, CPU seconds, peak resident memory in MiB) of a fresh process."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, '-c', CHILD.format(root=ROOT), 'synthetic',
-                           'default', f'--num_examples={size}', '--name', f'bench{size}',
-                           '--datasets_dir', workdir, '--no-progress'],
+    done = subprocess.run([sys.executable, '-c', child.format(root=ROOT), *args],
                           check=True, cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    return seconds, int(done.stderr.strip().splitlines()[-1])
+    wall = time.perf_counter() - start
+    cpu, peak = done.stderr.strip().splitlines()[-1].split()
+    return wall, float(cpu), int(peak) / 1024
 
 
 def main():
@@ -41,15 +51,22 @@ def main():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--sizes', type=int, nargs='+', default=[1000, 20000])
     args = p.parse_args()
-    peaks = []
+    rows = []
     with tempfile.TemporaryDirectory() as workdir:
         for size in sorted(args.sizes):
-            seconds, peak = run(size, workdir)
-            peaks.append(peak)
-            print(f'{size:>7} lines: {seconds:7.2f} s (process start included), '
-                  f'{size / seconds:8.0f} lines/s, peak RSS {peak / 1024:7.1f} MiB')
-    if len(peaks) > 1:
-        print(f'peak memory, largest / smallest size: {peaks[-1] / peaks[0]:.3f}')
+            wall, cpu, peak = run(COMPILE, 'synthetic', 'default', f'--num_examples={size}',
+                                  '--name', f'bench{size}', '--datasets_dir', workdir,
+                                  '--no-progress')
+            _, source_cpu, source_peak = run(SOURCE_ONLY, str(size))
+            rows.append((peak, source_peak))
+            print(f'{size:>6} lines: {size / wall:6.0f} lines/s wall, {size / cpu:6.0f} lines/s '
+                  f'CPU (process start included); peak RSS {peak:6.1f} MiB; the source alone: '
+                  f'{size / source_cpu:6.0f} lines/s CPU, peak {source_peak:6.1f} MiB')
+    if len(rows) > 1:
+        (small, small_src), (large, large_src) = rows[0], rows[-1]
+        print(f'peak memory, largest / smallest size: {large / small:.3f}; '
+              f'compile above its source: {large - large_src:.1f} MiB vs '
+              f'{small - small_src:.1f} MiB')
 
 
 if __name__ == '__main__':

@@ -49,6 +49,14 @@ class CharTable:
         return np.array([self._index[c] for c in normalize_text(text) if c in self._index],
                         dtype=np.int32)
 
+    def encode_many(self, texts) -> tuple:
+        """Class ids of many texts at once -> (ids of all texts concatenated, offsets (n+1,))."""
+        ids, offsets = [], [0]
+        for text in texts:
+            ids.extend(self._index[c] for c in normalize_text(text) if c in self._index)
+            offsets.append(len(ids))
+        return np.array(ids, dtype=np.int32), np.array(offsets, dtype=np.int64)
+
     def decode(self, ids) -> str:
         return ''.join(self.characters[i - 1] for i in ids if 0 < i <= len(self.characters))
 

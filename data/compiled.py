@@ -87,19 +87,14 @@ class SplitWriter:
         for start in range(0, len(features), CHUNK_FRAMES):
             yield features[start:start + CHUNK_FRAMES]
 
-    def write_labels(self, char_table: CharTable):
-        labels, offsets = [], [0]
-        for text in self.file['texts'].asstr():
-            encoded = char_table.encode(text)
-            labels.append(encoded)
-            offsets.append(offsets[-1] + len(encoded))
-        labels = np.concatenate(labels) if labels else np.zeros(0, np.int32)
-        self.file.create_dataset('labels', data=labels.astype(np.int32))
-        self.file.create_dataset('label_offsets', data=np.array(offsets, dtype=np.int64))
+    def write_labels(self, labels: np.ndarray, offsets: np.ndarray):
+        self.file.create_dataset('labels', data=labels)
+        self.file.create_dataset('label_offsets', data=offsets)
 
-    def texts(self):
+    def texts(self) -> list:
+        """All texts, read in one go: row-by-row h5py reads are slow, and texts are small."""
         self.flush()
-        return self.file['texts'].asstr()
+        return list(self.file['texts'].asstr()[:])
 
     def close(self):
         self.file.close()

@@ -136,14 +136,15 @@ def _finish(pipeline, writers):
     char_table = CharTable.from_texts(writers['train'].texts())
     unknown = {}
     for split, w in writers.items():
+        texts = w.texts()
         counts = Counter()
-        for text in w.texts():
+        for text in texts:
             counts.update(char_table.unknown(text))
         if counts:
             unknown[split] = dict(counts.most_common())
             warnings.warn(f'{split}: {sum(counts.values())} characters not in the training '
                           f'character table: {"".join(counts)!r}', stacklevel=2)
-        w.write_labels(char_table)
+        w.write_labels(*char_table.encode_many(texts))
     return char_table, unknown
 
 

@@ -73,7 +73,7 @@ class Resample(Step):
     """
     name = 'resample'
 
-    def __init__(self, step=0.1):
+    def __init__(self, step=0.2):
         if not step > 0:
             raise ValueError(f'resample step must be positive, got {step}')
         super().__init__(step=step)
@@ -146,7 +146,7 @@ STEPS = {cls.name: cls for cls in (NormalizeScale, Resample, Offsets, Standardiz
 
 # Named recipes for compile.py's PREPROCESSOR argument; `default` is the original's name.
 PREPROCESSORS = {
-    'default': [('normalize_scale', {}), ('resample', {'step': 0.1}), ('offsets', {}),
+    'default': [('normalize_scale', {}), ('resample', {'step': 0.2}), ('offsets', {}),
                 ('standardize', {})],
     'no_resample': [('normalize_scale', {}), ('offsets', {}), ('standardize', {})],
 }

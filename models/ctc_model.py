@@ -4,11 +4,18 @@ Input: a batch of feature sequences (B, T, F), padded on the right with zeros; a
 layer turns the padding into a mask, so padding never changes a result (and the mask is
 right-padded, as cuDNN requires). Output: per-frame class probabilities (B, T, C), class 0
 the CTC blank.
+
+The last Dense layer ('logits') and the softmax ('probabilities') are separate layers so
+that training can cut the model at the logits: CTC wants unnormalized scores, and taking
+the log of a softmax that underflowed to 0 would give -inf.
 """
 import keras
-from keras import layers
+from keras import layers, ops
 
-PAD_VALUE = 0.0  # padded frames are all zeros; real frames never are (see data.preprocessing)
+from data.charset import BLANK
+from models.batching import PAD_VALUE
+
+LOGITS_LAYER = 'logits'
 
 
 def build_model(num_features, num_classes, num_layers=2, units=128, dropout=0.0,
@@ -26,5 +33,43 @@ def build_model(num_features, num_classes, num_layers=2, units=128, dropout=0.0,
         x = layers.Bidirectional(lstm, name=f'bilstm_{i}')(x)
         if dropout:
             x = layers.Dropout(dropout, name=f'dropout_{i}')(x)
-    probabilities = layers.Dense(num_classes, activation='softmax', name='probabilities')(x)
+    logits = layers.Dense(num_classes, name=LOGITS_LAYER)(x)
+    probabilities = layers.Activation('softmax', name='probabilities')(logits)
     return keras.Model(features, probabilities, name=name)
+
+
+def architecture(model) -> dict:
+    """The keyword arguments of build_model that rebuild `model` (saved in recognizer.json
+    and in checkpoints, so that a checkpoint that does not fit is caught by name)."""
+    first = model.get_layer('bilstm_0').forward_layer
+    num_layers = sum(layer.name.startswith('bilstm_') for layer in model.layers)
+    dropouts = [layer.rate for layer in model.layers if layer.name.startswith('dropout_')]
+    return {'num_features': int(model.input_shape[-1]),
+            'num_classes': int(model.output_shape[-1]),
+            'num_layers': num_layers, 'units': int(first.units),
+            'dropout': float(dropouts[0]) if dropouts else 0.0}
+
+
+def logits_model(model):
+    """The same layers (shared weights), cut before the softmax: (B, T, F) -> (B, T, C)."""
+    return keras.Model(model.input, model.get_layer(LOGITS_LAYER).output,
+                       name=f'{model.name}_logits')
+
+
+def portable_copy(model):
+    """A copy built with use_cudnn='auto', so that it loads and predicts on a CPU even when
+    `model` was built to insist on cuDNN."""
+    twin = build_model(**architecture(model), use_cudnn='auto', name=model.name)
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+def ctc_loss_per_line(labels, label_lengths, logits, frame_lengths):
+    """CTC loss of each line of a padded batch, blank = class 0.
+
+    labels (B, L) int32, padded with 0 (Keras' mask_index, which must be the blank);
+    label_lengths (B,); logits (B, T, C); frame_lengths (B,) real frames per line, so that
+    padding frames never enter the loss. Returns (B,) float32, -log p(labels | line).
+    (keras.losses.CTC is not used: it counts every frame of the padded batch as real.)
+    """
+    return ops.ctc_loss(labels, logits, label_lengths, frame_lengths, mask_index=BLANK)

@@ -15,6 +15,7 @@ from data.preprocessing import Pipeline
 
 MODEL_FILE = 'model.keras'
 CONFIG_FILE = 'recognizer.json'
+TRAINING_DIR = 'training'
 FORMAT_VERSION = 1
 
 
@@ -32,6 +33,14 @@ def write_config(folder, char_table: CharTable, pipeline: Pipeline, architecture
     with open(tmp, 'w', encoding='utf-8') as f:
         json.dump(config, f, indent=1, ensure_ascii=False)
     os.replace(tmp, os.path.join(folder, CONFIG_FILE))
+
+
+def save_network(folder, model):
+    """Write model.keras atomically: a kill leaves the previous one."""
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, '.model.tmp.keras')  # Keras insists on the .keras ending
+    model.save(tmp)
+    os.replace(tmp, os.path.join(folder, MODEL_FILE))
 
 
 def read_config(folder) -> dict:

@@ -1,0 +1,56 @@
+// Token passing (Young et al. 1989; Graves et al. 2009) over CTC outputs: a dictionary
+// of words joined through a bigram language model.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "LanguageModel.hpp"
+#include "Lexicon.hpp"
+#include "LogProbMatrix.hpp"
+
+namespace tokenpassing {
+
+struct DecoderOptions {
+    double lmWeight = 1.0;     // multiplies every log P(word | previous word)
+    double wordPenalty = 0.0;  // added once per word (negative: fewer, longer words)
+    double beam = 16.0;        // tokens more than this below the frame's best are dropped
+};
+
+struct Decoded {
+    std::string text;       // words joined by single spaces
+    double score;           // sum of log y + lmWeight * sum of log P + wordPenalty * words
+    std::size_t wordLinks;  // back-pointer records the search made (memory grows with it)
+};
+
+/// The decoder: an immutable dictionary, language model and options; decode() is const
+/// and keeps its working memory in a Search of its own, so one TokenPassing can decode on
+/// several threads at once.
+class TokenPassing {
+public:
+    /// Throws std::invalid_argument when the dictionary and the model disagree on the
+    /// number of words, or an option is out of range.
+    TokenPassing(Lexicon lexicon, LanguageModel languageModel, DecoderOptions options);
+
+    Decoded decode(const LogProbMatrix& matrix) const;
+
+    const Lexicon& lexicon() const { return lexicon_; }
+    const LanguageModel& languageModel() const { return languageModel_; }
+    const DecoderOptions& options() const { return options_; }
+    /// Words whose first character is class c, most probable unigram first: the search
+    /// stops reading a list at the first word whose entry cannot reach the beam.
+    struct Candidate {
+        int32_t word;
+        double unigram;  // its log P, kept here to read the list in one sweep
+    };
+    const std::vector<Candidate>& wordsStartingWith(int c) const { return byFirstLabel_[c]; }
+
+private:
+    Lexicon lexicon_;
+    LanguageModel languageModel_;
+    DecoderOptions options_;
+    std::vector<std::vector<Candidate>> byFirstLabel_;
+};
+
+}  // namespace tokenpassing

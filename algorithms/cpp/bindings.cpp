@@ -1,0 +1,178 @@
+// The Python face of the token passing decoder: the only file that knows pybind11. It
+// checks and converts NumPy input, throws std::invalid_argument (Python: ValueError) with
+// a message naming the rule, and releases the GIL while decoding.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "LanguageModel.hpp"
+#include "Lexicon.hpp"
+#include "TokenPassing.hpp"
+
+namespace py = pybind11;
+using namespace tokenpassing;
+
+namespace {
+
+// log 0 becomes this, so that a probability that underflowed to 0 in float32 makes a path
+// very unlikely rather than impossible. Must equal token_passing_reference.LOG_FLOOR.
+constexpr double kLogFloor = -200.0;
+// How far a row may be from a distribution: float32 softmax rows sum to 1 within ~1e-6.
+constexpr double kRowTolerance = 1e-3;
+
+std::string number(double value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+}
+
+std::string cell(int t, int c) {
+    return "matrix[" + std::to_string(t) + ", " + std::to_string(c) + "]";
+}
+
+template <typename T>
+LogProbMatrix readMatrix(const py::array& array, bool logProbs) {
+    const auto view = array.unchecked<T, 2>();
+    LogProbMatrix matrix;
+    matrix.frames = static_cast<int>(view.shape(0));
+    matrix.classes = static_cast<int>(view.shape(1));
+    matrix.values.resize(static_cast<std::size_t>(matrix.frames) * matrix.classes);
+    for (int t = 0; t < matrix.frames; ++t) {
+        double* row = matrix.values.data() + static_cast<std::size_t>(t) * matrix.classes;
+        double total = 0.0, peak = -INFINITY;
+        for (int c = 0; c < matrix.classes; ++c) {
+            const double v = static_cast<double>(view(t, c));
+            if (std::isnan(v)) throw std::invalid_argument(cell(t, c) + " is NaN");
+            if (!logProbs && !(v >= 0.0 && v <= 1.0))
+                throw std::invalid_argument(cell(t, c) + " = " + number(v) +
+                                            " is not a probability (pass log_probs=True "
+                                            "for log-probabilities)");
+            row[c] = v;
+            total += v;
+            peak = std::max(peak, v);
+        }
+        if (logProbs) {
+            total = 0.0;
+            for (int c = 0; c < matrix.classes; ++c) total += std::exp(row[c] - peak);
+            total = std::isfinite(peak) ? peak + std::log(total) : peak;
+            if (!(std::abs(total) <= kRowTolerance))
+                throw std::invalid_argument(
+                    "matrix row " + std::to_string(t) + " has log-sum-exp " + number(total) +
+                    "; rows must be log-probabilities of a distribution (log-sum-exp 0; "
+                    "pass log_probs=False for probabilities)");
+        } else if (!(std::abs(total - 1.0) <= kRowTolerance)) {
+            throw std::invalid_argument("matrix row " + std::to_string(t) + " sums to " +
+                                        number(total) +
+                                        "; rows must be probability distributions (sum 1)");
+        }
+        for (int c = 0; c < matrix.classes; ++c) {
+            const double logValue = logProbs ? row[c] : (row[c] > 0.0 ? std::log(row[c]) : -INFINITY);
+            row[c] = std::max(logValue, kLogFloor);
+        }
+    }
+    return matrix;
+}
+
+LogProbMatrix toLogProbMatrix(const py::array& array, bool logProbs, int numClasses) {
+    if (array.ndim() != 2)
+        throw std::invalid_argument("matrix must be 2-D (T, C), got " +
+                                    std::to_string(array.ndim()) + " dimensions");
+    if (array.shape(1) != numClasses)
+        throw std::invalid_argument("matrix has " + std::to_string(array.shape(1)) +
+                                    " columns; the decoder expects C = " +
+                                    std::to_string(numClasses) +
+                                    " (blank + one per character)");
+    if (array.shape(0) == 0) throw std::invalid_argument("matrix has no frames (T = 0)");
+    if (array.dtype().is(py::dtype::of<float>())) return readMatrix<float>(array, logProbs);
+    if (array.dtype().is(py::dtype::of<double>())) return readMatrix<double>(array, logProbs);
+    throw std::invalid_argument("matrix dtype must be float32 or float64, got " +
+                                std::string(py::str(array.dtype())));
+}
+
+template <typename T>
+std::vector<T> toVector(const py::array_t<T, py::array::c_style | py::array::forcecast>& a,
+                        const char* name) {
+    if (a.ndim() != 1) throw std::invalid_argument(std::string(name) + " must be 1-D");
+    return std::vector<T>(a.data(), a.data() + a.shape(0));
+}
+
+LanguageModel makeLanguageModel(
+    const py::array_t<double, py::array::c_style | py::array::forcecast>& unigram,
+    const py::array_t<double, py::array::c_style | py::array::forcecast>& backoff,
+    const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& bigramPrev,
+    const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& bigramNext,
+    const py::array_t<double, py::array::c_style | py::array::forcecast>& bigramLogprob,
+    bool hasEnd) {
+    const std::vector<int32_t> prev = toVector(bigramPrev, "bigram_prev");
+    const std::vector<int32_t> next = toVector(bigramNext, "bigram_next");
+    const std::vector<double> logprob = toVector(bigramLogprob, "bigram_logprob");
+    if (prev.size() != next.size() || prev.size() != logprob.size())
+        throw std::invalid_argument("bigram_prev, bigram_next and bigram_logprob must have one length");
+    std::vector<LanguageModel::Bigram> bigrams(prev.size());
+    for (std::size_t i = 0; i < prev.size(); ++i) bigrams[i] = {prev[i], next[i], logprob[i]};
+    return LanguageModel(toVector(unigram, "unigram"), toVector(backoff, "backoff"),
+                         std::move(bigrams), hasEnd);
+}
+
+std::tuple<std::string, double, std::size_t> decode(const TokenPassing& decoder,
+                                                    const py::array& matrix, bool logProbs) {
+    const LogProbMatrix logMatrix =
+        toLogProbMatrix(matrix, logProbs, decoder.lexicon().numClasses());
+    Decoded result;
+    {
+        py::gil_scoped_release release;
+        result = decoder.decode(logMatrix);
+    }
+    return {result.text, result.score, result.wordLinks};
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_token_passing, m) {
+    m.doc() = "Token passing over CTC outputs with a dictionary and a bigram language model "
+              "(C++ core; use algorithms.token_passing.TokenPassingDecoder).";
+    m.attr("LOG_FLOOR") = kLogFloor;
+
+    py::class_<LanguageModel>(m, "LanguageModel",
+                              "Bigram model with back-off over W dictionary words, natural log. "
+                              "Id W is the sentence boundary: <s> as a history, </s> as a "
+                              "prediction.")
+        .def(py::init(&makeLanguageModel), py::arg("unigram"), py::arg("backoff"),
+             py::arg("bigram_prev"), py::arg("bigram_next"), py::arg("bigram_logprob"),
+             py::arg("has_end"),
+             "unigram: (W + 1,) log P(word), index W: </s>; backoff: (W + 1,), index W: <s>; "
+             "bigrams as three (B,) arrays (ids in 0..W); has_end: whether </s> is known.")
+        .def_property_readonly("num_words", &LanguageModel::numWords)
+        .def_property_readonly("num_bigrams", &LanguageModel::numBigrams)
+        .def("logprob", &LanguageModel::logprob, py::arg("prev"), py::arg("next"),
+             "log P(next | prev): the bigram if listed, else backoff(prev) + unigram(next).");
+
+    py::class_<Lexicon>(m, "Lexicon", "The dictionary as CTC label sequences.")
+        .def(py::init<int, std::vector<std::string>, std::vector<std::vector<int32_t>>, int>(),
+             py::arg("num_classes"), py::arg("words"), py::arg("labels"), py::arg("separator"),
+             "labels: one list of classes (1..num_classes-1) per word; separator: the class "
+             "of the space between words, or -1 when the table has none.")
+        .def_property_readonly("size", &Lexicon::size)
+        .def_property_readonly("total_states", &Lexicon::totalStates);
+
+    py::class_<TokenPassing>(m, "Decoder", "Token passing decoder; decode() is thread-safe.")
+        .def(py::init([](const Lexicon& lexicon, const LanguageModel& lm, double lmWeight,
+                         double wordPenalty, double beam) {
+                 return TokenPassing(lexicon, lm, DecoderOptions{lmWeight, wordPenalty, beam});
+             }),
+             py::arg("lexicon"), py::arg("language_model"), py::arg("lm_weight"),
+             py::arg("word_penalty"), py::arg("beam"))
+        .def("decode", &decode, py::arg("matrix"), py::arg("log_probs") = false,
+             "matrix: (T, C) float32 or float64, probabilities (rows sum to 1) or, with "
+             "log_probs=True, natural-log probabilities. Returns (text, score, word_links): "
+             "the words joined by spaces, the path's log score, and the number of "
+             "back-pointer records the search made. Releases the GIL while searching.");
+}

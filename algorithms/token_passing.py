@@ -1,0 +1,103 @@
+"""Token passing decoding with a dictionary and a bigram language model (C++ core).
+
+    from algorithms.token_passing import TokenPassingDecoder
+    decoder = TokenPassingDecoder(char_table.characters, 'datasets/synthetic/lm.arpa')
+    text = decoder.decode(probabilities)            # (T, C) float32, rows sum to 1
+    texts = decoder.decode_batch(list_of_matrices, threads=4)
+
+The algorithm, its input convention (class 0 blank, class i + 1 = characters[i]) and how
+words and the space between them are modelled are described in
+algorithms/token_passing_reference.py, the pure-Python twin that the tests hold this
+decoder to. The C++ core (algorithms/cpp/) releases the GIL while it searches, so a batch
+decodes on several threads.
+"""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from algorithms import _token_passing
+from algorithms.language_model import LN10, SENTENCE_END, SENTENCE_START, LanguageModel
+from algorithms.token_passing_reference import (DEFAULT_BEAM, check_matrix,
+                                                load_language_model, spell_dictionary,
+                                                table_characters)
+
+
+class TokenPassingDecoder:
+    """characters: the character table (a CharTable, a str or a list; class i + 1 is
+    character i); language_model: a LanguageModel or the path of an ARPA file (its words
+    are the dictionary); lm_weight: multiplies ln P(word | previous word); word_penalty:
+    added per word; beam: tokens more than this (natural log) below the frame's best are
+    dropped (math.inf: exact search)."""
+
+    def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
+                 beam=DEFAULT_BEAM):
+        lm = load_language_model(language_model)
+        self.characters = table_characters(characters)
+        self.num_classes = len(self.characters) + 1
+        self.words, labels, separator = spell_dictionary(self.characters, lm)
+        lexicon = _token_passing.Lexicon(self.num_classes, self.words, labels, separator)
+        self._states = lexicon.total_states
+        self._decoder = _token_passing.Decoder(lexicon, _native_language_model(lm, self.words),
+                                               float(lm_weight), float(word_penalty),
+                                               float(beam))
+
+    def decode(self, matrix, log_probs=False) -> str:
+        """The best dictionary text for one line's (T, C) probabilities (log_probs=False)
+        or natural-log probabilities (log_probs=True), float32 or float64."""
+        return self.decode_with_score(matrix, log_probs)[0]
+
+    def decode_with_score(self, matrix, log_probs=False):
+        """(text, score): score is the best path's log score (see the reference's doc)."""
+        check_matrix(matrix, self.num_classes)
+        text, score, _ = self._decoder.decode(matrix, bool(log_probs))
+        return text, score
+
+    def decode_batch(self, matrices, log_probs=False, threads=None) -> list:
+        """Texts of several lines, decoded on `threads` threads (default: one per CPU)."""
+        matrices = list(matrices)
+        threads = threads or os.cpu_count() or 1
+        if threads < 1:
+            raise ValueError(f'threads must be >= 1, got {threads}')
+
+        def decode(item):
+            i, matrix = item
+            try:
+                return self.decode(matrix, log_probs)
+            except ValueError as error:
+                raise ValueError(f'line {i}: {error}') from None
+
+        if threads == 1:
+            return [decode(item) for item in enumerate(matrices)]
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            return list(pool.map(decode, enumerate(matrices)))
+
+    def search_stats(self, matrix, log_probs=False) -> dict:
+        """What one decode costs in memory: `states` tokens (fixed by the dictionary) and
+        `word_links` back-pointer records (grow with T x the word ends inside the beam)."""
+        check_matrix(matrix, self.num_classes)
+        _, _, word_links = self._decoder.decode(matrix, bool(log_probs))
+        return {'states': self._states, 'word_links': word_links}
+
+
+def _native_language_model(lm: LanguageModel, words) -> _token_passing.LanguageModel:
+    """The model as the C++ core takes it: natural-log arrays over dictionary ids, with id
+    W = len(words) standing for <s> (as a history) and </s> (as a prediction). Pairs that
+    a decoder never asks about (from </s> or <unk>, to <s> or <unk>) are left out."""
+    index = {w: i for i, w in enumerate(words)}
+    boundary = len(words)
+    has_end = SENTENCE_END in lm.unigrams
+    unigram = [lm.unigram_ln(w) for w in words] + [lm.unigram_ln(SENTENCE_END) if has_end else 0.0]
+    backoff = [lm.backoff_ln(w) for w in words] + [lm.backoff_ln(SENTENCE_START)]
+    prev, following, logprob = [], [], []
+    for (w1, w2), value in lm.bigrams.items():
+        i = boundary if w1 == SENTENCE_START else index.get(w1)
+        j = boundary if w2 == SENTENCE_END else index.get(w2)
+        if i is not None and j is not None:
+            prev.append(i)
+            following.append(j)
+            logprob.append(value * LN10)
+    return _token_passing.LanguageModel(
+        np.array(unigram, np.float64), np.array(backoff, np.float64),
+        np.array(prev, np.int32), np.array(following, np.int32),
+        np.array(logprob, np.float64), has_end)

@@ -1,0 +1,411 @@
+"""Write with the mouse and see the text: a Tk window around the Recognizer.
+
+    python demo/draw.py                                  the shipped model, weights/synthetic
+    python demo/draw.py --model weights/iam --dataset datasets/iam
+    python demo/draw.py --decoder token_passing          only words of the model's lm.arpa
+    python demo/draw.py --no-live --report events.jsonl  recognize on request; log each event
+
+Write on the canvas with the left mouse button. Recognize (Return), Undo stroke (Ctrl+Z)
+and Clear (Escape) act on the ink; the decoder can be switched at any time. "Show example"
+replays a line of a compiled data set's test split at its recorded speed and shows its true
+text. With --live (the default) the ink is recognized by itself once the pen has rested.
+
+TensorFlow and the model load in a background thread, and every recognition runs there too,
+so the window appears at once and never freezes. Results come back through a queue that the
+window polls, because Tk may only be touched from its own thread.
+"""
+import argparse
+import os
+import queue
+import random
+import sys
+import time
+import tkinter as tk
+from tkinter import messagebox, ttk
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)  # `python demo/draw.py` puts demo/ on the path, not the root
+
+from data.compiled import META_FILE, open_dataset  # noqa: E402
+from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
+from demo.recognizer_thread import RecognizerThread  # noqa: E402
+from models.model_folder import ModelFolderError, read_config  # noqa: E402
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
+
+APP = 'keras-auto-hwr demo'
+LM_FILE = 'lm.arpa'  # as models.recognizer.LM_FILE, which cannot be imported here without
+                     # importing TensorFlow on the window's thread
+DEFAULT_DATASET = 'datasets/synthetic'
+DECODERS = {'best_path': 'best path', 'token_passing': 'token passing (language model)'}
+CANVAS_SIZE = (900, 300)  # pixels
+INK_WIDTH = 3             # pixels
+REPLAY_MARGIN = 30        # pixels of canvas left around a replayed example
+POLL_MS = 30              # how often the window collects results from the recognizer thread
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--model', default='weights/synthetic',
+                   help='model folder to recognize with (default: %(default)s, the shipped '
+                   'pre-trained model)')
+    p.add_argument('--decoder', choices=sorted(DECODERS), default='best_path',
+                   help='decoder to start with; the window switches between them '
+                   '(default: %(default)s)')
+    p.add_argument('--language_model', metavar='ARPA',
+                   help=f'language model for token passing (default: {LM_FILE} in the model '
+                   'folder); without one, token passing is offered but disabled')
+    p.add_argument('--dataset', metavar='FOLDER',
+                   help='compiled data set whose test split "Show example" replays (default: '
+                   'the one the model was trained on, when its recognizer.json records it '
+                   f'under "dataset", else {DEFAULT_DATASET}); without one the button is '
+                   'disabled')
+    p.add_argument('--live', action=argparse.BooleanOptionalAction, default=True,
+                   help='recognize by itself when the pen has rested for --pause seconds '
+                   '(default: on; a checkbox in the window too)')
+    p.add_argument('--pause', type=float, default=0.6,
+                   help='seconds of rest before live recognition (default: %(default)s)')
+    p.add_argument('--report', metavar='FILE',
+                   help='append every event to FILE as a JSON line: model ready (with the '
+                   'screen position of the canvas and buttons), each result with the strokes '
+                   'it recognized, each message and example; for scripts and tests that '
+                   'drive the window')
+    args = p.parse_args(argv)
+    if not args.pause > 0:
+        p.error(f'--pause must be positive, got {args.pause}')
+    return args
+
+
+class Demo:
+    """The window: wiring between the mouse, the canvas, the Ink and the recognizer thread."""
+
+    def __init__(self, root, args):
+        self.root, self.args = root, args
+        self.ink = Ink()
+        self.report = Report(args.report)
+        self.worker = RecognizerThread(args.model, args.language_model)
+        self.request_id = 0        # the newest recognition asked for; older results are stale
+        self.loaded = False        # the first Recognizer has loaded
+        self.model_error = None    # why the model could not load
+        self.drawing = False       # the pen is down on the canvas
+        self.live_job = None       # root.after id of a pending live recognition
+        self.replay_job = None     # root.after id of the next replayed point
+        self.example_shown = False  # the canvas holds a replayed example
+        self.examples = None       # the test split, opened on first use
+        self.random = random.Random()
+        self._build()
+        self.worker.start()
+        self.worker.requests.put(('load', args.decoder))
+        self.set_status(f'loading the model from {args.model} ...')
+        root.after(POLL_MS, self.poll)
+
+    def _build(self):
+        root = self.root
+        root.title(f'{APP}: loading model...')
+        ttk.Style(root).theme_use('clam')  # flatter than Tk's 1990s default on X11
+        self.canvas = tk.Canvas(root, width=CANVAS_SIZE[0], height=CANVAS_SIZE[1], bg='white',
+                                highlightthickness=0, cursor='pencil')
+        self.canvas.pack(fill='both', expand=True, padx=8, pady=8)
+        self.canvas.bind('<ButtonPress-1>', self.pen_down)
+        self.canvas.bind('<B1-Motion>', self.pen_move)
+        self.canvas.bind('<ButtonRelease-1>', self.pen_up)
+        self._build_controls(ttk.Frame(root))
+        # width=1: a long text wraps or is cut, instead of widening the window
+        self.result = tk.Label(root, text='', font=('Helvetica', 32), anchor='w', justify='left',
+                               width=1, wraplength=CANVAS_SIZE[0])
+        self.result.pack(fill='x', padx=8, pady=(10, 0))
+        self.truth = tk.Label(root, text='', font=('Helvetica', 14), fg='gray35', anchor='w',
+                              width=1)
+        self.truth.pack(fill='x', padx=8)
+        self.status = tk.Label(root, text='', anchor='w', relief='sunken', bd=1, width=1)
+        self.status.pack(fill='x', side='bottom')
+        root.bind('<Return>', lambda event: self.recognize())
+        root.bind('<Control-z>', lambda event: self.undo())
+        root.bind('<Escape>', lambda event: self.clear())
+
+    def _build_controls(self, bar):
+        """Buttons on the left; decoder choice and the live switch on the right. Controls
+        that cannot work here (no language model, no data set) are disabled, saying why."""
+        bar.pack(fill='x', padx=8)
+        self.buttons = {}
+        for name, text, command in [('recognize', 'Recognize', self.recognize),
+                                    ('undo', 'Undo stroke', self.undo),
+                                    ('clear', 'Clear', self.clear),
+                                    ('example', 'Show example', self.show_example)]:
+            self.buttons[name] = ttk.Button(bar, text=text, command=command)
+            self.buttons[name].pack(side='left', padx=(0, 6))
+        self.buttons['recognize'].state(['disabled'])  # until the model has loaded
+        self.live = tk.BooleanVar(value=self.args.live)
+        self.live_box = ttk.Checkbutton(bar, text='live', variable=self.live)
+        self.live_box.pack(side='right')
+        self.decoder = tk.StringVar(value=self.args.decoder)
+        self.radios = {}
+        for name in ('token_passing', 'best_path'):  # packed from the right
+            self.radios[name] = ttk.Radiobutton(bar, text=DECODERS[name], value=name,
+                                                variable=self.decoder,
+                                                command=self.decoder_changed)
+            self.radios[name].pack(side='right', padx=(0, 10))
+
+        if not os.path.isfile(self.args.language_model):
+            self.disable(self.radios['token_passing'],
+                         f'token passing needs a language model; {self.args.language_model} '
+                         'does not exist (write one with build_lm.py)')
+        for needed in (META_FILE, 'test.h5'):
+            if not os.path.isfile(os.path.join(self.args.dataset, needed)):
+                self.disable(self.buttons['example'],
+                             f'Show example needs a compiled data set: {self.args.dataset} has '
+                             f'no {needed} (run compile.py, or pass --dataset)')
+                break
+
+    def disable(self, widget, reason):
+        """Grey out a control; pointing at it tells why, in the status line."""
+        widget.state(['disabled'])
+        widget.bind('<Enter>', lambda event: self.set_status(reason))
+
+    # -- the pen ---------------------------------------------------------------------------
+
+    def pen_down(self, event):
+        self.stop_replay()
+        self.cancel_live()
+        if self.example_shown:  # writing after an example starts a new line
+            self.clear()
+        self.drawing = True
+        self.ink.pen_down(event.x, event.y, event.time)
+        self._dot(event.x, event.y)
+
+    def pen_move(self, event):
+        if not self.drawing:  # the stroke was undone or cleared while the button was down
+            return
+        previous = self.ink.strokes[-1][-1]
+        if self.ink.pen_move(event.x, event.y, event.time):
+            self._segment(previous, (event.x, event.y))
+
+    def pen_up(self, event):
+        if self.drawing:
+            self.pen_move(event)
+            self.drawing = False
+            self.schedule_live()
+
+    def _tags(self):
+        return ('ink', f'stroke{len(self.ink) - 1}')
+
+    def _dot(self, x, y):
+        r = INK_WIDTH / 2
+        self.canvas.create_oval(x - r, y - r, x + r, y + r, fill='black', outline='',
+                                tags=self._tags())
+
+    def _segment(self, p, q):
+        self.canvas.create_line(p[0], p[1], q[0], q[1], width=INK_WIDTH, fill='black',
+                                capstyle=tk.ROUND, tags=self._tags())
+
+    # -- the buttons -----------------------------------------------------------------------
+
+    def recognize(self):
+        message = problem(self.ink.strokes)
+        if message is None and not self.loaded:
+            message = (f'The model could not load: {self.model_error}' if self.model_error
+                       else 'The model is still loading; try again in a moment.')
+        if message:
+            self.show_message(message)
+            return
+        self.request_id += 1
+        self.worker.requests.put(('recognize', self.request_id, self.decoder.get(),
+                                  self.ink.copy()))
+        self.set_status('recognizing...')
+
+    def undo(self):
+        self.stop_replay()
+        self.drawing = False
+        if len(self.ink):
+            self.canvas.delete(f'stroke{len(self.ink) - 1}')
+            self.ink.undo()
+        self.request_id += 1  # a result on its way is for the ink before the undo
+        if len(self.ink):
+            self.schedule_live()
+        else:
+            self.clear()
+
+    def clear(self):
+        self.stop_replay()
+        self.cancel_live()
+        self.drawing = False
+        self.example_shown = False
+        self.canvas.delete('ink')
+        self.ink.clear()
+        self.request_id += 1
+        self.result.config(text='')
+        self.truth.config(text='')
+        self.root.title(APP)
+
+    def decoder_changed(self):
+        self.set_status(f'decoder: {DECODERS[self.decoder.get()]}')
+        if self.loaded and problem(self.ink.strokes) is None:
+            self.recognize()  # the recognizer thread loads the decoder first if it must
+        else:
+            self.worker.requests.put(('load', self.decoder.get()))
+
+    # -- live recognition ------------------------------------------------------------------
+
+    def schedule_live(self):
+        self.cancel_live()
+        if self.live.get():
+            self.live_job = self.root.after(int(self.args.pause * 1000), self._live)
+
+    def _live(self):
+        self.live_job = None
+        self.recognize()
+
+    def cancel_live(self):
+        if self.live_job is not None:
+            self.root.after_cancel(self.live_job)
+            self.live_job = None
+
+    # -- an example from the data set -----------------------------------------------------
+
+    def show_example(self):
+        split = self._test_split()
+        if split is None:
+            return
+        i = self.random.randrange(len(split))
+        self.clear()
+        self.example_shown = True
+        strokes = fit_to_box([s.tolist() for s in split.strokes(i)], self.canvas.winfo_width(),
+                             self.canvas.winfo_height(), REPLAY_MARGIN)
+        self.truth.config(text=f'True text: {split.texts[i]}')
+        self.report.write('example', id=split.ids[i], text=split.texts[i])
+        self._replay(replay_schedule(strokes), time.monotonic(), 0, split.ids[i])
+
+    def _test_split(self):
+        """The data set's test split, opened once; None (button disabled) if unusable."""
+        if self.examples is None:
+            try:
+                self.examples = open_dataset(self.args.dataset).split('test')
+                if not self.examples.has_ink or not len(self.examples):
+                    raise ValueError(f'{self.examples.path} keeps no raw ink to replay')
+            except (OSError, ValueError, KeyError) as e:
+                self.disable(self.buttons['example'], f'Show example is off: {e}')
+                self.show_message(f'No example to show: {e}')
+                self.examples = None
+        return self.examples
+
+    def _replay(self, schedule, start, k, example_id):
+        """Draw the points that are due, then wait for the next (recorded speed)."""
+        now = time.monotonic() - start
+        while k < len(schedule) and schedule[k][0] <= now:
+            _, x, y, t, starts_stroke = schedule[k]
+            previous = None if starts_stroke else self.ink.strokes[-1][-1]
+            self.ink.add_point(x, y, t, starts_stroke)
+            if previous is None:
+                self._dot(x, y)
+            else:
+                self._segment(previous, (x, y))
+            k += 1
+        if k < len(schedule):
+            wait_ms = max(1, int((schedule[k][0] - now) * 1000))
+            self.replay_job = self.root.after(wait_ms, self._replay, schedule, start, k,
+                                              example_id)
+        else:
+            self.replay_job = None
+            self.report.write('example_done', id=example_id, strokes=len(self.ink))
+            self.schedule_live()
+
+    def stop_replay(self):
+        if self.replay_job is not None:
+            self.root.after_cancel(self.replay_job)
+            self.replay_job = None
+
+    # -- results from the recognizer thread ------------------------------------------------
+
+    def poll(self):
+        while True:
+            try:
+                kind, *fields = self.worker.results.get_nowait()
+            except queue.Empty:
+                break
+            getattr(self, f'on_{kind}')(*fields)
+        self.root.after(POLL_MS, self.poll)
+
+    def on_loaded(self, decoder, seconds):
+        self.set_status(f'ready: {self.args.model}, {DECODERS[decoder]} '
+                        f'(loaded in {seconds:.1f} s)')
+        if self.loaded:
+            return
+        self.loaded = True
+        self.buttons['recognize'].state(['!disabled'])
+        self.root.title(APP)
+        self.report.write('ready', model=self.args.model, decoder=decoder,
+                          dataset=self.args.dataset, layout=self._layout())
+        if self.live.get() and problem(self.ink.strokes) is None:
+            self.recognize()
+
+    def on_load_failed(self, decoder, message):
+        self.report.write('error', decoder=decoder, text=message)
+        if decoder == 'token_passing':  # the network may still load with best path
+            self.disable(self.radios['token_passing'], f'token passing is off: {message}')
+            self.decoder.set('best_path')
+            self.worker.requests.put(('load', 'best_path'))
+            self.set_status(f'token passing is not available: {message}', error=True)
+            return
+        self.model_error = message
+        self.set_status(f'cannot load the model: {message}', error=True)
+        self.root.title(f'{APP}: the model could not load')
+        messagebox.showerror('Cannot load the model', f'{self.args.model}:\n\n{message}',
+                             parent=self.root)
+
+    def on_result(self, request_id, decoder, strokes, text, seconds):
+        if request_id != self.request_id:
+            return
+        shown = text if text.strip() else '(nothing recognized)'
+        self.show(shown, 'black')
+        self.set_status(f'{DECODERS[decoder]}: {len(strokes)} strokes in {seconds:.2f} s')
+        self.report.write('result', decoder=decoder, text=text, shown=shown, seconds=seconds,
+                          strokes=strokes)
+
+    def on_rejected(self, request_id, message):
+        if request_id == self.request_id:
+            self.show_message(f'Cannot recognize this ink: {message}')
+
+    def show_message(self, message):
+        self.show(message, 'gray35')
+        self.set_status('')
+        self.report.write('message', text=message)
+
+    def show(self, text, colour):
+        """Fill the result line; the title repeats it, where window tools can read it."""
+        self.result.config(text=text, fg=colour)
+        self.root.title(f'{APP}: {text}')
+
+    def set_status(self, text, error=False):
+        self.status.config(text=text, fg='red3' if error else 'gray20')
+
+    def _layout(self) -> dict:
+        """Screen boxes [x, y, width, height] of the canvas and controls, for --report."""
+        self.root.update_idletasks()
+        widgets = {'canvas': self.canvas, **self.buttons, **self.radios, 'live': self.live_box}
+        return {name: [w.winfo_rootx(), w.winfo_rooty(), w.winfo_width(), w.winfo_height()]
+                for name, w in widgets.items()}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        config = read_config(args.model)
+    except ModelFolderError as e:
+        sys.exit(f'draw.py: error: {e}')
+    args.language_model = args.language_model or os.path.join(args.model, LM_FILE)
+    if args.decoder == 'token_passing' and not os.path.isfile(args.language_model):
+        sys.exit(f'draw.py: error: language model not found: {args.language_model} (token '
+                 'passing needs an ARPA file; write one with build_lm.py)')
+    args.dataset = args.dataset or config.get('dataset') or DEFAULT_DATASET
+    try:
+        root = tk.Tk()
+    except tk.TclError as e:
+        sys.exit(f'draw.py: error: cannot open a window: {e}')
+    Demo(root, args)
+    root.mainloop()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,78 @@
+"""Recognition off the window's thread: TensorFlow, the model and every recognition live
+in one background thread, so that the window appears at once and never freezes.
+
+    worker = RecognizerThread('weights/synthetic', 'weights/synthetic/lm.arpa')
+    worker.start()
+    worker.requests.put(('recognize', 1, 'best_path', strokes))
+    kind, *fields = worker.results.get()   # ('loaded', ...), then ('result', 1, ...)
+
+The window (demo/draw.py) polls `results` from its own thread, because Tk may only be
+touched from the thread that made it.
+"""
+import queue
+import threading
+import time
+
+
+class RecognizerThread(threading.Thread):
+    """Imports TensorFlow, loads a Recognizer per decoder on first use, and recognizes,
+    all away from the Tk thread.
+
+    Jobs arrive on `requests`: ('load', decoder) or ('recognize', request_id, decoder,
+    strokes). Answers leave on `results`: ('loaded', decoder, seconds), ('load_failed',
+    decoder, message), ('result', request_id, decoder, strokes, text, seconds) and
+    ('rejected', request_id, message). Of several recognitions waiting, only the newest runs:
+    the others are of ink that has changed since.
+    """
+
+    def __init__(self, model_dir, language_model):
+        super().__init__(name='recognizer', daemon=True)  # closing the window ends it
+        self.model_dir, self.language_model = model_dir, language_model
+        self.requests, self.results = queue.Queue(), queue.Queue()
+        self.recognizers, self.errors = {}, {}
+
+    def run(self):
+        while True:
+            jobs = [self.requests.get()]
+            while not self.requests.empty():
+                jobs.append(self.requests.get_nowait())
+            newest = [job for job in jobs if job[0] == 'recognize'][-1:]
+            for job in [job for job in jobs if job[0] == 'load'] + newest:
+                if job[0] == 'load':
+                    self.recognizer(job[1])
+                else:
+                    self.recognize(*job[1:])
+
+    def recognizer(self, decoder):
+        """The Recognizer for `decoder`, loaded once; None (and the window told) if it
+        cannot load."""
+        if decoder not in self.recognizers and decoder not in self.errors:
+            start = time.perf_counter()
+            try:
+                from models.recognizer import Recognizer  # imports TensorFlow: seconds
+                self.recognizers[decoder] = Recognizer.load(self.model_dir, decoder,
+                                                            self.language_model)
+            except Exception as e:  # whatever it is must reach the window, not end the thread
+                self.errors[decoder] = _describe(e)
+                self.results.put(('load_failed', decoder, self.errors[decoder]))
+                return None
+            self.results.put(('loaded', decoder, time.perf_counter() - start))
+        return self.recognizers.get(decoder)
+
+    def recognize(self, request_id, decoder, strokes):
+        recognizer = self.recognizer(decoder)
+        if recognizer is None:
+            return
+        start = time.perf_counter()
+        try:
+            text = recognizer.recognize(strokes)
+        except Exception as e:  # bad ink (ValueError) or a bug: either way, say it in the window
+            self.results.put(('rejected', request_id, _describe(e)))
+            return
+        self.results.put(('result', request_id, decoder, strokes, text,
+                          time.perf_counter() - start))
+
+
+def _describe(error) -> str:
+    """Our own errors (ValueError and its kind) speak for themselves; others need a name."""
+    return str(error) if isinstance(error, ValueError) else f'{type(error).__name__}: {error}'

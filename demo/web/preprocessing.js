@@ -1,0 +1,106 @@
+// Pre-processing: raw strokes to the features the network reads, a port of
+// data/preprocessing.py. The steps and their fitted parameters come from the deployed
+// model's metadata.json, so the page can never drift from what the model was trained on.
+//
+// Arithmetic is float64 (JavaScript numbers), step by step in the same order as NumPy,
+// so the features equal Python's to rounding; tests/test_deploy.py holds the two to 1e-5.
+// (Math.hypot and np.hypot may differ in the last bit, so a point lying exactly on a
+// resampling boundary could in principle be kept by one and not the other.)
+// Points are rows [x, y, t, strokeStart]; x right, y down, t in seconds.
+
+export const NUM_FEATURES = 4;
+export const MIN_POINTS = 2; // data/base.py: a line needs at least one pen movement
+
+/** Strokes (arrays of [x, y, t]) -> points [x, y, t, strokeStart], after validation. */
+export function strokesToPoints(strokes) {
+  const points = [];
+  strokes.forEach((stroke, s) => {
+    if (stroke.length === 0) throw new Error(`stroke ${s} is empty`);
+    stroke.forEach((point, i) => {
+      if (point.length !== 3 || !point.every(Number.isFinite)) {
+        throw new Error(`stroke ${s}, point ${i} is not a finite (x, y, t)`);
+      }
+      points.push([point[0], point[1], point[2], i === 0 ? 1 : 0]);
+    });
+  });
+  if (points.length < MIN_POINTS) {
+    throw new Error(`too few points: ${points.length}; at least ${MIN_POINTS} needed`);
+  }
+  return points;
+}
+
+/** [min, max] of column c; a loop, since Math.min(...values) overflows on long lines. */
+function extent(points, c) {
+  return points.reduce(([lo, hi], p) => [Math.min(lo, p[c]), Math.max(hi, p[c])],
+    [Infinity, -Infinity]);
+}
+
+/** Per line: origin at the left edge and vertical middle, unit = the line's height. */
+function normalizeScale(points) {
+  const [xMin, xMax] = extent(points, 0);
+  const [yMin, yMax] = extent(points, 1);
+  const height = yMax - yMin;
+  const scale = height > 0 ? height : Math.max(xMax - xMin, 1.0);
+  const t0 = points[0][2];
+  return points.map(([x, y, t, start]) =>
+    [(x - xMin) / scale, (y - (yMax + yMin) / 2) / scale, t - t0, start]);
+}
+
+/** Keep about one point per `step` of pen travel, plus both ends of every stroke. */
+function resample(points, { step }) {
+  if (!(step > 0)) throw new Error(`resample step must be positive, got ${step}`);
+  const n = points.length;
+  const arc = [0.0];
+  for (let i = 1; i < n; i++) {
+    // a pen-up jump (the next point starts a stroke) is not pen travel
+    const segment = points[i][3] === 1 ? 0.0
+      : Math.hypot(points[i][0] - points[i - 1][0], points[i][1] - points[i - 1][1]);
+    arc.push(arc[i - 1] + segment);
+  }
+  return points.filter((p, i) => i === 0 || i === n - 1
+    || p[3] === 1 || points[i + 1][3] === 1
+    || Math.floor(arc[i] / step) !== Math.floor(arc[i - 1] / step));
+}
+
+/** Absolute positions -> movements (dx, dy, dt); the first point has none. */
+function offsets(points) {
+  return points.map((p, i) => (i === 0 ? [0.0, 0.0, 0.0, p[3]]
+    : [p[0] - points[i - 1][0], p[1] - points[i - 1][1], p[2] - points[i - 1][2], p[3]]));
+}
+
+/** Zero mean, unit variance for (dx, dy, dt) with the parameters fitted in Python. */
+function standardize(points, { mean, std }) {
+  if (!mean || !std) throw new Error('standardize has not been fitted');
+  return points.map((p) => [(p[0] - mean[0]) / std[0], (p[1] - mean[1]) / std[1],
+    (p[2] - mean[2]) / std[2], p[3]]);
+}
+
+export const STEPS = {
+  normalize_scale: normalizeScale, resample, offsets, standardize,
+};
+
+/** The steps of a metadata.json `preprocessing` entry, checked by name up front. */
+export class Pipeline {
+  constructor(steps) {
+    steps.forEach(({ name }) => {
+      if (!(name in STEPS)) throw new Error(`unknown pre-processing step '${name}'`);
+    });
+    this.steps = steps.map(({ name, params }) => ({ name, params: params || {} }));
+  }
+
+  static fromJson(data) {
+    return new Pipeline(data.steps);
+  }
+
+  /** Points -> points, float64, every step applied in order. */
+  run(points) {
+    return this.steps.reduce((current, { name, params }) => STEPS[name](current, params),
+      points);
+  }
+
+  /** Strokes -> {features: Float32Array (T * 4, row-major), frames: T}: the model input. */
+  features(strokes) {
+    const rows = this.run(strokesToPoints(strokes));
+    return { features: Float32Array.from(rows.flat()), frames: rows.length };
+  }
+}

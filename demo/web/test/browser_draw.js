@@ -1,0 +1,92 @@
+// Writes stored strokes on the demo page in headless Chromium with real mouse input
+// (Chrome DevTools Protocol Input.dispatchMouseEvent, through playwright-core), presses
+// Recognize, and saves what the page shows plus a screenshot.
+//
+//   node demo/web/test/browser_draw.js URL STROKES_JSON OUT_DIR
+//
+// STROKES_JSON: [[[x, y, t], ...], ...], any units: scaled to fit the canvas.
+// OUT_DIR/result.json: {"text": shown text, "strokes": the strokes as the page recorded
+// them, "status", "backend": TensorFlow.js backend, "probabilities": the page's model
+// output for those strokes (T * C, row-major), "errors": uncaught page errors}; OUT_DIR/screenshot.png.
+// Chromium: Debian's /usr/bin/chromium, or the one named by $CHROMIUM (no download), which
+// playwright-core starts headless with a new empty profile (--user-data-dir).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+const CHROMIUM_ARGS = [ // quiet and offline: a closed network otherwise floods the log
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const MARGIN = 24; // CSS pixels left free around the ink on the canvas
+const TIMEOUT_MS = 30000;
+
+/** Page coordinates of the strokes, scaled and centred into the canvas box. */
+function fitToBox(strokes, box) {
+  const points = strokes.flat();
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  const [left, top] = [Math.min(...xs), Math.min(...ys)];
+  const width = Math.max(Math.max(...xs) - left, 1);
+  const height = Math.max(Math.max(...ys) - top, 1);
+  const scale = Math.min((box.width - 2 * MARGIN) / width, (box.height - 2 * MARGIN) / height);
+  const x0 = box.x + (box.width - scale * width) / 2;
+  const y0 = box.y + (box.height - scale * height) / 2;
+  return strokes.map((stroke) => stroke.map(([x, y]) => [x0 + scale * (x - left),
+    y0 + scale * (y - top)]));
+}
+
+async function write(page, strokes) {
+  const box = await page.locator('#ink').boundingBox();
+  for (const stroke of fitToBox(strokes, box)) {
+    await page.mouse.move(...stroke[0]);
+    await page.mouse.down();
+    for (const point of stroke.slice(1)) await page.mouse.move(...point);
+    await page.mouse.up();
+  }
+}
+
+async function main([url, strokesPath, outDir]) {
+  if (!outDir) throw new Error('usage: browser_draw.js URL STROKES_JSON OUT_DIR');
+  mkdirSync(outDir, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 560 } });
+    page.setDefaultTimeout(TIMEOUT_MS);
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(url);
+    await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+    if (await page.locator('body[data-state="error"]').count()) {
+      throw new Error(`the page failed: ${await page.textContent('#status')}`);
+    }
+    await write(page, JSON.parse(readFileSync(strokesPath, 'utf8')));
+    await page.click('#recognize');
+    await page.waitForSelector('#result[data-state="done"]');
+    const result = {
+      text: await page.textContent('#result'),
+      strokes: await page.evaluate(() => window.hwrDemo.strokes()),
+      status: await page.textContent('#status'),
+      backend: await page.evaluate(() => window.tf.getBackend()),
+      probabilities: await page.evaluate(async () => {
+        const { recognizer, strokes } = window.hwrDemo;
+        return Array.from((await recognizer.recognize(strokes())).probabilities);
+      }),
+      errors,
+    };
+    await page.screenshot({ path: join(outDir, 'screenshot.png') });
+    writeFileSync(join(outDir, 'result.json'), JSON.stringify(result));
+  } finally {
+    await browser.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(`browser_draw.js: ${error.stack || error}`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+// Runs the deployed model and the JavaScript pre-processing and decoding in Node, on cases
+// written by tests/test_deploy.py, and writes what JavaScript computed; the Python test
+// compares it with Keras and with data/preprocessing.py.
+//
+//   node demo/web/test/node_model.js DEPLOYED_DIR CASES_JSON RESULT_JSON
+//
+// CASES_JSON: {"lines": [{"strokes": [[[x, y, t], ...], ...], "features": [[4 numbers], ...]}]}
+//   `features` are Python's, so that the model is compared with Keras on the same input.
+// RESULT_JSON: {"backend", "lines": [{"features": JS features (float64 rows),
+//   "probabilities": (T, C) rows on Python's features, "text": JS text from the strokes,
+//   "text_from_python_features": best path over "probabilities"}]}
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import * as tf from '@tensorflow/tfjs';
+
+import { bestPath, idsToText } from '../decoding.js';
+import { strokesToPoints } from '../preprocessing.js';
+import { Recognizer } from '../recognizer.js';
+
+/** A tf.io handler reading model.json and its weight shards from a folder on disk
+ * (@tensorflow/tfjs alone has no file:// loader; tfjs-node would be a native build). */
+function folderHandler(folder) {
+  return {
+    async load() {
+      const modelJson = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'));
+      const specs = [];
+      const buffers = [];
+      for (const group of modelJson.weightsManifest) {
+        specs.push(...group.weights);
+        group.paths.forEach((path) => buffers.push(readFileSync(join(folder, path))));
+      }
+      const weightData = new Uint8Array(Buffer.concat(buffers)).buffer;
+      return { modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData };
+    },
+  };
+}
+
+function rows(flat, width) {
+  const out = [];
+  for (let i = 0; i < flat.length; i += width) out.push(Array.from(flat.slice(i, i + width)));
+  return out;
+}
+
+async function main([folder, casesPath, resultPath]) {
+  if (!resultPath) throw new Error('usage: node_model.js DEPLOYED_DIR CASES_JSON RESULT_JSON');
+  await tf.setBackend('cpu');
+  const metadata = JSON.parse(readFileSync(join(folder, 'metadata.json'), 'utf8'));
+  const recognizer = new Recognizer(tf, await tf.loadLayersModel(folderHandler(folder)),
+    metadata);
+  const { lines } = JSON.parse(readFileSync(casesPath, 'utf8'));
+  const classes = metadata.num_classes;
+  const results = [];
+  for (const { strokes, features } of lines) {
+    const probabilities = await recognizer.probabilities(Float32Array.from(features.flat()),
+      features.length);
+    const ids = bestPath(probabilities, features.length, classes);
+    results.push({
+      features: recognizer.pipeline.run(strokesToPoints(strokes)),
+      probabilities: rows(probabilities, classes),
+      text: (await recognizer.recognize(strokes)).text,
+      text_from_python_features: idsToText(ids, metadata.characters),
+    });
+  }
+  writeFileSync(resultPath, JSON.stringify({ backend: tf.getBackend(), lines: results }));
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(`node_model.js: ${error.stack || error}`);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+"""Deploy a trained model folder to TensorFlow.js, for the web page that recognizes in the browser.
+
+    python deploy.py                                  # weights/synthetic -> weights/deployed/synthetic
+    python deploy.py --model weights/mine --output /tmp/mine_web
+    python demo/web/serve.py --model weights/deployed/synthetic   # serve the page, open its address
+
+Writes model.json and its weight shards (a TensorFlow.js layers model, converted by the
+`tensorflowjs` converter from a tf_keras twin of the network; see models/tfjs_export.py)
+and metadata.json (character table, blank index, pre-processing steps with their fitted
+parameters, format version). An existing deployment in the output folder is replaced.
+The page needs TensorFlow.js from npm once: `cd demo/web && npm ci`.
+"""
+import argparse
+import os
+import sys
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up chatter
+
+from models.model_folder import ModelFolderError  # noqa: E402
+from models.tfjs_export import ExportError, deploy  # noqa: E402
+
+DEPLOYED_DIR = os.path.join('weights', 'deployed')
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--model', default=os.path.join('weights', 'synthetic'),
+                   help='trained model folder, as train.py writes it (default: %(default)s)')
+    p.add_argument('--output', help=f'folder to write the deployed model to (default: '
+                   f'{DEPLOYED_DIR}/<name of the model folder>)')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    output = args.output or os.path.join(DEPLOYED_DIR,
+                                         os.path.basename(os.path.normpath(args.model)))
+    try:
+        metadata = deploy(args.model, output)
+    except (ModelFolderError, ExportError) as e:
+        sys.exit(f'deploy.py: error: {e}')
+    print(f'wrote {output}: TensorFlow.js layers model, {len(metadata["characters"])} '
+          f'characters, Keras 2 twin within {metadata["twin_max_difference"]:.1g} of the model')
+    print(f'serve the web page with it: python demo/web/serve.py --model {output}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,109 @@
+"""Resumable training state, one file per finished epoch, written atomically.
+
+    <model folder>/training/checkpoints/epoch-0007.npz
+
+A checkpoint is an uncompressed NumPy .npz (a zip): every model variable (weights and the
+dropout layers' random-seed state), every optimizer variable (Adam's moments, its step
+count, the learning rate), and a JSON `state` (epoch, schedule counters, best scores, the
+history that log.csv is written from, and what the model was built for). With that, and
+batches that are a function of (seed, epoch), a resumed run continues exactly where an
+uninterrupted one would have been.
+
+A file is written under a temporary name, flushed to disk and renamed into place, so a
+kill leaves either the old set of files or the new one. The zip's CRC-32 of every member
+and a SHA-256 over all arrays (kept in `state`) catch truncated and damaged files; the two
+newest checkpoints are kept, so a damaged newest one falls back to the one before.
+"""
+import glob
+import hashlib
+import json
+import os
+import re
+import warnings
+
+import numpy as np
+
+KEEP = 2
+_NAME = re.compile(r'epoch-(\d+)\.npz$')
+
+
+class CheckpointError(ValueError):
+    """No usable checkpoint, or one that does not fit the model being trained."""
+
+
+def checkpoint_paths(folder) -> list:
+    """Checkpoint files in `folder`, newest (highest epoch) first."""
+    paths = [p for p in glob.glob(os.path.join(folder, 'epoch-*.npz')) if _NAME.search(p)]
+    return sorted(paths, key=lambda p: int(_NAME.search(p).group(1)), reverse=True)
+
+
+def _digest(arrays: dict) -> str:
+    h = hashlib.sha256()
+    for key in sorted(arrays):
+        h.update(key.encode())
+        h.update(np.ascontiguousarray(arrays[key]).tobytes())
+    return h.hexdigest()
+
+
+def save_checkpoint(folder, state: dict, model_values: list, optimizer_values: list) -> str:
+    """Write epoch-<state['epoch']>.npz atomically; delete all but the KEEP newest."""
+    os.makedirs(folder, exist_ok=True)
+    arrays = {f'model/{i:04d}': v for i, v in enumerate(model_values)}
+    arrays.update({f'optimizer/{i:04d}': v for i, v in enumerate(optimizer_values)})
+    state = dict(state, sha256=_digest(arrays))
+    arrays['state'] = np.frombuffer(json.dumps(state, ensure_ascii=False).encode(), np.uint8)
+    path = os.path.join(folder, f'epoch-{state["epoch"]:04d}.npz')
+    tmp = os.path.join(folder, f'.{os.path.basename(path)}.tmp')
+    with open(tmp, 'wb') as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(folder)
+    for old in checkpoint_paths(folder)[KEEP:]:
+        os.remove(old)
+    return path
+
+
+def _fsync_dir(folder):
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_checkpoint(path):
+    """-> (state, model values, optimizer values); CheckpointError if damaged."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}  # reading checks each CRC-32
+        state = json.loads(arrays.pop('state').tobytes().decode())
+    except Exception as e:  # zipfile, numpy and json raise many types for a bad file
+        raise CheckpointError(f'{path} is damaged ({type(e).__name__}: {e})') from None
+    if state.get('sha256') != _digest(arrays):
+        raise CheckpointError(f'{path} is damaged (checksum mismatch)')
+    model = [arrays[k] for k in sorted(arrays) if k.startswith('model/')]
+    optimizer = [arrays[k] for k in sorted(arrays) if k.startswith('optimizer/')]
+    return state, model, optimizer
+
+
+def latest_checkpoint(folder):
+    """The newest readable checkpoint, warning about each damaged one skipped on the way.
+
+    -> (state, model values, optimizer values), or None when the folder holds none.
+    """
+    paths = checkpoint_paths(folder)
+    for path in paths:
+        try:
+            return read_checkpoint(path)
+        except CheckpointError as e:
+            warnings.warn(f'{e}; trying the previous checkpoint', stacklevel=2)
+    if paths:
+        raise CheckpointError(f'no usable checkpoint in {folder}: all {len(paths)} are '
+                              f'damaged; pass --overwrite to start over')
+    return None

@@ -1,0 +1,184 @@
+"""Raw strokes in, text out, on the CPU: the Python API of a trained model folder.
+
+    from models.recognizer import Recognizer
+    recognizer = Recognizer.load('weights/synthetic')
+    text = recognizer.recognize([[(0, 0, 0.0), (5, 2, 0.01), ...], ...])  # strokes of (x, y, t)
+    text, probabilities = recognizer.recognize(strokes, return_probabilities=True)  # (T, C)
+    texts = recognizer.recognize_batch([strokes_a, strokes_b])
+
+The model folder alone is enough (pre-processing steps and character table travel in it).
+TensorFlow is imported once, when the first Recognizer loads. Speed on a CPU comes from how
+the network is called (see Network): never `model.predict`, which costs milliseconds of
+set-up per call, nor eager calls, which run the LSTM loop step by step in Python.
+"""
+import os
+
+import numpy as np
+
+from algorithms.best_path import best_path_decode
+from data.base import validate_handwriting
+from data.charset import CharTable
+from models.batching import PAD_VALUE
+from models.model_folder import load_model_folder, read_config
+
+DECODERS = ('best_path', 'token_passing')
+LM_FILE = 'lm.arpa'  # a language model in the model folder is used by default
+BATCH_SIZE = 32
+SMALLEST_BUCKET = 64  # frames; single lines are padded up to a bucket length (see Network)
+BUCKET_GROWTH = 1.25  # each bucket is about 25% longer than the one before
+
+
+class Recognizer:
+    """A trained network with its pre-processing, character table and decoder."""
+
+    def __init__(self, model, char_table, pipeline, decoder=None, jit=False):
+        """decoder: has decode((T, C) probabilities) -> str and decode_batch(list) -> list;
+        best path over `char_table` when None. jit: see Network."""
+        self.char_table, self.pipeline = char_table, pipeline
+        self.decoder = decoder or BestPathDecoder(char_table)
+        self.network = Network(model, jit)
+
+    @classmethod
+    def load(cls, model_dir, decoder='best_path', language_model=None, lm_weight=None,
+             word_penalty=None, jit=False) -> 'Recognizer':
+        """Load a model folder (see models.model_folder).
+
+        decoder: 'best_path' (no dictionary) or 'token_passing' (words of the language
+        model only). language_model: an ARPA file for token passing; default `lm.arpa` in
+        the model folder. lm_weight, word_penalty: token passing settings (None = the
+        decoder's defaults). jit: compile single-line calls with XLA, for servers that
+        warm up once and then want the least CPU per line (see Network).
+        """
+        if decoder not in DECODERS:
+            raise ValueError(f'unknown decoder {decoder!r}; choose from {", ".join(DECODERS)}')
+        chosen = None  # best path
+        if decoder == 'token_passing':  # before the network loads, so its errors come fast
+            chosen = token_passing_decoder(
+                CharTable.from_json(read_config(model_dir)['char_table']),
+                language_model or os.path.join(model_dir, LM_FILE), lm_weight, word_penalty)
+        model, char_table, pipeline, _ = load_model_folder(model_dir)
+        return cls(model, char_table, pipeline, chosen, jit)
+
+    def features(self, strokes, example_id='input') -> np.ndarray:
+        """Validated, pre-processed features (T, F) of one line; ValueError if unusable."""
+        features = self.pipeline(validate_handwriting(strokes, example_id))
+        if not np.isfinite(features).all():
+            raise ValueError(f'{example_id}: pre-processing gave non-finite features')
+        return features
+
+    def probabilities(self, features_list, batch_size=BATCH_SIZE) -> list:
+        """Per-frame class probabilities (T_i, C) of each line of pre-processed features.
+
+        Lines are batched by length (less padding) and returned in the order given.
+        Padding is masked by the network, so a line's result does not depend on its batch.
+        """
+        order = np.argsort([len(f) for f in features_list], kind='stable')
+        results = [None] * len(features_list)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            output = self.network(pad([features_list[i] for i in chunk]))  # (B, T_max, C)
+            for row, i in enumerate(chunk):
+                results[i] = output[row, :len(features_list[i])]
+        return results
+
+    def recognize(self, strokes, return_probabilities=False):
+        """Text of one line of strokes; with return_probabilities, (text, (T, C) array)."""
+        probabilities = self.probabilities([self.features(strokes)])[0]
+        text = self.decoder.decode(probabilities)
+        return (text, probabilities) if return_probabilities else text
+
+    def recognize_batch(self, lines, batch_size=BATCH_SIZE) -> list:
+        """Texts of many lines at once; faster per line than calling recognize() on each."""
+        features = [self.features(strokes, f'line {i}') for i, strokes in enumerate(lines)]
+        return self.decoder.decode_batch(self.probabilities(features, batch_size))
+
+    def warm_up(self, max_frames=512):
+        """With jit: compile single-line calls for lines of up to `max_frames` frames now,
+        rather than on the first line of each length bucket (a second or more each)."""
+        self.network.warm_up(max_frames)
+
+
+class Network:
+    """Calls the network on a CPU: (B, T, F) float32 -> (B, T, C) NumPy.
+
+    By default every call runs one traced graph, for any B and T: no compile waits, so it
+    suits live use, where each call sees a new length. With jit, a single line (B = 1)
+    runs XLA-compiled instead: about 3x less CPU per line (benchmarks/bench_recognizer.py),
+    since XLA fuses each LSTM step into one kernel where the graph runs a dozen small ops.
+    XLA compiles one program per input shape, so the line is padded up to a bucket length
+    (buckets grow by BUCKET_GROWTH: padding costs under 25%), and the first line of each
+    bucket waits for a compile of a second or more; warm_up() moves those to start-up.
+    """
+
+    def __init__(self, model, jit=False):
+        import tensorflow as tf
+        self.jit = jit
+        self.num_features = model.input_shape[-1]
+        spec = tf.TensorSpec([None, None, self.num_features], tf.float32)
+
+        def call(batch):
+            with tf.device('/CPU:0'):
+                return model(batch, training=False)
+
+        self._graph = tf.function(call, input_signature=[spec])
+        self._xla = tf.function(call, input_signature=[spec], jit_compile=True)
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        frames = batch.shape[1]
+        if not (self.jit and len(batch) == 1):
+            return self._graph(batch).numpy()
+        padded = np.full((1, bucket_length(frames), self.num_features), PAD_VALUE, np.float32)
+        padded[:, :frames] = batch
+        return self._xla(padded).numpy()[:, :frames]
+
+    def warm_up(self, max_frames):
+        frames = SMALLEST_BUCKET
+        while self.jit and frames <= bucket_length(max_frames):
+            self._xla(np.full((1, frames, self.num_features), PAD_VALUE, np.float32))
+            frames = bucket_length(frames + 1)
+
+
+def bucket_length(frames: int) -> int:
+    """The shortest bucket that holds `frames`: 64, 80, 112, 144, 192, ... (multiples of 16)."""
+    length = SMALLEST_BUCKET
+    while length < frames:
+        length = int(np.ceil(length * BUCKET_GROWTH / 16)) * 16
+    return length
+
+
+def pad(features_list) -> np.ndarray:
+    """Right-pad lines to the longest with PAD_VALUE frames: (B, T_max, F) float32."""
+    longest = max(len(f) for f in features_list)
+    batch = np.full((len(features_list), longest, features_list[0].shape[1]), PAD_VALUE,
+                    dtype=np.float32)
+    for row, features in enumerate(features_list):
+        batch[row, :len(features)] = features
+    return batch
+
+
+class BestPathDecoder:
+    """Best path over a character table, with the token passing decoder's methods."""
+
+    def __init__(self, char_table):
+        self.char_table = char_table
+
+    def decode(self, probabilities) -> str:
+        return self.char_table.decode(best_path_decode(probabilities))
+
+    def decode_batch(self, matrices) -> list:
+        return [self.decode(m) for m in matrices]
+
+
+def token_passing_decoder(char_table, language_model, lm_weight=None, word_penalty=None):
+    """The token passing decoder (algorithms.token_passing), or a clear ValueError."""
+    try:
+        from algorithms.token_passing import TokenPassingDecoder
+    except ImportError as e:
+        raise ValueError(f'the token passing decoder is not available ({e}); build it with '
+                         f'`python setup.py build_ext --inplace`, or use best_path') from None
+    if not os.path.isfile(language_model):
+        raise ValueError(f'language model not found: {language_model} (token passing needs '
+                         f'an ARPA file; build_lm.py writes one)')
+    settings = {k: v for k, v in (('lm_weight', lm_weight), ('word_penalty', word_penalty))
+                if v is not None}
+    return TokenPassingDecoder(char_table.characters, language_model, **settings)

@@ -1,0 +1,141 @@
+"""The TensorFlow side of train.py: devices, strategy, model, resume, the epoch loop, and
+writing the model folder after every epoch.
+
+Imported only after train.py has checked the options, the data set and the model folder,
+so that those mistakes are reported without waiting for TensorFlow to start.
+"""
+import os
+
+import keras
+import tensorflow as tf
+
+from models.batching import LineSet
+from models.checkpoints import save_checkpoint
+from models.ctc_model import build_model, portable_copy
+from models.fit import TrainingError, fit
+from models.model_folder import TRAINING_DIR, save_network, write_config
+from models.reporting import TensorBoardLog, write_csv
+from models.resume import checkpoints_dir
+from models.schedule import Schedule
+from models.training import Trainer
+
+# Options that shape the arithmetic of training: a resumed run keeps the first run's.
+RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate')
+
+
+def train(args, dataset, folder, architecture, checkpoint):
+    strategy, chief = make_strategy(args.distribute)
+    use_cudnn = cudnn_choice(args.cuda)
+    recipe = {key: getattr(args, key) for key in RECIPE}
+    schedule = Schedule(args.learning_rate)
+    if checkpoint is not None:
+        recipe = _resumed_recipe(checkpoint[0]['recipe'], recipe)
+        schedule = Schedule.from_json(checkpoint[0]['schedule'])
+    schedule.resume_with(reduce_lr_patience=args.reduce_lr,
+                         reduce_lr_factor=args.reduce_lr_factor,
+                         min_learning_rate=args.min_learning_rate,
+                         early_stopping_patience=args.early_stopping)
+    if schedule.epoch >= args.epochs or schedule.stopped_early:
+        print(f'{folder}: training is done ({schedule.epoch} epochs, best validation CER '
+              f'{100 * schedule.best_cer:.1f}% at epoch {schedule.best_cer_epoch}); '
+              f'raise --epochs to train on')
+        return
+    train_lines, validation = load_lines(dataset)
+    if recipe['batch_size'] < strategy.num_replicas_in_sync:
+        raise TrainingError(f'--batch_size {recipe["batch_size"]} is smaller than the '
+                            f'{strategy.num_replicas_in_sync} replicas')
+
+    keras.utils.set_random_seed(recipe['seed'])
+    with strategy.scope():
+        model = build_model(**architecture, use_cudnn=use_cudnn, name=os.path.basename(folder))
+        trainer = Trainer(model, schedule.learning_rate, recipe['clipnorm'] or None, strategy)
+    if checkpoint is not None:
+        try:
+            trainer.restore(*checkpoint[1:])
+        except ValueError as e:
+            raise TrainingError(f'the checkpoint in {folder} does not fit: {e}') from None
+        print(f'resuming {folder} after epoch {schedule.epoch}')
+    else:
+        print(f'training {folder} from scratch: {model.count_params():,} parameters, '
+              f'{architecture["num_layers"]} x {architecture["units"]} BiLSTM, '
+              f'{strategy.num_replicas_in_sync} replica(s)')
+    writer = FolderWriter(folder, trainer, dataset, architecture, recipe) if chief else None
+    fit(trainer, train_lines, validation, schedule, dataset.char_table, epochs=args.epochs,
+        batch_size=recipe['batch_size'], seed=recipe['seed'], show=args.show,
+        progress=args.progress, on_epoch_end=writer or (lambda *_: None))
+    print(f'{folder}: best validation CER {100 * schedule.best_cer:.1f}% '
+          f'at epoch {schedule.best_cer_epoch}')
+
+
+def make_strategy(distribute):
+    """-> (strategy, whether this process writes the model folder)."""
+    if not distribute:
+        return tf.distribute.get_strategy(), True
+    if 'TF_CONFIG' in os.environ:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        resolver = strategy.cluster_resolver
+        chief = resolver.task_type == 'chief' or (
+            resolver.task_type == 'worker' and resolver.task_id == 0
+            and 'chief' not in resolver.cluster_spec().as_dict())
+        return strategy, chief
+    devices = tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU')
+    return tf.distribute.MirroredStrategy([d.name for d in devices]), True
+
+
+def cudnn_choice(cuda):
+    """--cuda / --no-cuda / neither -> LSTM use_cudnn True / False / 'auto'."""
+    if cuda and not tf.config.list_physical_devices('GPU'):
+        raise TrainingError('--cuda: TensorFlow sees no GPU; use --no-cuda, or leave both out')
+    return 'auto' if cuda is None else cuda
+
+
+def load_lines(dataset):
+    """-> (train, validation) LineSets without the lines too short for CTC, counted."""
+    sets = []
+    for name in ('train', 'validation'):
+        lines, short = LineSet.from_split(dataset.split(name))
+        if short:
+            print(f'{name}: left out {short} lines with fewer frames than CTC needs '
+                  f'for their text')
+        if not len(lines):
+            raise TrainingError(f'{dataset.folder} has no usable {name} lines')
+        sets.append(lines)
+    print(f'{len(sets[0])} training lines, {len(sets[1])} validation lines')
+    return sets
+
+
+def _resumed_recipe(saved, given):
+    for key, value in saved.items():
+        if given[key] != value:
+            print(f'resuming with the checkpoint\'s --{key} {value} (ignoring {given[key]})')
+    return saved
+
+
+class FolderWriter:
+    """After each epoch: the best network and recognizer.json, a checkpoint, the logs."""
+
+    def __init__(self, folder, trainer, dataset, architecture, recipe):
+        self.folder, self.trainer, self.dataset = folder, trainer, dataset
+        self.architecture, self.recipe = architecture, recipe
+        # saved instead of the trained model, which may insist on cuDNN: loads on any CPU
+        self.portable = portable_copy(trainer.model)
+        self.training = os.path.join(folder, TRAINING_DIR)
+        self.tensorboard = TensorBoardLog(os.path.join(self.training, 'tensorboard'))
+
+    def __call__(self, schedule, improved):
+        figures = schedule.history[-1]
+        if improved:
+            self.portable.set_weights(self.trainer.model.get_weights())
+            save_network(self.folder, self.portable)
+            write_config(self.folder, self.dataset.char_table, self.dataset.pipeline,
+                         self.architecture, dataset=self.dataset.folder,
+                         validation={k: figures[k] for k in ('val_loss', 'val_cer', 'val_wer')},
+                         epoch=figures['epoch'], training=self.recipe)
+        state = {'epoch': schedule.epoch, 'schedule': schedule.to_json(),
+                 'recipe': self.recipe, 'architecture': self.architecture,
+                 'characters': self.dataset.char_table.characters,
+                 'dataset': self.dataset.folder}
+        save_checkpoint(checkpoints_dir(self.folder), state, self.trainer.model_values(),
+                        self.trainer.optimizer_values())
+        write_csv(os.path.join(self.training, 'log.csv'), schedule.history)
+        self.tensorboard.write(figures)

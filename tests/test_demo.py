@@ -1,0 +1,359 @@
+"""The Tk demo: its window-free logic (demo/ink.py), its start-up errors, and the window
+itself driven for real: Xvfb, real X pointer events from xdotool on the canvas and buttons,
+the text read back from the window's title (what it shows) and from its --report, which the
+Python Recognizer must match on the same strokes; a screenshot.
+
+To refresh the README's screenshot with the shipped model (its data set compiled):
+    DEMO_MODEL=weights/synthetic DEMO_SCREENSHOT=docs/tk_demo.png \\
+        python -m pytest tests/test_demo.py -k window
+"""
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+
+import pytest
+
+from demo.ink import Ink, fit_to_box, problem, replay_schedule
+from demo.recognizer_thread import RecognizerThread
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DRAW = os.path.join(ROOT, 'demo', 'draw.py')
+TITLE = 'keras-auto-hwr demo'
+WAIT = 60  # seconds for any one event; loading TensorFlow on a slow machine takes ~10
+
+
+# -- demo/ink.py ---------------------------------------------------------------------------
+
+def test_ink_records_seconds_from_the_first_point_and_undoes_strokes():
+    ink = Ink()
+    ink.pen_down(10, 20, 5000)
+    assert ink.pen_move(12, 21, 5010)
+    assert not ink.pen_move(12, 21, 5020)  # the pen has not moved: no point
+    ink.pen_down(40, 20, 5500)
+    assert ink.copy() == [[(10.0, 20.0, 0.0), (12.0, 21.0, 0.01)], [(40.0, 20.0, 0.5)]]
+    assert ink.undo() and len(ink) == 1
+    assert ink.undo() and not ink.undo()
+    ink.pen_down(1, 1, 9000)  # a new line starts its own clock
+    assert ink.strokes == [[(1.0, 1.0, 0.0)]]
+
+
+def test_problem_names_empty_ink_and_dots():
+    assert 'Nothing to recognize' in problem([])
+    assert 'single dot' in problem([[(5, 5, 0.0)]])
+    assert 'single dot' in problem([[(5, 5, 0.0), (6, 7, 0.01)], [(7, 5, 0.2)]])
+    assert problem([[(5, 5, 0.0), (30, 9, 0.1)]]) is None
+
+
+def test_fit_to_box_keeps_aspect_ratio_and_times():
+    strokes = [[(1000, 500, 7.0), (1200, 500, 7.5)], [(1100, 550, 8.0)]]  # 200 x 50 units
+    fitted = fit_to_box(strokes, 500, 300, 50)
+    xs = [p[0] for s in fitted for p in s]
+    ys = [p[1] for s in fitted for p in s]
+    assert (min(xs), max(xs)) == pytest.approx((50, 450))  # width limits: scale 2
+    assert (min(ys), max(ys)) == pytest.approx((100, 200))  # 100 high, centred
+    assert [p[2] for s in fitted for p in s] == [7.0, 7.5, 8.0]
+
+
+def test_replay_keeps_speed_and_shortens_long_pauses():
+    strokes = [[(0, 0, 100.0), (1, 0, 100.01)], [(5, 0, 109.0), (6, 0, 109.02)]]
+    schedule = replay_schedule(strokes, max_pause=1.0)
+    assert [round(s[0], 6) for s in schedule] == [0.0, 0.01, 1.01, 1.03]
+    assert [s[3] for s in schedule] == [100.0, 100.01, 109.0, 109.02]  # recorded t kept
+    assert [s[4] for s in schedule] == [True, False, True, False]
+
+
+# -- start-up errors: one line, no window, no traceback -------------------------------------
+
+@pytest.mark.parametrize('make, expected', [
+    (lambda folder: None, 'model folder not found'),
+    (lambda folder: folder.mkdir(), 'recognizer.json is missing'),
+    (lambda folder: (folder.mkdir(), (folder / 'recognizer.json').write_text('{')),
+     'unreadable'),
+])
+def test_bad_model_folder_is_one_clear_line(tmp_path, make, expected):
+    folder = tmp_path / 'model'
+    make(folder)
+    run = subprocess.run([sys.executable, DRAW, '--model', str(folder)], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, 'DISPLAY': ':none'})
+    assert run.returncode != 0
+    assert expected in run.stderr and 'Traceback' not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+# -- the window, for real --------------------------------------------------------------------
+
+def xvfb():
+    """A private X server (Xvfb picks a free display number and says which); yields it."""
+    missing = [tool for tool in ('Xvfb', 'xdotool') if shutil.which(tool) is None]
+    if missing:
+        message = f'the demo tests need {" and ".join(missing)} (apt-get install xvfb xdotool)'
+        if os.environ.get('CI', '').lower() in ('true', '1'):
+            pytest.fail(message)
+        pytest.skip(message)
+    read, write = os.pipe()
+    server = subprocess.Popen(['Xvfb', '-displayfd', str(write), '-screen', '0', '1024x768x24',
+                               '-nolisten', 'tcp'], pass_fds=[write],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as f:
+        number = f.readline().strip()  # written once the server accepts clients
+    if not number:
+        pytest.fail('Xvfb did not start')
+    yield f':{number}'
+    server.terminate()
+    server.wait()
+
+
+display = pytest.fixture(xvfb, scope='module', name='display')
+# A second screen for a second window: without a window manager both would sit at (0, 0).
+other_display = pytest.fixture(xvfb, scope='module', name='other_display')
+
+
+@pytest.fixture(scope='module')
+def model_folder(tmp_path_factory):
+    """DEMO_MODEL, or a tiny untrained model over a small compiled synthetic data set (its
+    recognizer.json names the data set, as the demo's --dataset default reads), with a
+    language model of the training texts for token passing."""
+    if os.environ.get('DEMO_MODEL'):
+        return os.environ['DEMO_MODEL']
+    import keras
+    from algorithms.language_model import build_bigram_lm, write_arpa
+    from data.compiled import open_dataset
+    from data.compiler import compile_dataset
+    from data.preprocessing import Pipeline
+    from data.synthetic import SyntheticSource
+    from models.ctc_model import build_model
+    from models.model_folder import write_config
+    folder = tmp_path_factory.mktemp('demo')
+    dataset = str(folder / 'dataset')
+    with warnings.catch_warnings():  # so few lines miss a character or two: no matter here
+        warnings.simplefilter('ignore', UserWarning)
+        compile_dataset(SyntheticSource(30, seed=0, max_words=1), Pipeline.named('default'),
+                        dataset, fractions=(0.1, 0.3), progress=False)
+    data = open_dataset(dataset)
+    keras.utils.set_random_seed(0)
+    architecture = {'num_layers': 1, 'units': 8}
+    model = build_model(4, data.char_table.num_classes, **architecture)
+    (folder / 'model').mkdir()
+    model.save(folder / 'model' / 'model.keras')
+    write_config(folder / 'model', data.char_table, data.pipeline, architecture,
+                 dataset=dataset)
+    write_arpa(build_bigram_lm(data.split('train').texts), folder / 'model' / 'lm.arpa')
+    return str(folder / 'model')
+
+
+@functools.lru_cache
+def recognizer(model_folder, decoder):
+    """Loaded on first use, while the demo loads its own (two cores: they overlap)."""
+    from models.recognizer import Recognizer
+    return Recognizer.load(model_folder, decoder)
+
+
+class Window:
+    """The demo in its own process on `display`: start it, point and click, read it back."""
+
+    def __init__(self, display, model, folder, *options):
+        self.env = {**os.environ, 'DISPLAY': display}
+        self.report, self.log = folder / 'report.jsonl', folder / 'stderr.txt'
+        with open(self.log, 'w') as log:
+            self.process = subprocess.Popen(
+                [sys.executable, DRAW, '--model', model, '--report', str(self.report),
+                 *options], env=self.env, stdout=log, stderr=log, cwd=ROOT)
+        self.seen = 0  # report lines already returned by wait_for
+        self.layout = None
+
+    def xdotool(self, *args) -> str:
+        run = subprocess.run(['xdotool', *map(str, args)], env=self.env, capture_output=True,
+                             text=True, timeout=WAIT)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    def events(self) -> list:
+        if not self.report.exists():
+            return []
+        return [json.loads(line) for line in self.report.read_text().splitlines()]
+
+    def wait_for(self, kind) -> dict:
+        """The next event of `kind` after those already seen; fails if the demo dies."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            events = self.events()
+            for i in range(self.seen, len(events)):
+                if events[i]['event'] == kind:
+                    self.seen = i + 1
+                    return events[i]
+            assert self.process.poll() is None, f'the demo exited:\n{self.log.read_text()}'
+            time.sleep(0.05)
+        pytest.fail(f'no {kind!r} event in {WAIT} s; events: {events}')
+
+    def window_id(self) -> str:
+        return self.xdotool('search', '--sync', '--name', f'^{TITLE}').split()[0]
+
+    def title(self) -> str:
+        return self.xdotool('getwindowname', self.window_id())
+
+    def click(self, name):
+        """Point at a control (moving onto it, as a hand would) and click it."""
+        x, y, width, height = self.layout[name]
+        self.xdotool('mousemove', x + width // 2 - 5, y + height // 2, 'sleep', 0.05,
+                     'mousemove', x + width // 2, y + height // 2, 'sleep', 0.05, 'click', 1)
+
+    def stroke(self, points):
+        """Press, drag through `points` (canvas pixels) at 10 ms a point, release."""
+        left, top = self.layout['canvas'][:2]
+        (x, y), *rest = points
+        args = ['mousemove', left + x, top + y, 'mousedown', 1]
+        for x, y in rest:
+            args += ['sleep', 0.01, 'mousemove', left + x, top + y]
+        self.xdotool(*args, 'sleep', 0.01, 'mouseup', 1)
+
+    def screenshot(self, path):
+        from PIL import ImageGrab
+        geometry = dict(line.split('=') for line in self.xdotool(
+            'getwindowgeometry', '--shell', self.window_id()).splitlines())
+        x, y, width, height = (int(geometry[k]) for k in ('X', 'Y', 'WIDTH', 'HEIGHT'))
+        image = ImageGrab.grab(bbox=(x, y, x + width, y + height),
+                               xdisplay=self.env['DISPLAY'])
+        image.save(path)
+        return image, (x, y)
+
+    def close(self) -> str:
+        """Stop the demo (if it still runs); its stderr."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(timeout=WAIT)
+        return self.log.read_text()
+
+
+# Hand-drawn strokes in canvas pixels: a zigzag, a loop and a bar.
+STROKES = [
+    [(100, 100), (115, 150), (125, 190), (140, 120), (155, 190), (170, 150), (180, 100)],
+    [(260, 140), (235, 165), (245, 195), (275, 195), (285, 165), (260, 140)],
+    [(330, 110), (332, 150), (334, 195)],
+]
+
+
+@pytest.mark.slow
+def test_recognizer_thread_runs_the_newest_recognition_and_reports_errors(model_folder):
+    worker = RecognizerThread(model_folder, os.path.join(model_folder, 'missing.arpa'))
+    lines = [[[(x, y, 0.01 * i) for i, (x, y) in enumerate(points)]] for points in STROKES]
+    for request_id, line in enumerate(lines):  # queued together: only the last one runs
+        worker.requests.put(('recognize', request_id, 'best_path', line))
+    worker.start()
+    assert worker.results.get(timeout=WAIT)[0] == 'loaded'
+    kind, request_id, decoder, strokes, text, seconds = worker.results.get(timeout=WAIT)
+    assert (kind, request_id, strokes) == ('result', 2, lines[2])
+    assert text == recognizer(model_folder, 'best_path').recognize(lines[2])
+    worker.requests.put(('recognize', 3, 'best_path', [[(0, 0, 0.0)]]))
+    assert worker.results.get(timeout=WAIT)[:2] == ('rejected', 3)
+    worker.requests.put(('load', 'token_passing'))
+    kind, decoder, message = worker.results.get(timeout=WAIT)
+    assert (kind, decoder) == ('load_failed', 'token_passing') and 'missing.arpa' in message
+    assert worker.results.empty()
+
+
+def check_recorded(strokes, drawn):
+    """The demo recorded what the pointer did: each stroke from its press to its release,
+    through drawn points only (X may merge motion events), time in seconds running on."""
+    assert len(strokes) == len(drawn)
+    times = [p[2] for s in strokes for p in s]
+    assert times[0] == 0.0 and times == sorted(times) and times[-1] < 10
+    for recorded, sent in zip(strokes, drawn):
+        assert tuple(recorded[0][:2]) == sent[0] and tuple(recorded[-1][:2]) == sent[-1]
+        assert {tuple(p[:2]) for p in recorded} <= set(sent)
+
+
+def check_shown(window, model_folder, result):
+    """The text in the window is the Recognizer's on the strokes the demo recorded."""
+    expected = recognizer(model_folder, result['decoder']).recognize(result['strokes'])
+    assert expected == result['text']
+    assert window.title() == f'{TITLE}: {result["shown"]}'
+
+
+@pytest.fixture(scope='module')
+def broken_window(other_display, model_folder, tmp_path_factory):
+    """The demo on a model folder whose network file is damaged. The first window test
+    starts it, so that its TensorFlow loads while that test runs (about 10 s saved)."""
+    folder = tmp_path_factory.mktemp('broken')
+    shutil.copy(os.path.join(model_folder, 'recognizer.json'), folder)
+    (folder / 'model.keras').write_bytes(b'not a Keras file')
+    window = Window(other_display, str(folder), folder)
+    yield window
+    window.close()
+
+
+@pytest.mark.slow
+def test_window_draw_recognize_and_show_example(display, model_folder, broken_window, tmp_path):
+    from data.compiled import open_dataset
+    window = Window(display, model_folder, tmp_path, '--no-live', '--pause', '0.3')
+    try:
+        ready = window.wait_for('ready')
+        window.layout = ready['layout']
+
+        window.click('recognize')  # nothing written yet
+        assert 'Nothing to recognize' in window.wait_for('message')['text']
+        assert 'Nothing to recognize' in window.title()
+        window.stroke([(400, 150)])  # a click on the canvas: a dot
+        window.click('recognize')
+        assert 'single dot' in window.wait_for('message')['text']
+        window.click('clear')
+
+        for points in STROKES:
+            window.stroke(points)
+        window.click('recognize')
+        result = window.wait_for('result')
+        check_recorded(result['strokes'], STROKES)
+        check_shown(window, model_folder, result)
+
+        window.click('undo')
+        window.click('recognize')
+        undone = window.wait_for('result')
+        assert undone['strokes'] == result['strokes'][:-1]
+        check_shown(window, model_folder, undone)
+
+        window.click('example')
+        example = window.wait_for('example')
+        test_split = open_dataset(ready['dataset']).split('test')
+        assert example['text'] == test_split.texts[test_split.ids.index(example['id'])]
+        replayed = window.wait_for('example_done')
+        window.click('recognize')
+        result = window.wait_for('result')
+        assert len(result['strokes']) == replayed['strokes'] and result['decoder'] == 'best_path'
+        check_shown(window, model_folder, result)
+        if os.path.isfile(os.path.join(model_folder, 'lm.arpa')):  # DEMO_MODEL may have none
+            window.click('token_passing')  # the ink is recognized again with the new decoder
+            result = window.wait_for('result')
+            assert result['decoder'] == 'token_passing'
+            check_shown(window, model_folder, result)
+            assert set(result['text'].split()) <= set(
+                recognizer(model_folder, 'token_passing').decoder.words)  # dictionary words
+        image, origin = window.screenshot(tmp_path / 'tk_demo.png')
+        if os.environ.get('DEMO_SCREENSHOT'):
+            image.save(os.environ['DEMO_SCREENSHOT'])
+        x, y, width, height = window.layout['canvas']
+        canvas = image.convert('L').crop((x - origin[0], y - origin[1],
+                                          x - origin[0] + width, y - origin[1] + height))
+        assert sum(canvas.histogram()[:100]) > 200  # the replayed ink is on the canvas
+
+        window.click('live')  # live on: the pen rests, the text comes by itself
+        window.stroke(STROKES[0])
+        check_shown(window, model_folder, window.wait_for('result'))
+        assert window.process.poll() is None
+    finally:
+        stderr = window.close()
+    assert 'Traceback' not in stderr, stderr
+
+
+@pytest.mark.slow
+def test_window_says_when_the_model_cannot_load(broken_window):
+    error = broken_window.wait_for('error')
+    assert 'cannot load' in error['text'] and 'model.keras' in error['text']
+    assert broken_window.title() == f'{TITLE}: the model could not load'
+    assert broken_window.process.poll() is None  # an error dialog, not a crash
+    stderr = broken_window.close()
+    assert 'Traceback' not in stderr, stderr

@@ -1,0 +1,233 @@
+"""deploy.py and the web demo, held to Python in real JavaScript runtimes.
+
+Node loads the deployed model with @tensorflow/tfjs and runs the JavaScript pre-processing
+and decoding on stored test lines (demo/web/test/node_model.js); headless Chromium writes a
+stored line on the page with real mouse events, presses Recognize, and must show the
+Python Recognizer's text for the strokes the page recorded (demo/web/test/browser_draw.js).
+They need `npm ci` in demo/web and Debian's chromium: skipped without them locally, failed
+in CI (CI=true).
+
+To refresh the README's screenshot with the shipped model (its data set compiled):
+    WEB_DEMO_MODEL=weights/synthetic WEB_DEMO_SCREENSHOT=docs/web_demo.png \\
+        python -m pytest tests/test_deploy.py -k browser
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from algorithms.best_path import best_path_decode
+from data.base import validate_handwriting
+from data.compiled import open_dataset
+from data.preprocessing import strokes_to_points
+from models.model_folder import read_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WEB = os.path.join(ROOT, 'demo', 'web')
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+FEATURE_TOLERANCE = 1e-5  # JavaScript float64 pre-processing vs NumPy's
+OUTPUT_TOLERANCE = 1e-4   # TensorFlow.js probabilities vs Keras 3's
+NODE_LINES = 6            # stored test lines run through Node
+
+
+def need(condition, message):
+    """Skip without a JavaScript runtime locally; in CI a missing one is a failure."""
+    if condition:
+        return
+    if os.environ.get('CI', '').lower() in ('true', '1'):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope='module')
+def node():
+    """Node.js with the page's npm packages; first in a test's fixtures, so that a missing
+    one is reported before a model is built."""
+    need(shutil.which('node'), 'Node.js is not installed')
+    need(os.path.isdir(os.path.join(WEB, 'node_modules', '@tensorflow', 'tfjs')),
+         'TensorFlow.js is not installed: run `npm ci` in demo/web (bash setup.sh --test)')
+    return shutil.which('node')
+
+
+def run(command, timeout=120):
+    """Run a command from the repository root; its output, or a failure that shows it."""
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        pytest.fail(f'{" ".join(command)} exited {done.returncode}:\n{done.stderr[-3000:]}')
+    return done.stdout
+
+
+@pytest.fixture(scope='module')
+def model_folder(tmp_path_factory):
+    """WEB_DEMO_MODEL, or a tiny untrained network over a small compiled synthetic data set
+    (random weights give a random but definite text, which is all the comparison needs)."""
+    if os.environ.get('WEB_DEMO_MODEL'):
+        return os.environ['WEB_DEMO_MODEL']
+    import keras
+    from data.compiler import compile_dataset
+    from data.preprocessing import Pipeline
+    from data.synthetic import SyntheticSource
+    from models.ctc_model import architecture, build_model
+    from models.model_folder import save_network, write_config
+    folder = tmp_path_factory.mktemp('deploy')
+    dataset = str(folder / 'dataset')
+    with warnings.catch_warnings():  # characters missing from a split of 40 lines: expected
+        warnings.simplefilter('ignore', UserWarning)
+        compile_dataset(SyntheticSource(40, seed=3, max_words=2), Pipeline.named('default'),
+                        dataset, fractions=(0.1, 0.3), progress=False)
+    data = open_dataset(dataset)
+    keras.utils.set_random_seed(0)
+    model = build_model(4, data.char_table.num_classes, num_layers=2, units=8, dropout=0.1)
+    save_network(str(folder / 'model'), model)
+    write_config(str(folder / 'model'), data.char_table, data.pipeline, architecture(model),
+                 dataset=dataset)
+    return str(folder / 'model')
+
+
+@pytest.fixture(scope='module')
+def deployed(model_folder, tmp_path_factory):
+    output = str(tmp_path_factory.mktemp('deployed') / 'web')
+    run([sys.executable, 'deploy.py', '--model', model_folder, '--output', output])
+    return output
+
+
+@pytest.fixture(scope='module')
+def recognizer(model_folder):
+    from models.recognizer import Recognizer
+    return Recognizer.load(model_folder)
+
+
+@pytest.fixture(scope='module')
+def test_split(model_folder):
+    return open_dataset(read_config(model_folder)['dataset']).split('test')
+
+
+# -- deploy.py ---------------------------------------------------------------------------
+
+def test_deploy_reports_a_missing_model_folder_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, 'deploy.py', '--model', str(tmp_path / 'none')],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert done.stderr.strip() == f'deploy.py: error: model folder not found: {tmp_path / "none"}'
+
+
+def test_deploy_refuses_a_network_the_export_cannot_handle(tmp_path):
+    import keras
+    from data.charset import CharTable
+    from data.preprocessing import Pipeline
+    from models.model_folder import save_network, write_config
+    from models.tfjs_export import ExportError, deploy
+    features = keras.Input((None, 4), name='features')
+    hidden = keras.layers.Bidirectional(keras.layers.GRU(4, return_sequences=True),
+                                        name='bigru')(features)
+    model = keras.Model(features, keras.layers.Dense(3, activation='softmax')(hidden))
+    save_network(str(tmp_path / 'gru'), model)
+    write_config(str(tmp_path / 'gru'), CharTable('ab'), Pipeline.named('no_resample'), {})
+    with pytest.raises(ExportError, match="layer 'bigru': only Bidirectional\\(LSTM\\)"):
+        deploy(str(tmp_path / 'gru'), str(tmp_path / 'out'))
+    assert not os.path.exists(tmp_path / 'out')
+
+
+@pytest.mark.slow
+def test_deploy_writes_a_layers_model_and_its_metadata(deployed, recognizer):
+    with open(os.path.join(deployed, 'model.json'), encoding='utf-8') as f:
+        model_json = json.load(f)
+    assert model_json['format'] == 'layers-model'
+    for group in model_json['weightsManifest']:
+        for path in group['paths']:
+            assert os.path.isfile(os.path.join(deployed, path))
+    with open(os.path.join(deployed, 'metadata.json'), encoding='utf-8') as f:
+        metadata = json.load(f)
+    assert metadata['format'] == 1 and metadata['blank'] == 0
+    assert metadata['characters'] == recognizer.char_table.characters
+    assert metadata['num_classes'] == recognizer.char_table.num_classes
+    assert metadata['preprocessing'] == recognizer.pipeline.to_json()
+    assert metadata['twin_max_difference'] <= 1e-5
+
+
+# -- JavaScript in Node ------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_node_runs_the_model_preprocessing_and_decoding_like_python(
+        node, deployed, recognizer, test_split, tmp_path):
+    lines = range(min(NODE_LINES, len(test_split)))
+    strokes = [[s.tolist() for s in test_split.strokes(i)] for i in lines]
+    stored = [test_split.features(i) for i in lines]  # the model's input, as stored
+    with open(tmp_path / 'cases.json', 'w', encoding='utf-8') as f:
+        json.dump({'lines': [{'strokes': s, 'features': x.tolist()}
+                             for s, x in zip(strokes, stored)]}, f)
+    run([node, os.path.join(WEB, 'test', 'node_model.js'), deployed,
+         str(tmp_path / 'cases.json'), str(tmp_path / 'result.json')])
+    with open(tmp_path / 'result.json', encoding='utf-8') as f:
+        results = json.load(f)['lines']
+
+    worst_feature = worst_output = 0.0
+    for line, (s, x, js) in enumerate(zip(strokes, stored, results)):
+        points = strokes_to_points(validate_handwriting(s))
+        python_features = recognizer.pipeline.run(points)  # float64 (T, 4)
+        js_features = np.array(js['features'], dtype=np.float64)
+        assert js_features.shape == python_features.shape, f'line {line}'
+        worst_feature = max(worst_feature, np.abs(js_features - python_features).max())
+        keras_output = recognizer.probabilities([x])[0]  # (T, C)
+        worst_output = max(worst_output, np.abs(np.array(js['probabilities'])
+                                                - keras_output).max())
+        python_text = recognizer.char_table.decode(best_path_decode(keras_output))
+        assert js['text_from_python_features'] == python_text, f'line {line}'
+        assert js['text'] == recognizer.recognize(s), f'line {line}'
+    print(f'Node vs Python over {len(results)} lines: features within {worst_feature:.2g}, '
+          f'probabilities within {worst_output:.2g}')
+    assert worst_feature <= FEATURE_TOLERANCE
+    assert worst_output <= OUTPUT_TOLERANCE
+
+
+# -- the page in headless Chromium ---------------------------------------------------------
+
+@pytest.fixture
+def chromium(node):
+    need(os.access(CHROMIUM, os.X_OK),
+         f'Chromium not found at {CHROMIUM} (apt-get install chromium; or set CHROMIUM)')
+
+
+@pytest.fixture
+def server(chromium, deployed):
+    """demo/web/serve.py on a free port; yields the address it prints."""
+    process = subprocess.Popen([sys.executable, os.path.join(WEB, 'serve.py'),
+                                '--model', deployed, '--port', '0'], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = process.stdout.readline()  # printed once the server listens
+    try:
+        assert line.startswith('serving'), f'serve.py said {line!r}'
+        yield line.split(' at ')[1].split()[0]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_browser_shows_the_python_recognizers_text(node, server, recognizer, test_split,
+                                                   tmp_path):
+    with open(tmp_path / 'strokes.json', 'w', encoding='utf-8') as f:
+        json.dump([s.tolist() for s in test_split.strokes(0)], f)
+    run([node, os.path.join(WEB, 'test', 'browser_draw.js'), server,
+         str(tmp_path / 'strokes.json'), str(tmp_path)], timeout=180)
+    with open(tmp_path / 'result.json', encoding='utf-8') as f:
+        shown = json.load(f)
+    assert shown['errors'] == []
+    assert len(shown['strokes']) == len(test_split.strokes(0))
+
+    # the strokes exactly as the page recorded them (its clock, its pixels)
+    text, probabilities = recognizer.recognize(shown['strokes'], return_probabilities=True)
+    browser_output = np.array(shown['probabilities']).reshape(probabilities.shape)
+    print(f'browser ({shown["backend"]}) shows {shown["text"]!r}, Python {text!r}; '
+          f'probabilities within {np.abs(browser_output - probabilities).max():.2g}; '
+          f'screenshot {tmp_path / "screenshot.png"}')
+    assert text, 'the Python text is empty: the comparison would prove little'
+    assert shown['text'] == text
+    assert np.abs(browser_output - probabilities).max() <= OUTPUT_TOLERANCE
+    if os.environ.get('WEB_DEMO_SCREENSHOT'):
+        shutil.copyfile(tmp_path / 'screenshot.png', os.environ['WEB_DEMO_SCREENSHOT'])

@@ -1,0 +1,152 @@
+"""train.py end to end on a tiny data set: resume gives the same weights as a straight run,
+damaged checkpoints fall back, bad input gets one line and a non-zero exit."""
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import train
+from models.checkpoints import checkpoint_paths, read_checkpoint
+from models.model_folder import load_model_folder
+from models.resume import checkpoints_dir
+from train_fixtures import make_dataset
+
+TINY = ['--layers', '1', '--units', '8', '--batch_size', '8', '--no-progress', '--show', '1']
+# dropout and learning-rate reduction make the random state and the schedule matter
+RECIPE = ['--dropout', '0.2', '--reduce_lr', '1', '--learning_rate', '0.02', '--seed', '3']
+NAME = 'glyphs-1x8'
+
+
+@pytest.fixture(scope='module')
+def glyphs(tmp_path_factory):
+    return make_dataset(tmp_path_factory.mktemp('data') / 'glyphs', num_examples=48)
+
+
+@pytest.fixture(scope='module')
+def straight(glyphs, tmp_path_factory):
+    """Weights folder of a 4-epoch run without interruption; copy it before changing it."""
+    weights = tmp_path_factory.mktemp('straight')
+    run(glyphs, weights, '--epochs', '4', *RECIPE)
+    return weights
+
+
+def run(dataset, weights, *options):
+    train.main(['--dataset', dataset, '--weights_dir', str(weights), *TINY, *options])
+
+
+def newest(folder):
+    return read_checkpoint(checkpoint_paths(checkpoints_dir(folder))[0])
+
+
+def assert_same_training(a, b):
+    """Checkpoints (state, model values, optimizer values) equal bit for bit."""
+    assert a[0]['epoch'] == b[0]['epoch']
+    for x, y in zip(a[1] + a[2], b[1] + b[2]):
+        np.testing.assert_array_equal(x, y)
+    untimed = [[{k: v for k, v in h.items() if k != 'seconds'} for h in c[0]['schedule']['history']]
+               for c in (a, b)]
+    assert untimed[0] == untimed[1]
+
+
+def fails(capsys, argv) -> str:
+    """Run train.py expecting an error; -> its message, checked to be one line."""
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(argv)
+    assert exit_info.value.code not in (0, None)
+    message = str(exit_info.value.code) if isinstance(exit_info.value.code, str) else ''
+    message += capsys.readouterr().err
+    assert len(message.strip().splitlines()) == 1, message
+    return message
+
+
+def test_two_plus_two_epochs_equal_four_straight(glyphs, straight, tmp_path):
+    run(glyphs, tmp_path, '--epochs', '2', *RECIPE)
+    run(glyphs, tmp_path, '--epochs', '4', *RECIPE)
+    resumed = newest(tmp_path / NAME)
+    assert resumed[0]['epoch'] == 4
+    assert resumed[0]['schedule']['learning_rate'] < 0.02  # the schedule did act
+    assert_same_training(newest(straight / NAME), resumed)  # same batches, seeds and steps
+    log = (tmp_path / NAME / 'training' / 'log.csv').read_text()
+    assert [row.split(',')[0] for row in log.splitlines()[1:]] == ['1', '2', '3', '4']
+
+
+def test_damaged_newest_checkpoint_falls_back_to_previous(glyphs, straight, tmp_path, capsys):
+    shutil.copytree(straight, tmp_path, dirs_exist_ok=True)
+    newest_path = checkpoint_paths(checkpoints_dir(tmp_path / NAME))[0]
+    data = open(newest_path, 'rb').read()
+    with open(newest_path, 'wb') as f:
+        f.write(data[:len(data) // 2])  # as if the machine died mid-write without rename
+    with pytest.warns(UserWarning, match='epoch-0004.npz is damaged'):
+        run(glyphs, tmp_path, '--epochs', '4', *RECIPE)
+    assert 'resuming' in capsys.readouterr().out
+    assert_same_training(newest(straight / NAME), newest(tmp_path / NAME))
+
+
+def test_model_folder_recognizes_alone(straight):
+    model, char_table, pipeline, config = load_model_folder(str(straight / NAME))
+    assert config['architecture']['units'] == 8 and 1 <= config['epoch'] <= 4
+    assert char_table.characters == list('abcd')
+    features = np.zeros((1, 5, 4), np.float32) + 1
+    assert model(features).shape == (1, 5, char_table.num_classes)
+    assert sorted(os.listdir(straight / NAME)) == ['model.keras', 'recognizer.json', 'training']
+
+
+def test_finished_training_says_so(glyphs, straight, capsys):
+    run(glyphs, straight, '--epochs', '4', *RECIPE)
+    assert 'training is done (4 epochs' in capsys.readouterr().out
+
+
+def test_missing_dataset(tmp_path, capsys):
+    message = fails(capsys, ['--dataset', str(tmp_path / 'nothing'), *TINY])
+    assert 'no compiled data set' in message and 'compile.py' in message
+
+
+@pytest.mark.parametrize('option, value', [('--epochs', '0'), ('--dropout', '1.5'),
+                                           ('--learning_rate', '-1'), ('--units', '0'),
+                                           ('--reduce_lr_factor', '2')])
+def test_impossible_options(glyphs, capsys, option, value):
+    message = fails(capsys, ['--dataset', glyphs, *TINY, option, value])
+    assert option in message
+
+
+def test_checkpoint_for_another_character_table(straight, tmp_path, capsys):
+    other = make_dataset(tmp_path / 'other', num_examples=24, alphabet='ab')
+    message = fails(capsys, ['--dataset', other, '--weights_dir', str(straight), *TINY,
+                             '--name', NAME])
+    assert 'another character table' in message and '--overwrite' in message
+
+
+def test_checkpoint_for_another_architecture(glyphs, straight, capsys):
+    message = fails(capsys, ['--dataset', glyphs, '--weights_dir', str(straight), *TINY,
+                             '--name', NAME, '--units', '16'])
+    assert 'another network: units 8 (now 16)' in message
+
+
+def test_all_checkpoints_damaged(glyphs, straight, tmp_path, capsys):
+    shutil.copytree(straight, tmp_path, dirs_exist_ok=True)
+    for path in checkpoint_paths(checkpoints_dir(tmp_path / NAME)):
+        with open(path, 'r+b') as f:
+            f.truncate(100)
+    with pytest.warns(UserWarning):
+        message = fails(capsys, ['--dataset', glyphs, '--weights_dir', str(tmp_path), *TINY])
+    assert 'no usable checkpoint' in message
+
+
+def test_shipped_model_is_not_overwritten(glyphs, tmp_path, capsys):
+    shipped = tmp_path / 'synthetic'
+    shipped.mkdir()
+    (shipped / 'model.keras').write_bytes(b'a trained network')
+    message = fails(capsys, ['--dataset', glyphs, '--weights_dir', str(tmp_path), *TINY,
+                             '--name', 'synthetic'])
+    assert 'without training state' in message
+    assert (shipped / 'model.keras').read_bytes() == b'a trained network'
+
+
+def test_cuda_without_gpu(glyphs, tmp_path, capsys):
+    import tensorflow as tf
+    if tf.config.list_physical_devices('GPU'):
+        pytest.skip('a GPU is present')
+    message = fails(capsys, ['--dataset', glyphs, '--weights_dir', str(tmp_path), *TINY,
+                             '--cuda'])
+    assert 'no GPU' in message

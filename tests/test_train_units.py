@@ -1,0 +1,130 @@
+"""The pieces of training on known answers: batching, padding, masking, CTC loss,
+checkpoint files, and the learning-rate and early-stopping schedule."""
+import numpy as np
+import pytest
+
+from models.batching import (LABEL_PAD, PAD_VALUE, LineSet, ctc_min_frames, epoch_rng,
+                             grouped_batches, pad_batch, padding_fraction, random_batches,
+                             sequential_batches)
+from models.checkpoints import (CheckpointError, checkpoint_paths, latest_checkpoint,
+                                read_checkpoint, save_checkpoint)
+from models.schedule import Schedule
+
+
+def lines(n=50, seed=0):
+    rng = np.random.default_rng(seed)
+    features = [rng.normal(size=(int(t), 4)).astype(np.float32)
+                for t in rng.integers(10, 60, n)]
+    labels = [rng.integers(1, 5, int(k)).astype(np.int32) for k in rng.integers(1, 5, n)]
+    return LineSet(features, labels, [str(i) for i in range(n)])
+
+
+def test_ctc_min_frames_counts_a_blank_between_repeats():
+    assert ctc_min_frames(np.array([1, 2, 3])) == 3
+    assert ctc_min_frames(np.array([1, 1, 2, 2, 2])) == 8
+    assert ctc_min_frames(np.array([], np.int32)) == 0
+
+
+def test_grouped_batches_cover_every_line_once_and_change_per_epoch():
+    lengths = lines().lengths
+    epochs = [grouped_batches(lengths, 8, epoch_rng(0, e)) for e in range(2)]
+    for batches in epochs:
+        assert sorted(np.concatenate(batches).tolist()) == list(range(50))
+    assert [b.tolist() for b in epochs[0]] != [b.tolist() for b in epochs[1]]
+    again = grouped_batches(lengths, 8, epoch_rng(0, 1))
+    assert [b.tolist() for b in again] == [b.tolist() for b in epochs[1]]
+
+
+def test_grouping_cuts_padding():
+    lengths = lines(400).lengths
+    grouped = padding_fraction(lengths, grouped_batches(lengths, 16, epoch_rng(0, 0)))
+    shuffled = padding_fraction(lengths, random_batches(lengths, 16, epoch_rng(0, 0)))
+    assert grouped < 0.1 < 0.3 < shuffled
+
+
+def test_a_last_batch_too_small_for_every_replica_joins_the_one_before():
+    batches = sequential_batches(np.arange(9), 4, min_size=2)
+    assert [len(b) for b in batches] == [4, 5]
+
+
+def test_pad_batch_pads_features_with_zeros_and_labels_with_the_blank():
+    batch = pad_batch([np.ones((2, 4)), np.ones((3, 4))], [np.array([1, 2, 3]), np.array([4])],
+                      ['abc', 'd'])
+    assert batch.features.shape == (2, 3, 4) and batch.labels.shape == (2, 3)
+    assert (batch.features[0, 2] == PAD_VALUE).all() and (batch.labels[1, 1:] == LABEL_PAD).all()
+    assert batch.frame_lengths.tolist() == [2, 3] and batch.label_lengths.tolist() == [3, 1]
+    half = batch.part(1, 2)
+    assert half.texts == ['d'] and half.labels.shape == (1, 1) and half.features.shape[1] == 3
+
+
+def test_padding_never_changes_probabilities_or_loss():
+    import keras
+    from models.ctc_model import build_model, ctc_loss_per_line, logits_model
+    keras.utils.set_random_seed(0)
+    model = build_model(4, 5, num_layers=2, units=6, dropout=0.3)
+    data = lines(3)
+    batch = data.batch([0, 1, 2])  # padded to the longest of the three
+    logits = logits_model(model)(batch.features)
+    loss = ctc_loss_per_line(batch.labels, batch.label_lengths, logits, batch.frame_lengths)
+    for i in range(3):
+        alone = data.batch([i])  # no padding
+        alone_logits = logits_model(model)(alone.features)
+        np.testing.assert_allclose(logits[i, :len(data.features[i])], alone_logits[0],
+                                   atol=1e-5)
+        alone_loss = ctc_loss_per_line(alone.labels, alone.label_lengths, alone_logits,
+                                       alone.frame_lengths)
+        np.testing.assert_allclose(loss[i], alone_loss[0], rtol=1e-5)
+
+
+def test_portable_copy_predicts_the_same():
+    import keras
+    from models.ctc_model import architecture, build_model, portable_copy
+    keras.utils.set_random_seed(0)
+    model = build_model(4, 5, num_layers=2, units=6, use_cudnn=False)
+    twin = portable_copy(model)
+    assert architecture(twin) == {'num_features': 4, 'num_classes': 5, 'num_layers': 2,
+                                  'units': 6, 'dropout': 0.0}
+    x = lines(1).batch([0]).features
+    np.testing.assert_allclose(model(x), twin(x), atol=1e-6)
+
+
+def test_checkpoints_round_trip_and_keep_the_two_newest(tmp_path):
+    for epoch in (1, 2, 3):
+        save_checkpoint(tmp_path, {'epoch': epoch}, [np.full(3, epoch)], [np.zeros(2)])
+    assert [p[-14:] for p in checkpoint_paths(tmp_path)] == ['epoch-0003.npz', 'epoch-0002.npz']
+    state, model, optimizer = latest_checkpoint(tmp_path)
+    assert state['epoch'] == 3 and model[0].tolist() == [3, 3, 3] and len(optimizer) == 1
+
+
+@pytest.mark.parametrize('damage', ['truncate', 'flip'])
+def test_a_damaged_checkpoint_is_detected(tmp_path, damage):
+    save_checkpoint(tmp_path, {'epoch': 1}, [np.arange(1000.0)], [])
+    path = checkpoint_paths(tmp_path)[0]
+    data = bytearray(open(path, 'rb').read())
+    if damage == 'truncate':
+        data = data[:len(data) - 300]
+    else:
+        data[len(data) // 2] ^= 0x10  # one bit inside the weights
+    open(path, 'wb').write(bytes(data))
+    with pytest.raises(CheckpointError, match='damaged'):
+        read_checkpoint(path)
+
+
+def test_learning_rate_halves_after_patience_and_training_stops_early():
+    schedule = Schedule(1e-3, reduce_lr_patience=2, early_stopping_patience=3)
+    for loss in (5.0, 4.0, 4.5, 4.2):
+        schedule.end_epoch({'val_loss': loss, 'val_cer': 0.5})
+    assert schedule.learning_rate == 5e-4 and schedule.last_reduction_epoch == 4
+    assert not schedule.stopped_early
+    schedule.end_epoch({'val_loss': 4.1, 'val_cer': 0.5})
+    assert schedule.stopped_early and schedule.best_loss_epoch == 2
+    schedule.resume_with(early_stopping_patience=0)  # a resumed run may switch it off
+    assert not schedule.stopped_early
+
+
+def test_best_model_is_kept_by_cer():
+    schedule = Schedule(1e-3)
+    improved = [schedule.end_epoch({'val_loss': loss, 'val_cer': cer})
+                for loss, cer in ((3.0, 0.9), (2.0, 0.5), (1.0, 0.6))]
+    assert improved == [True, True, False] and schedule.best_cer_epoch == 2
+    assert Schedule.from_json(schedule.to_json()) == schedule

@@ -1,0 +1,141 @@
+"""Train the BiLSTM-CTC recognizer on a compiled data set; resume by running it again.
+
+    python compile.py synthetic default --num_examples=3000   # once: datasets/synthetic
+    python train.py                                  # -> weights/synthetic-2x128
+    python train.py --epochs 40                      # again: resumes, trains to epoch 40
+    python train.py --dataset datasets/iam --layers 3 --units 256 --epochs 100 \\
+        --reduce_lr 3 --early_stopping 8 --dropout 0.3
+    python train.py --distribute                     # all local GPUs; or several machines
+                                                     # described by TF_CONFIG
+    tensorboard --logdir weights                     # watch the curves
+
+The model folder weights/<name> (default name: <data set>-<layers>x<units>, so that the
+shipped weights/synthetic is never overwritten by accident) holds model.keras (the best
+epoch by validation CER), recognizer.json (pre-processing, character table, architecture)
+and training/ (the two newest checkpoints, log.csv, tensorboard/). Interrupted training
+(Ctrl-C, kill -9, power loss) continues after the last finished epoch when the same command
+is run again: same weights, optimizer state, learning rate, counters and batch order.
+"""
+import argparse
+import os
+import sys
+import warnings
+
+from data.compiled import open_dataset
+from data.preprocessing import NUM_FEATURES
+from models.checkpoints import CheckpointError
+from models.fit import TrainingError
+from models.resume import check_fits, prepare_folder
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Reports a bad option in one line, not after the whole usage text."""
+
+    def error(self, message):
+        self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
+
+
+def parse_args(argv=None):
+    p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--dataset', default='datasets/synthetic',
+                   help='compiled data set folder, made by compile.py (default: %(default)s)')
+    p.add_argument('--name', help='model folder name under --weights_dir; default: '
+                   '<data set name>-<layers>x<units>, e.g. synthetic-2x128')
+    p.add_argument('--weights_dir', default='weights',
+                   help='where model folders live (default: %(default)s)')
+    p.add_argument('--epochs', type=int, default=20,
+                   help='train until this many epochs are done in all; a resumed run may '
+                   'raise it to train on (default: %(default)s)')
+    p.add_argument('--batch_size', type=int, default=32,
+                   help='lines per optimizer step, split across replicas with --distribute '
+                   '(default: %(default)s)')
+    p.add_argument('--learning_rate', type=float, default=2e-3,
+                   help='Adam learning rate at the start (default: %(default)s)')
+    p.add_argument('--clipnorm', type=float, default=5.0,
+                   help='clip the gradient to this global norm; 0 = no clipping '
+                   '(default: %(default)s)')
+    p.add_argument('--layers', type=int, default=2,
+                   help='bidirectional LSTM layers (default: %(default)s)')
+    p.add_argument('--units', type=int, default=128,
+                   help='LSTM units per direction and layer (default: %(default)s)')
+    p.add_argument('--dropout', type=float, default=0.0,
+                   help='dropout after each LSTM layer, in [0, 1) (default: %(default)s)')
+    p.add_argument('--cuda', action=argparse.BooleanOptionalAction, default=None,
+                   help='--cuda insists on cuDNN LSTM kernels (needs a GPU), --no-cuda uses '
+                   'the generic kernels; default: cuDNN when a GPU is there. The saved model '
+                   'runs on a CPU either way')
+    p.add_argument('--reduce_lr', type=int, default=0, metavar='PATIENCE',
+                   help='multiply the learning rate by --reduce_lr_factor after PATIENCE '
+                   'epochs without a lower validation loss; 0 = never (default)')
+    p.add_argument('--reduce_lr_factor', type=float, default=0.5,
+                   help='see --reduce_lr (default: %(default)s)')
+    p.add_argument('--min_learning_rate', type=float, default=1e-5,
+                   help='--reduce_lr stops here (default: %(default)s)')
+    p.add_argument('--early_stopping', type=int, default=0, metavar='PATIENCE',
+                   help='stop after PATIENCE epochs without a lower validation loss; '
+                   '0 = never (default)')
+    p.add_argument('--seed', type=int, default=0,
+                   help='seed of the initial weights, dropout and batch order '
+                   '(default: %(default)s)')
+    p.add_argument('--distribute', action='store_true',
+                   help='data-parallel training with tf.distribute: MirroredStrategy over the '
+                   'local GPUs (or logical CPUs), or MultiWorkerMirroredStrategy across '
+                   'machines when TF_CONFIG is set')
+    p.add_argument('--overwrite', action='store_true',
+                   help='delete the model folder and start over instead of resuming')
+    p.add_argument('--show', type=int, default=3,
+                   help='validation lines printed as truth -> prediction after each epoch '
+                   '(default: %(default)s)')
+    p.add_argument('--no-progress', dest='progress', action='store_false',
+                   help='no progress bar')
+    args = p.parse_args(argv)
+    for name, ok, rule in [('epochs', args.epochs >= 1, '>= 1'),
+                           ('batch_size', args.batch_size >= 1, '>= 1'),
+                           ('learning_rate', args.learning_rate > 0, '> 0'),
+                           ('clipnorm', args.clipnorm >= 0, '>= 0'),
+                           ('layers', args.layers >= 1, '>= 1'),
+                           ('units', args.units >= 1, '>= 1'),
+                           ('dropout', 0 <= args.dropout < 1, 'in [0, 1)'),
+                           ('reduce_lr', args.reduce_lr >= 0, '>= 0'),
+                           ('reduce_lr_factor', 0 < args.reduce_lr_factor < 1, 'in (0, 1)'),
+                           ('min_learning_rate', args.min_learning_rate >= 0, '>= 0'),
+                           ('early_stopping', args.early_stopping >= 0, '>= 0'),
+                           ('show', args.show >= 0, '>= 0')]:
+        if not ok:
+            p.error(f'--{name} must be {rule}, got {getattr(args, name)}')
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.formatwarning = lambda message, *a, **k: f'warning: {message}\n'
+            run(args)
+    except (TrainingError, CheckpointError, FileNotFoundError) as e:
+        sys.exit(f'train.py: error: {e}')
+    except KeyboardInterrupt:
+        sys.exit('\ntrain.py: interrupted; run the same command again to resume after the '
+                 'last finished epoch')
+
+
+def run(args):
+    dataset = open_dataset(args.dataset)
+    name = args.name or (f'{os.path.basename(os.path.normpath(args.dataset))}'
+                         f'-{args.layers}x{args.units}')
+    folder = os.path.join(args.weights_dir, name)
+    architecture = {'num_features': NUM_FEATURES,
+                    'num_classes': dataset.char_table.num_classes, 'num_layers': args.layers,
+                    'units': args.units, 'dropout': args.dropout}
+    checkpoint = prepare_folder(folder, args.overwrite)
+    if checkpoint is not None:
+        check_fits(checkpoint[0], architecture, dataset.char_table.characters, folder)
+
+    from models import session  # TensorFlow starts here, after the cheap checks
+    session.train(args, dataset, folder, architecture, checkpoint)
+
+
+if __name__ == '__main__':
+    main()
