@@ -21,7 +21,8 @@ from algorithms.error_rates import cer, edit_distance, wer
 from data.compiled import SPLITS, open_dataset
 from data.preprocessing import Pipeline
 from models.model_folder import read_config
-from models.recognizer import LM_FILE, Recognizer
+from models.model_folder import LM_FILE
+from models.recognizer import Recognizer
 
 DEFAULT_MODEL = os.path.join('weights', 'synthetic')
 DEFAULT_DATASET = os.path.join('datasets', 'synthetic')

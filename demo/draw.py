@@ -30,13 +30,11 @@ if ROOT not in sys.path:
 from data.compiled import META_FILE, open_dataset  # noqa: E402
 from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
 from demo.recognizer_thread import RecognizerThread  # noqa: E402
-from models.model_folder import ModelFolderError, read_config  # noqa: E402
+from models.model_folder import LM_FILE, ModelFolderError, read_config  # noqa: E402
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 APP = 'keras-auto-hwr demo'
-LM_FILE = 'lm.arpa'  # as models.recognizer.LM_FILE, which cannot be imported here without
-                     # importing TensorFlow on the window's thread
 DEFAULT_DATASET = 'datasets/synthetic'
 DECODERS = {'best_path': 'best path', 'token_passing': 'token passing (language model)'}
 CANVAS_SIZE = (900, 300)  # pixels

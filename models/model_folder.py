@@ -3,6 +3,7 @@
     weights/<name>/
         model.keras        the trained network (best validation CER)
         recognizer.json    pre-processing steps, character table, architecture, provenance
+        lm.arpa            optional: the language model for token passing (build_lm.py)
         training/          resumable state, logs (not needed to recognize)
 
 A user can copy the folder to a machine without a GPU or the data set and recognize.
@@ -15,6 +16,7 @@ from data.preprocessing import Pipeline
 
 MODEL_FILE = 'model.keras'
 CONFIG_FILE = 'recognizer.json'
+LM_FILE = 'lm.arpa'  # a language model in the model folder; token passing uses it by default
 TRAINING_DIR = 'training'
 FORMAT_VERSION = 1
 
@@ -62,8 +64,8 @@ def read_config(folder) -> dict:
 
 def load_model_folder(folder):
     """-> (keras model, CharTable, Pipeline, config). Loads TensorFlow; call it once."""
+    config = read_config(folder)  # before importing Keras: a bad folder fails in a blink
     import keras
-    config = read_config(folder)
     model_path = os.path.join(folder, MODEL_FILE)
     if not os.path.isfile(model_path):
         raise ModelFolderError(f'{folder} has no trained network ({MODEL_FILE} is missing)')

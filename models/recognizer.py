@@ -19,10 +19,9 @@ from algorithms.best_path import best_path_decode
 from data.base import validate_handwriting
 from data.charset import CharTable
 from models.batching import PAD_VALUE
-from models.model_folder import load_model_folder, read_config
+from models.model_folder import LM_FILE, load_model_folder, read_config
 
 DECODERS = ('best_path', 'token_passing')
-LM_FILE = 'lm.arpa'  # a language model in the model folder is used by default
 BATCH_SIZE = 32
 SMALLEST_BUCKET = 64  # frames; single lines are padded up to a bucket length (see Network)
 BUCKET_GROWTH = 1.25  # each bucket is about 25% longer than the one before
