@@ -7,6 +7,7 @@ from setuptools import Extension, find_packages, setup
 token_passing = Extension(
     'algorithms._token_passing',
     sources=sorted(glob('algorithms/cpp/*.cpp')),
+    depends=sorted(glob('algorithms/cpp/*.hpp')),
     include_dirs=[pybind11.get_include(), 'algorithms/cpp'],
     extra_compile_args=['-std=c++17', '-O3'],
     language='c++',

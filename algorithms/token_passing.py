@@ -18,8 +18,8 @@ import numpy as np
 
 from algorithms import _token_passing
 from algorithms.language_model import LN10, SENTENCE_END, SENTENCE_START, LanguageModel
-from algorithms.token_passing_reference import (DEFAULT_BEAM, check_matrix,
-                                                load_language_model, spell_dictionary,
+from algorithms.token_passing_reference import (default_beam, load_language_model,
+                                                require_array, spell_dictionary,
                                                 table_characters)
 
 
@@ -28,14 +28,15 @@ class TokenPassingDecoder:
     character i); language_model: a LanguageModel or the path of an ARPA file (its words
     are the dictionary); lm_weight: multiplies ln P(word | previous word); word_penalty:
     added per word; beam: tokens more than this (natural log) below the frame's best are
-    dropped (math.inf: exact search)."""
+    dropped; None: default_beam(lm_weight), math.inf: exact search."""
 
-    def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
-                 beam=DEFAULT_BEAM):
+    def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0, beam=None):
+        beam = default_beam(lm_weight) if beam is None else beam
         lm = load_language_model(language_model)
         self.characters = table_characters(characters)
         self.num_classes = len(self.characters) + 1
         self.words, labels, separator = spell_dictionary(self.characters, lm)
+        self.lm_weight, self.word_penalty, self.beam = lm_weight, word_penalty, beam
         lexicon = _token_passing.Lexicon(self.num_classes, self.words, labels, separator)
         self._states = lexicon.total_states
         self._decoder = _token_passing.Decoder(lexicon, _native_language_model(lm, self.words),
@@ -48,15 +49,16 @@ class TokenPassingDecoder:
         return self.decode_with_score(matrix, log_probs)[0]
 
     def decode_with_score(self, matrix, log_probs=False):
-        """(text, score): score is the best path's log score (see the reference's doc)."""
-        check_matrix(matrix, self.num_classes)
+        """(text, score): score is the best path's log score (see the reference's doc).
+        The C++ bindings check the matrix; a list would be converted, so it is refused here."""
+        require_array(matrix)
         text, score, _ = self._decoder.decode(matrix, bool(log_probs))
         return text, score
 
     def decode_batch(self, matrices, log_probs=False, threads=None) -> list:
         """Texts of several lines, decoded on `threads` threads (default: one per CPU)."""
         matrices = list(matrices)
-        threads = threads or os.cpu_count() or 1
+        threads = (os.cpu_count() or 1) if threads is None else threads
         if threads < 1:
             raise ValueError(f'threads must be >= 1, got {threads}')
 
@@ -73,11 +75,13 @@ class TokenPassingDecoder:
             return list(pool.map(decode, enumerate(matrices)))
 
     def search_stats(self, matrix, log_probs=False) -> dict:
-        """What one decode costs in memory: `states` tokens (fixed by the dictionary) and
-        `word_links` back-pointer records (grow with T x the word ends inside the beam)."""
-        check_matrix(matrix, self.num_classes)
-        _, _, word_links = self._decoder.decode(matrix, bool(log_probs))
-        return {'states': self._states, 'word_links': word_links}
+        """What decoding this matrix costs in memory: `states` (one token each, fixed by
+        the dictionary), `word_links` (back-pointer records: they grow with T x the words
+        ending inside the beam per frame) and `working_bytes` (all of the search's memory,
+        both included)."""
+        require_array(matrix)
+        _, _, stats = self._decoder.decode(matrix, bool(log_probs))
+        return {'states': self._states, **stats}
 
 
 def _native_language_model(lm: LanguageModel, words) -> _token_passing.LanguageModel:

@@ -17,7 +17,8 @@ The model (see algorithms/cpp/Lexicon.hpp for the state chain):
   lm_weight * ln P(v | u) + word_penalty; the line's end adds lm_weight * ln P(</s> | u);
 - tokens more than `beam` (natural-log units) below the frame's best are dropped.
 The answer is the best path's words joined by spaces; its score is the sum of the
-log-probabilities of its frames plus the weighted language model terms and penalties.
+log-probabilities of its frames plus the weighted language model terms and penalties. A
+line of blanks decodes to '' (so does one where no word end stays inside the beam).
 """
 import math
 from dataclasses import dataclass
@@ -32,8 +33,20 @@ from data.charset import BLANK
 LOG_FLOOR = -200.0  # must equal the C++ bindings' kLogFloor (tests check)
 ROW_TOLERANCE = 1e-3  # how far a row may be from a distribution (sum 1, or log-sum-exp 0)
 SEPARATOR = ' '  # the table's character between words; the output joins words with it
-DEFAULT_BEAM = 16.0
+BEAM_PER_LM_WEIGHT = 14.0  # see default_beam
 NO_TOKEN = -math.inf
+
+
+def default_beam(lm_weight: float) -> float:
+    """The beam when none is given: 14 x max(1, lm_weight), in natural-log units.
+
+    Entering a word adds lm_weight * ln P(word | previous word), so a word the model finds
+    unlikely starts far below a likely one and must stay in the beam until the ink proves
+    it right: the beam has to grow with the weight. On the synthetic benchmark
+    (benchmarks/bench_token_passing.py) accuracy stopped improving at a beam of 12 for
+    weights 0.5 to 1 and of 20 to 24 for weight 2.
+    """
+    return BEAM_PER_LM_WEIGHT * max(1.0, lm_weight)
 
 
 def load_language_model(language_model) -> LanguageModel:
@@ -78,10 +91,14 @@ def spell_dictionary(characters, lm: LanguageModel):
     return words, labels, classes.get(SEPARATOR, -1)
 
 
-def check_matrix(matrix, num_classes: int):
-    """Shape and dtype checks shared with the C++ wrapper's own (same rules)."""
+def require_array(matrix):
     if not isinstance(matrix, np.ndarray):
         raise TypeError(f'matrix must be a NumPy array, got {type(matrix).__name__}')
+
+
+def check_matrix(matrix, num_classes: int):
+    """Shape and dtype: the rules of the C++ bindings, with the same messages."""
+    require_array(matrix)
     if matrix.ndim != 2:
         raise ValueError(f'matrix must be 2-D (T, C), got {matrix.ndim} dimensions')
     if matrix.shape[1] != num_classes:
@@ -102,9 +119,10 @@ def log_probabilities(matrix, num_classes: int, log_probs: bool) -> np.ndarray:
     if len(nan):
         raise ValueError(f'matrix[{nan[0][0]}, {nan[0][1]}] is NaN')
     if log_probs:
-        peak = values.max(axis=1, keepdims=True)
-        with np.errstate(invalid='ignore', divide='ignore'):
-            total = (peak + np.log(np.exp(values - peak).sum(axis=1, keepdims=True)))[:, 0]
+        peak = values.max(axis=1)
+        with np.errstate(invalid='ignore', divide='ignore', over='ignore'):
+            spread = np.log(np.exp(values - peak[:, None]).sum(axis=1))
+        total = np.where(np.isfinite(peak), peak + spread, peak)  # (T,) log-sum-exp
         bad = np.flatnonzero(~(np.abs(total) <= ROW_TOLERANCE))
         if len(bad):
             raise ValueError(f'matrix row {bad[0]} has log-sum-exp {total[bad[0]]:g}; rows must '
@@ -126,6 +144,7 @@ def log_probabilities(matrix, num_classes: int, log_probs: bool) -> np.ndarray:
 
 
 def check_options(lm_weight, word_penalty, beam):
+    """The rules the C++ decoder enforces too."""
     if not (math.isfinite(lm_weight) and lm_weight >= 0):
         raise ValueError(f'lm_weight must be finite and >= 0, got {lm_weight}')
     if not math.isfinite(word_penalty):
@@ -137,10 +156,10 @@ def check_options(lm_weight, word_penalty, beam):
 class TokenPassingDecoder:
     """characters: the character table (a CharTable, a str or a list; class i + 1 is
     character i); language_model: a LanguageModel or an ARPA path; lm_weight,
-    word_penalty, beam: see the module doc."""
+    word_penalty: see the module doc; beam: None for default_beam(lm_weight)."""
 
-    def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
-                 beam=DEFAULT_BEAM):
+    def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0, beam=None):
+        beam = default_beam(lm_weight) if beam is None else beam
         check_options(lm_weight, word_penalty, beam)
         self.lm = load_language_model(language_model)
         self.characters = table_characters(characters)

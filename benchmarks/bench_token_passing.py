@@ -1,22 +1,25 @@
-"""Benchmark of the token passing decoder: time per line, speed-up over the Python
-reference, memory. Needs no trained model and no download.
+"""Benchmark of the token passing decoder: time per line, memory, and speed-up over the
+Python reference. Needs no trained model and no download.
 
-    python benchmarks/bench_token_passing.py                      # the issue's sizes
+    python benchmarks/bench_token_passing.py                  # the issue's sizes
     python benchmarks/bench_token_passing.py --lines 20 --reference_words 200
 
 Input (synthetic, seeded):
 - a table of 80 characters (letters, digits, space, punctuation), so C = 81;
 - a dictionary of the most frequent English words that the table spells (wordfreq);
 - a bigram model built with algorithms.language_model from random sentences (words drawn
-  by their English frequency) until it holds --bigrams bigrams;
-- lines of --frames frames spelling such sentences like a trained network would: each
-  character 1-3 frames, blanks and spaces between, the intended class with a logit
-  --peak above N(0, 1) noise, and one frame in ten ambiguous (a boost of 1-4 only).
-The reference is pure Python and slow, so it is timed on a smaller dictionary
-(--reference_words), against the C++ decoder on the same input.
+  by their English frequency, every word at least once) until it holds --bigrams bigrams;
+- lines of --frames frames spelling such sentences like a network would: each character
+  1-3 frames, blanks and spaces between, the intended class with a logit --peak above
+  N(0, 1) noise, and one frame in ten ambiguous (a boost of 1-4 only).
+Times are also given as CPU time of the decoding thread, which a busy machine disturbs
+less than wall time. The Python reference is slow: it decodes --reference_lines lines,
+with the full dictionary and with a smaller one (--reference_words), against the C++
+decoder on the same lines.
 """
 import argparse
 import math
+import os
 import statistics
 import string
 import sys
@@ -39,7 +42,7 @@ CHARACTERS = string.ascii_letters + string.digits + " .,;:!?'\"-()&/#*+%"  # 80
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+    p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--words', type=int, default=4000, help='dictionary size (default 4000)')
     p.add_argument('--bigrams', type=int, default=50000,
@@ -48,12 +51,12 @@ def parse_args():
     p.add_argument('--lines', type=int, default=50, help='lines timed (default 50)')
     p.add_argument('--peak', type=float, default=8.0,
                    help='logit of the intended class above the noise (default 8)')
-    p.add_argument('--beam', type=float, default=token_passing_reference.DEFAULT_BEAM,
-                   help='decoder beam (default %(default)s)')
+    p.add_argument('--lm_weight', type=float, default=1.0, help='decoder lm_weight (default 1)')
+    p.add_argument('--beam', type=float, help="decoder beam (default: the decoder's own)")
     p.add_argument('--reference_words', type=int, default=300,
-                   help='dictionary size for timing the Python reference (default 300)')
-    p.add_argument('--reference_lines', type=int, default=3,
-                   help='lines the reference decodes (default 3)')
+                   help='the smaller dictionary for the Python reference (default 300)')
+    p.add_argument('--reference_lines', type=int, default=1,
+                   help='lines the reference decodes per dictionary (default 1)')
     p.add_argument('--threads', type=int, default=2, help='threads for decode_batch (default 2)')
     p.add_argument('--seed', type=int, default=0)
     return p.parse_args()
@@ -71,10 +74,16 @@ def english_words(count):
 
 def random_corpus(words, weights, num_bigrams, rng):
     """Sentences of 3-12 random words, until they hold `num_bigrams` distinct pairs
-    (<s> and </s> included), as the builder will count them."""
+    (<s> and </s> included, as the builder counts them). The first sentences go through
+    the whole word list once, so that every word is in the model."""
+    unused = list(rng.permutation(words))
     sentences, pairs = [], set()
     while len(pairs) < num_bigrams:
-        sentence = list(rng.choice(words, size=rng.integers(3, 13), p=weights))
+        size = rng.integers(3, 13)
+        if unused:
+            sentence, unused = unused[:size], unused[size:]
+        else:
+            sentence = list(rng.choice(words, size=size, p=weights))
         tokens = ['<s>'] + sentence + ['</s>']
         pairs.update(zip(tokens, tokens[1:]))
         sentences.append(' '.join(sentence))
@@ -84,7 +93,7 @@ def random_corpus(words, weights, num_bigrams, rng):
 def line_matrix(text, frames, peak, rng):
     """(frames, C) float32 probabilities that spell `text` (cut to fit) like a network."""
     classes = []
-    for i, ch in enumerate(text):
+    for ch in text:
         if classes and (classes[-1] == CHARACTERS.index(ch) + 1 or rng.random() < 0.5):
             classes += [0] * int(rng.integers(1, 3))  # a blank, required between equals
         classes += [CHARACTERS.index(ch) + 1] * int(rng.integers(1, 4))
@@ -96,23 +105,29 @@ def line_matrix(text, frames, peak, rng):
     return (probabilities / probabilities.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def test_lines(words, weights, args, rng):
-    """(texts, matrices): sentences long enough to fill --frames frames."""
+def make_lines(words, weights, count, args, rng):
+    """(texts, matrices): sentences long enough to fill --frames frames (the part that
+    fits is the truth)."""
     texts, matrices = [], []
-    for _ in range(args.lines):
+    for _ in range(count):
         sentence = []
         while len(' '.join(sentence)) * 3 < args.frames:  # ~3 frames per character
             sentence.append(str(rng.choice(words, p=weights)))
-        matrix = line_matrix(' '.join(sentence), args.frames, args.peak, rng)
         texts.append(' '.join(sentence))
-        matrices.append(matrix)
+        matrices.append(line_matrix(texts[-1], args.frames, args.peak, rng))
     return texts, matrices
 
 
 def timed(function, *arguments):
-    start = time.perf_counter()
+    """(result, wall seconds, CPU seconds of this thread)."""
+    start, cpu = time.perf_counter(), time.thread_time()
     result = function(*arguments)
-    return result, time.perf_counter() - start
+    return result, time.perf_counter() - start, time.thread_time() - cpu
+
+
+def summary(seconds):
+    ms = sorted(1000 * s for s in seconds)
+    return f'median {statistics.median(ms):.2f} ms (p90 {ms[int(0.9 * (len(ms) - 1))]:.2f})'
 
 
 def best_path_text(matrix):
@@ -124,63 +139,62 @@ def main():
     rng = np.random.default_rng(args.seed)
     words, weights = english_words(args.words)
     corpus = random_corpus(words, weights, args.bigrams, rng)
-    lm, build_s = timed(build_bigram_lm, corpus, args.words)
-    decoder = TokenPassingDecoder(CHARACTERS, lm, beam=args.beam)
-    texts, matrices = test_lines(words, weights, args, rng)
+    lm, build_s, _ = timed(build_bigram_lm, corpus, args.words)
+    decoder = TokenPassingDecoder(CHARACTERS, lm, lm_weight=args.lm_weight, beam=args.beam)
+    texts, matrices = make_lines(words, weights, args.lines, args, rng)
     print(f'input: T = {args.frames} frames, C = {len(CHARACTERS) + 1} classes '
           f'({len(CHARACTERS)} characters + blank), {len(decoder.words):,} words, '
           f'{len(lm.bigrams):,} bigrams (model built in {build_s:.1f} s from '
-          f'{len(corpus):,} sentences), beam {args.beam}')
+          f'{len(corpus):,} sentences); lm_weight {decoder.lm_weight}, beam {decoder.beam}')
 
-    seconds = [timed(decoder.decode, m)[1] for m in matrices]
-    decoded = [decoder.decode(m) for m in matrices]
-    _, batch_s = timed(decoder.decode_batch, matrices, False, args.threads)
-    ms = sorted(1000 * s for s in seconds)
-    print(f'C++, one thread, {len(ms)} lines: median {statistics.median(ms):.2f} ms per line '
-          f'(p90 {ms[int(0.9 * (len(ms) - 1))]:.2f}, max {ms[-1]:.2f})')
+    runs = [timed(decoder.decode, m) for m in matrices]
+    _, batch_s, _ = timed(decoder.decode_batch, matrices, False, args.threads)
+    print(f'C++, one thread, {len(runs)} lines: wall {summary([r[1] for r in runs])}; CPU time '
+          f'{summary([r[2] for r in runs])} per line (load average {os.getloadavg()[0]:.1f} '
+          f'on {os.cpu_count()} CPUs)')
     print(f'C++, decode_batch on {args.threads} threads: {1000 * batch_s / len(matrices):.2f} '
-          f'ms per line')
-    best = [best_path_text(m) for m in matrices]
+          f'ms per line (wall)')
+    decoded, best = [r[0] for r in runs], [best_path_text(m) for m in matrices]
     print(f'on these lines: best path CER {100 * cer(texts, best):.1f}% WER '
           f'{100 * wer(texts, best):.1f}%; token passing CER {100 * cer(texts, decoded):.1f}% '
           f'WER {100 * wer(texts, decoded):.1f}%')
 
     stats = [decoder.search_stats(m) for m in matrices]
-    states, links = stats[0]['states'], max(s['word_links'] for s in stats)
-    scratch = len(decoder.words) * (8 + 4 + 4 + 4 + 1)  # per-word arrays of one search
-    print(f'memory per search: {states:,} states x 12 bytes = {12 * states / 1e6:.2f} MB and '
-          f'{scratch / 1e6:.2f} MB per-word scratch (fixed by the dictionary), plus at most '
-          f'{links:,} word links x 12 bytes = {12 * links / 1e3:.1f} kB (grows with T x beam); '
-          f'a full T x states back-pointer table would take '
-          f'{4 * states * args.frames / 1e6:.0f} MB')
+    states = stats[0]['states']
+    print(f'memory per search: {states:,} states (16 bytes each, fixed by the dictionary); '
+          f'at most {max(s["word_links"] for s in stats):,} word links (12 bytes each, grow '
+          f'with T x beam); {max(s["working_bytes"] for s in stats) / 1e6:.2f} MB in all. A '
+          f'back-pointer per state and frame would take {4 * states * args.frames / 1e6:.0f} MB')
 
-    compare_with_reference(args, words, weights, corpus, rng)
-
-
-def compare_with_reference(args, words, weights, corpus, rng):
-    """Both decoders on one smaller dictionary and the same lines."""
-    small = words[:args.reference_words]
+    compare_with_reference(args, lm, matrices[:args.reference_lines])
+    small, small_weights = words[:args.reference_words], weights[:args.reference_words]
     kept = set(small)
-    lm = build_bigram_lm((' '.join(w for w in s.split() if w in kept) for s in corpus),
-                         args.reference_words)
-    fast = TokenPassingDecoder(CHARACTERS, lm, beam=args.beam)
-    slow = token_passing_reference.TokenPassingDecoder(CHARACTERS, lm, beam=args.beam)
-    small_weights = weights[:args.reference_words] / weights[:args.reference_words].sum()
-    sub_args = argparse.Namespace(**{**vars(args), 'lines': args.reference_lines})
-    _, matrices = test_lines(small, small_weights, sub_args, rng)
+    small_lm = build_bigram_lm((' '.join(w for w in s.split() if w in kept) for s in corpus),
+                               args.reference_words)
+    _, small_matrices = make_lines(small, small_weights / small_weights.sum(),
+                                   args.reference_lines, args, rng)
+    compare_with_reference(args, small_lm, small_matrices)
+
+
+def compare_with_reference(args, lm, matrices):
+    """The C++ decoder and the Python reference on the same lines: same answers, and
+    how much faster (CPU time)."""
+    options = {'lm_weight': args.lm_weight, 'beam': args.beam}
+    fast = TokenPassingDecoder(CHARACTERS, lm, **options)
+    slow = token_passing_reference.TokenPassingDecoder(CHARACTERS, lm, **options)
     slow_s, fast_s = [], []
     for matrix in matrices:
-        (slow_text, slow_score), s = timed(slow.decode_with_score, matrix)
-        (fast_text, fast_score), f = timed(fast.decode_with_score, matrix)
+        (slow_text, slow_score), _, slow_cpu = timed(slow.decode_with_score, matrix)
+        (fast_text, fast_score), _, fast_cpu = timed(fast.decode_with_score, matrix)
         if slow_text != fast_text or not math.isclose(slow_score, fast_score, abs_tol=1e-6):
             print(f'warning: the decoders disagree: {fast_text!r} {fast_score} vs '
                   f'{slow_text!r} {slow_score}')
-        slow_s.append(s)
-        fast_s.append(min(f, timed(fast.decode, matrix)[1]))
+        slow_s.append(slow_cpu)
+        fast_s.append(fast_cpu)
     slow_ms, fast_ms = 1000 * statistics.median(slow_s), 1000 * statistics.median(fast_s)
-    print(f'reference (Python) vs C++ on {len(slow.words):,} words, '
-          f'{len(lm.bigrams):,} bigrams, {len(matrices)} lines of T = {args.frames}: median '
-          f'{slow_ms:.0f} ms vs {fast_ms:.2f} ms per line: {slow_ms / fast_ms:,.0f}x faster')
+    print(f'reference (Python) vs C++, {len(slow.words):,} words, {len(lm.bigrams):,} '
+          f'bigrams, {len(matrices)} line(s) of T = {args.frames}: CPU time {slow_ms:,.0f} ms vs '
+          f'{fast_ms:.2f} ms per line, {slow_ms / fast_ms:,.0f}x faster')
 
 
 if __name__ == '__main__':

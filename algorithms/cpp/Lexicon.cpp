@@ -1,6 +1,7 @@
 #include "Lexicon.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 #include <stdexcept>
 
@@ -9,6 +10,9 @@ namespace tokenpassing {
 Lexicon::Lexicon(int numClasses, std::vector<std::string> words,
                  const std::vector<std::vector<int32_t>>& labels, int separator)
     : numClasses_(numClasses), words_(std::move(words)), chains_(words_.size()) {
+    if (numClasses < 2 || numClasses > INT16_MAX)  // the search keeps labels in 16 bits
+        throw std::invalid_argument("num_classes must be in 2.." + std::to_string(INT16_MAX) +
+                                    ", got " + std::to_string(numClasses));
     if (words_.empty())
         throw std::invalid_argument("the dictionary is empty");
     if (words_.size() != labels.size())

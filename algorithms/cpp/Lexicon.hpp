@@ -29,8 +29,8 @@ public:
     };
 
     /// separator: the class of the word separator, or -1 when the table has none.
-    /// Throws std::invalid_argument for an empty dictionary, an empty word, a label
-    /// outside 1..numClasses-1, or a word that contains the separator.
+    /// Throws std::invalid_argument for numClasses outside 2..32767, an empty dictionary,
+    /// an empty word, a label outside 1..numClasses-1, or a word with the separator.
     Lexicon(int numClasses, std::vector<std::string> words,
             const std::vector<std::vector<int32_t>>& labels, int separator);
 

@@ -24,20 +24,51 @@ namespace tokenpassing {
 /// After the last frame the best pool token (plus lmWeight * log P(</s> | word)) wins.
 /// Entries that cannot reach the threshold are skipped by bounds, never computed; the
 /// result is the same as computing every entry and pruning afterwards.
+///
+/// The layout serves the cache: what the search reads per state sits in the token, what
+/// it reads per active word sits in the active list (walked in order), and what it reads
+/// per entered word sits in one Scratch record.
 class Search {
 public:
     Search(const TokenPassing& decoder, const LogProbMatrix& matrix);
     Decoded run();
 
 private:
+    struct Token {
+        double score;     // -inf: no token
+        int32_t link;     // the word-link record of the words before this one
+        int16_t label;    // the class the state emits (copied from the lexicon)
+        int16_t canSkip;  // whether the state may be reached from two states back
+    };
+    /// A word holding tokens. They lie in states [low, high] of its chain; states below
+    /// low hold none, states above high are stale and never read, so that a word leaving
+    /// the beam is not touched again and a word entering needs no reset.
+    struct Active {
+        int32_t word;
+        int32_t offset;         // of its chain in tokens_
+        int32_t low;
+        int32_t high;
+        int32_t lastCharState;
+        int32_t lastState;
+        double best;            // its best token after the last frame
+    };
+    /// Per dictionary word, what an entry reads and writes.
+    struct Scratch {
+        double bigramScore;  // best entry through a listed bigram this frame
+        int32_t bigramFrom;  // its pool index, -1: none
+        int32_t followsTop;  // the last frame (+1) it was a successor of the top pool token
+        int32_t endingAt;    // the last frame (+1) it joined ending_
+        int32_t active;      // its index in active_, -1: inactive
+    };
     /// A token that ends a word (or the start token) and may enter the next word.
     struct PoolEntry {
         double score;
-        int32_t word;     // the ended word, or the boundary id for the start token
-        int32_t link;     // the link of the words before it
-        bool endsChar;    // in the last character's state: cannot enter a word that
-                          // starts with the same character without a blank
-        int32_t record;   // its word-link record, made when first needed
+        int32_t word;       // the ended word, or the boundary id for the start token
+        int32_t link;       // the link of the words before it
+        int32_t lastLabel;  // the word's last character, -1 for the start token
+        bool endsChar;      // in the last character's state: cannot enter a word that
+                            // starts with the same character without a blank
+        int32_t record;     // its word-link record, made when first needed
     };
     /// A back-pointer: `word` ended at `frame`, after the words of record `prev` (-1: none).
     struct WordLink {
@@ -47,17 +78,17 @@ private:
     };
 
     double advanceWords(int t, const double* y, double theta);
-    double advanceWord(int word, int t, const double* y, double theta);
-    void listEnding(int word, int t);
+    double advanceWord(std::size_t index, int t, const double* y, double theta);
     double enterWords(int t, const double* y, double theta);
-    void scoreBigramEntries(const double* y, double theta);
-    void enter(int word, int t, const double* y, double theta, double& best);
     void markTopSuccessors(int stamp);
-    bool mayEnter(const PoolEntry& p, int word) const;
-    void entryScore(int word, int stamp, double& score, int& from) const;
+    void scoreBigramEntries(const double* y, double theta);
+    void enter(int word, int32_t firstLabel, int t, const double* y, double theta, double& best);
+    void entryScore(int word, int32_t firstLabel, int stamp, double& score, int& from) const;
+    void listEnding(std::size_t index, int t);
     int32_t recordFor(int poolIndex, int t);
     void collectPool(double theta);
     Decoded finish() const;
+    std::size_t workingBytes() const;
 
     const TokenPassing& decoder_;
     const Lexicon& lexicon_;
@@ -65,32 +96,17 @@ private:
     const DecoderOptions& options_;
     const LogProbMatrix& matrix_;
 
-    struct Token {
-        double score;  // -inf: no token
-        int32_t link;  // the word-link record of the words before this one
-    };
-    std::vector<Token> tokens_;    // (total states,) side by side: one cache line, 4 states
-    std::vector<int> active_;      // words holding a token, in no particular order
-    std::vector<uint8_t> isActive_;
-    // An active word's tokens lie in states [low, high]; states below low hold no token,
-    // states above high are stale (not read), so that a word that drops out of the beam
-    // is never touched again and a word that enters needs no reset.
-    std::vector<int> low_, high_;  // (W,)
-    std::vector<double> wordBest_; // (W,) an active word's best token after the last frame
-    std::vector<int> ending_;      // active words with a token in an end state, this frame
-    std::vector<int> endingAt_;    // (W,) the last frame (+1) a word joined ending_
-    double start_ = 0.0;           // the start token: blanks only so far
-    double silence_ = 0.0;         // the same, never pruned: the answer if nothing survives
+    std::vector<Token> tokens_;       // (total states,)
+    std::vector<Active> active_;      // words holding tokens, in no particular order
+    std::vector<Scratch> scratch_;    // (W,)
+    std::vector<int32_t> ending_;     // active_ indices of words with an end state in reach
+    double start_ = 0.0;              // the start token: blanks only so far
+    double silence_ = 0.0;            // the same, never pruned: the answer if nothing survives
 
     std::vector<PoolEntry> pool_;
-    std::vector<int> poolByKey_;   // pool indices by score + lmWeight * backoff, best first
+    std::vector<int> poolByKey_;      // pool indices by score + lmWeight * backoff, best first
     std::vector<double> poolKeys_;
-    std::vector<double> bigramScore_;  // (W,) best entry through a listed bigram this frame
-    std::vector<int> bigramFrom_;      // (W,) its pool index
-    std::vector<int> touched_;         // words with a bigram entry this frame
-    std::vector<int> enteredAt_;       // (W,) the last frame a word was entered (+1)
-    std::vector<int> followsTop_;      // (W + 1,) the last frame (+1) a word was a bigram
-                                       // successor of the pool's best token by key
+    std::vector<int32_t> touched_;    // words with a bigram entry this frame
     std::vector<WordLink> wordLinks_;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,15 +14,16 @@
 namespace tokenpassing {
 
 struct DecoderOptions {
-    double lmWeight = 1.0;     // multiplies every log P(word | previous word)
-    double wordPenalty = 0.0;  // added once per word (negative: fewer, longer words)
-    double beam = 16.0;        // tokens more than this below the frame's best are dropped
+    double lmWeight;     // multiplies every log P(word | previous word)
+    double wordPenalty;  // added once per word (negative: fewer, longer words)
+    double beam;         // tokens more than this below the frame's best are dropped
 };
 
 struct Decoded {
-    std::string text;       // words joined by single spaces
-    double score;           // sum of log y + lmWeight * sum of log P + wordPenalty * words
-    std::size_t wordLinks;  // back-pointer records the search made (memory grows with it)
+    std::string text;          // words joined by single spaces
+    double score;              // sum of log y + lmWeight * sum of log P + wordPenalty * words
+    std::size_t wordLinks;     // back-pointer records the search made
+    std::size_t workingBytes;  // the search's memory at its end, back-pointers included
 };
 
 /// The decoder: an immutable dictionary, language model and options; decode() is const
@@ -29,6 +31,12 @@ struct Decoded {
 /// several threads at once.
 class TokenPassing {
 public:
+    /// A dictionary word as the search meets it when words may start on a frame.
+    struct Candidate {
+        int32_t word;
+        double unigram;  // its log P, kept here to read a list in one sweep
+    };
+
     /// Throws std::invalid_argument when the dictionary and the model disagree on the
     /// number of words, or an option is out of range.
     TokenPassing(Lexicon lexicon, LanguageModel languageModel, DecoderOptions options);
@@ -40,10 +48,6 @@ public:
     const DecoderOptions& options() const { return options_; }
     /// Words whose first character is class c, most probable unigram first: the search
     /// stops reading a list at the first word whose entry cannot reach the beam.
-    struct Candidate {
-        int32_t word;
-        double unigram;  // its log P, kept here to read the list in one sweep
-    };
     const std::vector<Candidate>& wordsStartingWith(int c) const { return byFirstLabel_[c]; }
 
 private:

@@ -10,7 +10,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "LanguageModel.hpp"
@@ -122,8 +121,7 @@ LanguageModel makeLanguageModel(
                          std::move(bigrams), hasEnd);
 }
 
-std::tuple<std::string, double, std::size_t> decode(const TokenPassing& decoder,
-                                                    const py::array& matrix, bool logProbs) {
+py::tuple decode(const TokenPassing& decoder, const py::array& matrix, bool logProbs) {
     const LogProbMatrix logMatrix =
         toLogProbMatrix(matrix, logProbs, decoder.lexicon().numClasses());
     Decoded result;
@@ -131,7 +129,10 @@ std::tuple<std::string, double, std::size_t> decode(const TokenPassing& decoder,
         py::gil_scoped_release release;
         result = decoder.decode(logMatrix);
     }
-    return {result.text, result.score, result.wordLinks};
+    py::dict stats;
+    stats["word_links"] = result.wordLinks;
+    stats["working_bytes"] = result.workingBytes;
+    return py::make_tuple(result.text, result.score, stats);
 }
 
 }  // namespace
@@ -172,7 +173,8 @@ PYBIND11_MODULE(_token_passing, m) {
              py::arg("word_penalty"), py::arg("beam"))
         .def("decode", &decode, py::arg("matrix"), py::arg("log_probs") = false,
              "matrix: (T, C) float32 or float64, probabilities (rows sum to 1) or, with "
-             "log_probs=True, natural-log probabilities. Returns (text, score, word_links): "
-             "the words joined by spaces, the path's log score, and the number of "
-             "back-pointer records the search made. Releases the GIL while searching.");
+             "log_probs=True, natural-log probabilities. Returns (text, score, stats): the "
+             "words joined by spaces, the path's log score, and {'word_links': back-pointer "
+             "records made, 'working_bytes': the search's memory}. Releases the GIL while "
+             "searching.");
 }

@@ -1,0 +1,374 @@
+"""Token passing: known answers on tiny matrices, an exhaustive search on small ones, the
+C++ decoder against the Python reference on random cases, bad inputs, and threads."""
+import itertools
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from algorithms import _token_passing
+from algorithms import token_passing_reference as reference
+from algorithms.language_model import LanguageModel, build_bigram_lm, write_arpa
+from algorithms.token_passing import TokenPassingDecoder
+from data.charset import BLANK, CharTable
+
+DECODERS = [TokenPassingDecoder, reference.TokenPassingDecoder]
+CHARS = ' abcehkorst'
+BLANK_MARK = '_'  # in frame strings below: a blank frame
+
+
+def model(words, bigrams=(), unigram=-1.0):
+    """A language model with equal unigrams and the given (w1, w2, log10 p) bigrams."""
+    unigrams = {'<s>': -99.0, '</s>': unigram, **{w: unigram for w in words}}
+    return LanguageModel(unigrams, {}, {(a, b): p for a, b, p in bigrams})
+
+
+def frames(spec, chars=CHARS, peak=0.9):
+    """(T, C) float32 probabilities, one frame per item of `spec`: a character, '_' for a
+    blank, or a dict {character: probability} for an ambiguous frame; the probability
+    left over is spread evenly over the other classes."""
+    rows = []
+    for item in spec:
+        wanted = item if isinstance(item, dict) else {item: peak}
+        row = np.full(len(chars) + 1, (1 - sum(wanted.values())) / (len(chars) + 1 - len(wanted)))
+        for ch, p in wanted.items():
+            row[BLANK if ch == BLANK_MARK else chars.index(ch) + 1] = p
+        rows.append(row)
+    return np.array(rows, np.float32)
+
+
+def spell(text):
+    """Frames that spell `text`: two per character, a blank between equal neighbours."""
+    spec = []
+    for ch in text:
+        if spec and spec[-1] == ch:
+            spec.append(BLANK_MARK)
+        spec += [ch, ch]
+    return frames(spec)
+
+
+@pytest.fixture(params=DECODERS, ids=['cpp', 'reference'])
+def decoder_class(request):
+    return request.param
+
+
+def test_spells_a_dictionary_word(decoder_class):
+    decoder = decoder_class(CHARS, model(['cat', 'cab', 'at', 'act']))
+    assert decoder.decode(spell('cat')) == 'cat'
+    assert decoder.decode(spell('cst')) == 'cat'  # the nearest word in the dictionary
+
+
+def test_equal_letters_need_a_blank(decoder_class):
+    decoder = decoder_class(CHARS, model(['book', 'bok']))
+    assert decoder.decode(frames('boo_ok')) == 'book'
+    assert decoder.decode(frames('boook')) == 'bok'  # one run of o: a single letter
+
+
+def test_same_letter_across_words_needs_a_blank_or_a_space(decoder_class):
+    decoder = decoder_class(CHARS, model(['a', 'b']))
+    assert decoder.decode(frames('aa')) == 'a'
+    assert decoder.decode(frames('a_a')) == 'a a'
+    assert decoder.decode(frames('a a')) == 'a a'
+
+
+def test_separator_is_optional(decoder_class):
+    decoder = decoder_class(CHARS, model(['the', 'cat']))
+    assert decoder.decode(spell('the cat')) == 'the cat'
+    assert decoder.decode(spell('thecat')) == 'the cat'
+    assert decoder.decode(spell(' the  cat ')) == 'the cat'
+
+
+def test_table_without_a_space_joins_words_with_spaces(decoder_class):
+    decoder = decoder_class('aceht', model(['the', 'cat']))
+    assert decoder.decode(frames('thecat', chars='aceht')) == 'the cat'
+
+
+def test_language_model_picks_among_near_identical_words(decoder_class):
+    lm = model(['the', 'a', 'cat', 'cot'], [('the', 'cat', -0.1), ('a', 'cot', -0.1)])
+    vowel = {'a': 0.45, 'o': 0.45}
+    decoder = decoder_class(CHARS, lm)
+    assert decoder.decode(frames(['t', 'h', 'e', ' ', 'c', vowel, 't'])) == 'the cat'
+    assert decoder.decode(frames(['a', ' ', 'c', vowel, 't'])) == 'a cot'
+
+
+def test_unseen_word_pair_stays_possible(decoder_class):
+    lm = model(['the', 'cat'], [('cat', 'the', -0.1)])  # no bigram "the cat"
+    assert decoder_class(CHARS, lm).decode(spell('the cat')) == 'the cat'
+
+
+def test_lm_weight_zero_ignores_the_language_model(decoder_class):
+    lm = model(['cat', 'cot'], [('<s>', 'cot', -0.01), ('<s>', 'cat', -3.0)])
+    matrix = frames(['c', {'a': 0.5, 'o': 0.4}, 't'])
+    assert decoder_class(CHARS, lm).decode(matrix) == 'cot'
+    assert decoder_class(CHARS, lm, lm_weight=0.0).decode(matrix) == 'cat'
+
+
+def test_word_penalty_trades_more_words_for_fewer(decoder_class):
+    lm = model(['the', 'cat', 'thecat'])
+    assert decoder_class(CHARS, lm).decode(spell('thecat')) == 'thecat'
+    assert decoder_class(CHARS, lm, word_penalty=5.0).decode(spell('thecat')) == 'the cat'
+
+
+def test_all_blank_line_decodes_to_nothing(decoder_class):
+    assert decoder_class(CHARS, model(['cat'])).decode(frames('____')) == ''
+
+
+def test_input_forms_give_the_same_answer(decoder_class, tmp_path):
+    lm = model(['the', 'cat', 'hat'], [('the', 'cat', -0.2)])
+    write_arpa(lm, tmp_path / 'lm.arpa')
+    matrix = spell('the cat')
+    expected = decoder_class(CHARS, lm).decode_with_score(matrix)
+    for characters, language_model in [(CharTable(CHARS), lm), (list(CHARS), lm),
+                                       (CHARS, str(tmp_path / 'lm.arpa'))]:
+        text, score = decoder_class(characters, language_model).decode_with_score(matrix)
+        assert text == expected[0] and score == pytest.approx(expected[1], abs=1e-4)
+    for variant, log_probs in [(matrix.astype(np.float64), False), (np.log(matrix), True),
+                               (np.asfortranarray(matrix), False)]:
+        text, score = decoder_class(CHARS, lm).decode_with_score(variant, log_probs=log_probs)
+        assert text == expected[0] and score == pytest.approx(expected[1], abs=1e-5)
+
+
+def test_default_beam_grows_with_the_lm_weight(decoder_class):
+    lm = model(['cat'])
+    assert decoder_class(CHARS, lm).beam == reference.default_beam(1.0) == 14.0
+    assert decoder_class(CHARS, lm, lm_weight=2.0).beam == 28.0
+    assert decoder_class(CHARS, lm, lm_weight=0.5).beam == 14.0
+    assert decoder_class(CHARS, lm, beam=5.0).beam == 5.0
+
+
+def test_zero_probabilities_count_as_the_floor(decoder_class):
+    matrix = np.eye(len(CHARS) + 1, dtype=np.float32)[[CHARS.index(c) + 1 for c in 'cat']]
+    text, score = decoder_class(CHARS, model(['cat', 'at'])).decode_with_score(matrix)
+    assert text == 'cat' and math.isfinite(score)
+    text, score = decoder_class(CHARS, model(['hat'])).decode_with_score(matrix)
+    assert text == 'hat' and score < reference.LOG_FLOOR  # one frame it cannot explain
+
+
+def test_log_floor_is_the_same_in_both():
+    assert _token_passing.LOG_FLOOR == reference.LOG_FLOOR
+
+
+# An independent check: every word sequence of up to 3 words, each scored by Viterbi over
+# its own chain of states, must not beat what token passing finds with an unlimited beam.
+
+def sequence_states(sequence, labels, separator):
+    """(label, predecessor states) per state of the line's chain: the start blank, then
+    each word's chain; a word's first letter follows any end state of the word before."""
+    states, ends = [(BLANK, [0])], [(0, False, None)]
+    for w in sequence:
+        chars = labels[w]
+        for i, c in enumerate(chars):
+            k = len(states)
+            if i == 0:
+                before = [s for s, ends_char, last in ends if not (ends_char and last == c)]
+            else:
+                before = [k - 1] + ([k - 2] if c != chars[i - 1] else [])
+            states += [(c, [k] + before), (BLANK, [k + 1, k])]
+        last = len(states) - 2
+        ends = [(last, True, chars[-1]), (last + 1, False, None)]
+        if separator != -1:
+            k = len(states)
+            states += [(separator, [k, k - 1, k - 2]), (BLANK, [k + 1, k])]
+            ends += [(k, False, None), (k + 1, False, None)]
+    return states, [s for s, _, _ in ends]
+
+
+def best_alignment(states, ends, logy):
+    scores = np.full(len(states), -np.inf)
+    scores[0] = logy[0][BLANK]
+    if len(states) > 1:
+        scores[1] = logy[0][states[1][0]]
+    for row in logy[1:]:
+        scores = np.array([max(scores[p] for p in before) + row[label]
+                           for label, before in states])
+    return max(scores[s] for s in ends)
+
+
+def exhaustive_best(decoder, matrix, log_probs):
+    logy = reference.log_probabilities(matrix, decoder.num_classes, log_probs).tolist()
+    labels = [[decoder.characters.index(c) + 1 for c in w] for w in decoder.words]
+    separator = decoder.characters.index(' ') + 1 if ' ' in decoder.characters else -1
+    best = -math.inf
+    for length in range(4):
+        for sequence in itertools.product(range(len(labels)), repeat=length):
+            states, ends = sequence_states(sequence, labels, separator)
+            history = [None] + list(sequence)
+            score = best_alignment(states, ends, logy) + decoder.lm_weight * decoder.end_logprob(
+                history[-1])
+            for before, w in zip(history, sequence):
+                score += decoder.lm_weight * decoder.lm.logprob(
+                    decoder.history(before), decoder.words[w]) + decoder.word_penalty
+            best = max(best, score)
+    return best
+
+
+def test_token_passing_finds_the_best_path_of_an_exhaustive_search():
+    rng = np.random.default_rng(5)
+    checked = 0
+    while checked < 15:
+        chars, lm, matrix, log_probs, options = random_case(rng, max_words=3, max_frames=7)
+        options['beam'] = math.inf
+        decoder = reference.TokenPassingDecoder(chars, lm, **options)
+        text, score = decoder.decode_with_score(matrix, log_probs)
+        if len(text.split()) <= 3:  # the exhaustive search stops at 3 words
+            assert score == pytest.approx(exhaustive_best(decoder, matrix, log_probs), abs=1e-9)
+            checked += 1
+
+
+def random_case(rng, max_words=10, max_frames=24):
+    """A random table (small alphabets: many equal letters and shared prefixes), random
+    dictionary and language model (<s>, </s> sometimes missing), a random matrix (peaky,
+    flat or with zeros), random options."""
+    alphabet = list('abc' if rng.random() < 0.5 else 'abcdef')
+    chars = alphabet + ([' '] if rng.random() < 0.7 else [])
+    rng.shuffle(chars)
+    words = set()
+    while len(words) < rng.integers(1, max_words + 1):
+        words.add(''.join(rng.choice(alphabet, rng.integers(1, 5))))
+    specials = [w for w, p in (('<s>', 0.8), ('</s>', 0.8), ('<unk>', 0.3)) if rng.random() < p]
+    unigrams = {w: -rng.uniform(0.1, 3) for w in specials + sorted(words)}
+    unigrams.update({'<s>': -99.0} if '<s>' in unigrams else {})
+    backoffs = {w: -rng.uniform(0, 1.5) for w in unigrams if rng.random() < 0.7}
+    histories = [w for w in unigrams if w != '</s>']
+    targets = [w for w in unigrams if w != '<s>']
+    bigrams = {(histories[rng.integers(len(histories))], targets[rng.integers(len(targets))]):
+               -rng.uniform(0.05, 2.5) for _ in range(rng.integers(0, 3 * len(words) + 1))}
+    frames_, classes = int(rng.integers(1, max_frames + 1)), len(chars) + 1
+    logits = rng.normal(0, 2 if rng.random() < 0.5 else 0.3, (frames_, classes))
+    logits[np.arange(frames_), rng.integers(0, classes, frames_)] += rng.uniform(0, 9)
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    if rng.random() < 0.2:
+        probabilities[probabilities < 0.05] = 0
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+    log_probs = bool(rng.random() < 0.3)
+    with np.errstate(divide='ignore'):
+        matrix = np.log(probabilities) if log_probs else probabilities
+    matrix = matrix.astype(np.float32 if rng.random() < 0.5 else np.float64)
+    options = {'lm_weight': float(rng.choice([0.0, 0.5, 1.0, 2.3])),
+               'word_penalty': float(rng.choice([0.0, -1.0, 0.7])),
+               'beam': float(rng.choice([math.inf, 3.0, 8.0, 16.0]))}
+    return chars, LanguageModel(unigrams, backoffs, bigrams), matrix, log_probs, options
+
+
+def assert_same(chars, lm, matrix, log_probs, options):
+    fast = TokenPassingDecoder(chars, lm, **options).decode_with_score(matrix, log_probs)
+    slow = reference.TokenPassingDecoder(chars, lm, **options).decode_with_score(matrix, log_probs)
+    assert fast[0] == slow[0], (options, lm.words)
+    assert fast[1] == pytest.approx(slow[1], rel=1e-9, abs=1e-6)
+
+
+def test_cpp_matches_the_reference_on_random_small_cases():
+    rng = np.random.default_rng(1)
+    for _ in range(400):
+        assert_same(*random_case(rng))
+
+
+def test_cpp_matches_the_reference_on_random_built_models():
+    """Larger dictionaries from the builder, lines spelled from its corpus: exercises the
+    bounds by which the C++ search skips entries, and its bigram paths."""
+    rng = np.random.default_rng(2)
+    alphabet = list('abcdefghij')
+    for _ in range(12):
+        vocabulary = sorted({''.join(rng.choice(alphabet, rng.integers(1, 6)))
+                             for _ in range(rng.integers(20, 200))})
+        weights = rng.zipf(1.3, len(vocabulary)).astype(float)
+        corpus = [' '.join(rng.choice(vocabulary, rng.integers(1, 8), p=weights / weights.sum()))
+                  for _ in range(rng.integers(50, 400))]
+        lm = build_bigram_lm(corpus, max_words=int(rng.integers(10, 200)))
+        spec = []
+        for ch in corpus[rng.integers(len(corpus))]:
+            if spec and (spec[-1] == ch or rng.random() < 0.5):
+                spec.append(BLANK_MARK)
+            spec += [ch] * int(rng.integers(1, 3))
+        logits = rng.normal(0, 1, (len(spec), len(alphabet) + 2))
+        chars = ''.join(alphabet) + ' '
+        targets = [BLANK if ch == BLANK_MARK else chars.index(ch) + 1 for ch in spec]
+        logits[np.arange(len(spec)), targets] += rng.uniform(1, 9, len(spec))
+        matrix = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        options = {'lm_weight': float(rng.choice([0.5, 1.0, 2.0])),
+                   'word_penalty': float(rng.choice([0.0, -2.0, 1.0])),
+                   'beam': float(rng.choice([6.0, 10.0, 16.0]))}
+        assert_same(chars, lm, matrix.astype(np.float32), False, options)
+
+
+MATRIX_ERRORS = [
+    ([[0.5, 0.5]], {}, TypeError, 'must be a NumPy array'),
+    (np.full(12, 1 / 12, np.float32), {}, ValueError, 'must be 2-D'),
+    (np.full((3, 11), 1 / 11, np.float32), {}, ValueError, 'has 11 columns'),
+    (np.zeros((0, 12), np.float32), {}, ValueError, r'no frames \(T = 0\)'),
+    (np.full((3, 12), 1, np.int64), {}, ValueError, 'dtype must be float32 or float64'),
+    (np.full((3, 12), 1 / 12, np.float16), {}, ValueError, 'dtype must be float32 or float64'),
+    (np.where(np.eye(3, 12) > 0, np.nan, 1 / 11).astype(np.float32), {}, ValueError, 'is NaN'),
+    (np.full((3, 12), -0.1, np.float32), {}, ValueError, 'is not a probability'),
+    (np.full((3, 12), 1.5, np.float32), {}, ValueError, 'is not a probability'),
+    (np.full((3, 12), 0.5 / 12, np.float32), {}, ValueError, 'sums to 0.5'),
+    (np.full((3, 12), 1 / 12, np.float32), {'log_probs': True}, ValueError, 'log-sum-exp'),
+    (np.full((3, 12), np.inf, np.float32), {'log_probs': True}, ValueError, 'log-sum-exp'),
+    (np.full((3, 12), -np.inf, np.float32), {'log_probs': True}, ValueError, 'log-sum-exp'),
+]
+
+
+@pytest.mark.parametrize('matrix, kwargs, error, message', MATRIX_ERRORS)
+def test_bad_matrices_raise_a_clear_error(decoder_class, matrix, kwargs, error, message):
+    decoder = decoder_class(CHARS, model(['cat']))  # 11 characters: C = 12
+    with pytest.raises(error, match=message):
+        decoder.decode(matrix, **kwargs)
+
+
+@pytest.mark.parametrize('characters, lm, options, error, message', [
+    (CHARS, model([]), {}, ValueError, 'dictionary is empty'),
+    (CHARS, model(['cat', 'cät']), {}, ValueError, "'cät' has 'ä', which is not in"),
+    ('cat', model(['cat', 'tac', 'act', 'the']), {}, ValueError, "'the' has 'h'"),
+    (CHARS, model(['cat']), {'lm_weight': -1.0}, ValueError, 'lm_weight must be'),
+    (CHARS, model(['cat']), {'lm_weight': math.nan}, ValueError, 'lm_weight must be'),
+    (CHARS, model(['cat']), {'word_penalty': math.inf}, ValueError, 'word_penalty must be'),
+    (CHARS, model(['cat']), {'beam': 0.0}, ValueError, 'beam must be > 0'),
+    ('caat', model(['cat']), {}, ValueError, 'duplicates'),
+    ('', model(['cat']), {}, ValueError, 'character table is empty'),
+    (['ca', 't'], model(['cat']), {}, ValueError, 'single characters'),
+    (CHARS, 42, {}, TypeError, 'LanguageModel or the path'),
+])
+def test_bad_decoder_settings_raise_a_clear_error(decoder_class, characters, lm, options,
+                                                  error, message):
+    with pytest.raises(error, match=message):
+        decoder_class(characters, lm, **options)
+
+
+def test_decode_batch_matches_decode_and_names_a_bad_line():
+    decoder = TokenPassingDecoder(CHARS, model(['the', 'cat', 'sat', 'hat']))
+    matrices = [spell(text) for text in ['the cat', 'cat sat', 'the hat', 'sat']] * 3
+    expected = [decoder.decode(m) for m in matrices]
+    assert decoder.decode_batch(matrices, threads=3) == expected
+    assert decoder.decode_batch(matrices, threads=1) == expected
+    with pytest.raises(ValueError, match='line 2: matrix row 0 sums to'):
+        decoder.decode_batch(matrices[:2] + [matrices[2] * 0.5], threads=2)
+    with pytest.raises(ValueError, match='threads must be >= 1'):
+        decoder.decode_batch(matrices, threads=0)
+
+
+def test_decoding_releases_the_gil():
+    """A thread decoding a long line must let this thread run meanwhile."""
+    rng = np.random.default_rng(0)
+    words = sorted({''.join(rng.choice(list('abcdefghij'), rng.integers(2, 6))) for _ in range(300)})
+    decoder = TokenPassingDecoder('abcdefghij ', model(words), beam=30.0)
+    logits = rng.normal(0, 0.3, (5000, 12))  # about 0.3 s of decoding
+    matrix = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (decoder.decode(matrix), done.set()))
+    start = time.perf_counter()
+    worker.start()
+    time.sleep(0.02)  # with the GIL held by the decoder, this would return only after it
+    ran_meanwhile = not done.is_set()
+    worker.join()
+    assert ran_meanwhile, f'decode took {time.perf_counter() - start:.2f} s'
+
+
+def test_search_stats_count_states_and_links():
+    decoder = TokenPassingDecoder(CHARS, model(['the', 'cat']))
+    stats = decoder.search_stats(spell('the cat the cat'))
+    assert stats['states'] == 2 * (1 + 2 * 3 + 2)  # per word: an unused state, 3 letters
+    # with their blanks, the separator and its blank
+    assert stats['word_links'] >= 3
