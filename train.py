@@ -1,7 +1,7 @@
 """Train the BiLSTM-CTC recognizer on a compiled data set; resume by running it again.
 
     python compile.py synthetic default --num_examples=3000   # once: datasets/synthetic
-    python train.py                                  # -> weights/synthetic-2x128
+    python train.py                                  # -> weights/synthetic-2x64
     python train.py --epochs 40                      # again: resumes, trains to epoch 40
     python train.py --dataset datasets/iam --layers 3 --units 256 --epochs 100 \\
         --reduce_lr 3 --early_stopping 8 --dropout 0.3
@@ -14,18 +14,21 @@ shipped weights/synthetic is never overwritten by accident) holds model.keras (t
 epoch by validation CER), recognizer.json (pre-processing, character table, architecture)
 and training/ (the two newest checkpoints, log.csv, tensorboard/). Interrupted training
 (Ctrl-C, kill -9, power loss) continues after the last finished epoch when the same command
-is run again: same weights, optimizer state, learning rate, counters and batch order.
+is run again: same weights, optimizer state, learning rate, counters and batch order. A
+resumed run keeps the seed, batch size, clip norm and learning rate it started with; the
+epoch count and the --reduce_lr / --early_stopping settings may change between runs.
 """
 import argparse
 import os
 import sys
 import warnings
+from contextlib import nullcontext
 
 from data.compiled import open_dataset
 from data.preprocessing import NUM_FEATURES
 from models.checkpoints import CheckpointError
 from models.fit import TrainingError
-from models.resume import check_fits, prepare_folder
+from models.resume import check_fits, lock_folder, prepare_folder
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
@@ -42,23 +45,23 @@ def parse_args(argv=None):
     p.add_argument('--dataset', default='datasets/synthetic',
                    help='compiled data set folder, made by compile.py (default: %(default)s)')
     p.add_argument('--name', help='model folder name under --weights_dir; default: '
-                   '<data set name>-<layers>x<units>, e.g. synthetic-2x128')
+                   '<data set name>-<layers>x<units>, e.g. synthetic-2x64')
     p.add_argument('--weights_dir', default='weights',
                    help='where model folders live (default: %(default)s)')
-    p.add_argument('--epochs', type=int, default=20,
+    p.add_argument('--epochs', type=int, default=15,
                    help='train until this many epochs are done in all; a resumed run may '
                    'raise it to train on (default: %(default)s)')
     p.add_argument('--batch_size', type=int, default=32,
                    help='lines per optimizer step, split across replicas with --distribute '
                    '(default: %(default)s)')
-    p.add_argument('--learning_rate', type=float, default=2e-3,
+    p.add_argument('--learning_rate', type=float, default=3e-3,
                    help='Adam learning rate at the start (default: %(default)s)')
     p.add_argument('--clipnorm', type=float, default=5.0,
                    help='clip the gradient to this global norm; 0 = no clipping '
                    '(default: %(default)s)')
     p.add_argument('--layers', type=int, default=2,
                    help='bidirectional LSTM layers (default: %(default)s)')
-    p.add_argument('--units', type=int, default=128,
+    p.add_argument('--units', type=int, default=64,
                    help='LSTM units per direction and layer (default: %(default)s)')
     p.add_argument('--dropout', type=float, default=0.0,
                    help='dropout after each LSTM layer, in [0, 1) (default: %(default)s)')
@@ -129,12 +132,15 @@ def run(args):
     architecture = {'num_features': NUM_FEATURES,
                     'num_classes': dataset.char_table.num_classes, 'num_layers': args.layers,
                     'units': args.units, 'dropout': args.dropout}
-    checkpoint = prepare_folder(folder, args.overwrite)
-    if checkpoint is not None:
-        check_fits(checkpoint[0], architecture, dataset.char_table.characters, folder)
+    # the workers of one multi-machine run share the folder (only the chief writes to it)
+    multi_worker = args.distribute and 'TF_CONFIG' in os.environ
+    with nullcontext() if multi_worker else lock_folder(folder):
+        checkpoint = prepare_folder(folder, args.overwrite)
+        if checkpoint is not None:
+            check_fits(checkpoint[0], architecture, dataset.char_table.characters, folder)
 
-    from models import session  # TensorFlow starts here, after the cheap checks
-    session.train(args, dataset, folder, architecture, checkpoint)
+        from models import session  # TensorFlow starts here, after the cheap checks
+        session.train(args, dataset, folder, architecture, checkpoint)
 
 
 if __name__ == '__main__':

@@ -28,7 +28,7 @@ _NAME = re.compile(r'epoch-(\d+)\.npz$')
 
 
 class CheckpointError(ValueError):
-    """No usable checkpoint, or one that does not fit the model being trained."""
+    """A model folder or checkpoint that cannot be used; the message says why."""
 
 
 def checkpoint_paths(folder) -> list:

@@ -20,7 +20,7 @@ class DivergedError(TrainingError):
 
 
 def fit(trainer, train, validation, schedule, char_table, *, epochs, batch_size, seed,
-        on_epoch_end, show=3, progress=True, log=print):
+        on_epoch_end, show=3, progress=True):
     """Train until `epochs` are done or early stopping says stop.
 
     train, validation: models.batching.LineSet. schedule: models.schedule.Schedule, updated
@@ -28,7 +28,7 @@ def fit(trainer, train, validation, schedule, char_table, *, epochs, batch_size,
     """
     while schedule.epoch < epochs and not schedule.stopped_early:
         start = time.time()
-        trainer.learning_rate = schedule.learning_rate
+        trainer.set_learning_rate(schedule.learning_rate)
         batches = grouped_batches(train.lengths, batch_size, epoch_rng(seed, schedule.epoch),
                                   min_size=trainer.replicas)
         loss = _train_epoch(trainer, train, batches, f'epoch {schedule.epoch + 1}/{epochs}',
@@ -41,11 +41,11 @@ def fit(trainer, train, validation, schedule, char_table, *, epochs, batch_size,
                    'learning_rate': schedule.learning_rate, 'seconds': time.time() - start}
         improved = schedule.end_epoch(figures)
         on_epoch_end(schedule, improved)
-        log(epoch_line(schedule.history[-1], epochs, improved))
+        print(epoch_line(schedule.history[-1], epochs, improved))
         for line in example_lines(validation.texts[:show], predictions[:show]):
-            log(line)
+            print(line)
     if schedule.stopped_early:
-        log(f'stopped early: validation loss has not improved since epoch '
+        print(f'stopped early: validation loss has not improved since epoch '
             f'{schedule.best_loss_epoch}')
 
 

@@ -34,7 +34,7 @@ class TensorBoardLog:
     """Per-epoch scalars under <training>/tensorboard (`tensorboard --logdir weights`)."""
 
     def __init__(self, folder):
-        import tensorflow as tf
+        import tensorflow as tf  # here: train.py reads this module before TensorFlow starts
         self._tf = tf
         self._writer = tf.summary.create_file_writer(folder)
 

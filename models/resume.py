@@ -5,9 +5,18 @@
     has model.keras or recognizer.json only     -> refuse: a model trained elsewhere (such
                                                    as the shipped one); --overwrite replaces it
     anything else (a run killed in its first epoch) -> its leftovers are cleared, fresh start
+
+Two runs on one folder would overwrite each other's checkpoints, so a run holds a lock
+(weights/.<name>.lock) for its whole life; the kernel drops it when the process dies,
+kill -9 included, so there is never a stale lock to remove by hand.
 """
 import os
 import shutil
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; runs on one folder must be kept apart
+    fcntl = None
 
 from models.checkpoints import CheckpointError, latest_checkpoint
 from models.model_folder import CONFIG_FILE, MODEL_FILE, TRAINING_DIR
@@ -17,6 +26,24 @@ CHECKPOINTS_DIR = 'checkpoints'
 
 def checkpoints_dir(folder):
     return os.path.join(folder, TRAINING_DIR, CHECKPOINTS_DIR)
+
+
+def lock_folder(folder):
+    """-> an open lock file to keep for the run; CheckpointError if another run holds it."""
+    parent, name = os.path.split(os.path.abspath(folder))
+    os.makedirs(parent, exist_ok=True)
+    lock = open(os.path.join(parent, f'.{name}.lock'), 'a+')
+    if fcntl is not None:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise CheckpointError(f'{folder} is being trained by another process '
+                                  f'(pid {lock.read().strip() or "?"})') from None
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+    return lock
 
 
 def prepare_folder(folder, overwrite=False):

@@ -26,19 +26,8 @@ RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate')
 def train(args, dataset, folder, architecture, checkpoint):
     strategy, chief = make_strategy(args.distribute)
     use_cudnn = cudnn_choice(args.cuda)
-    recipe = {key: getattr(args, key) for key in RECIPE}
-    schedule = Schedule(args.learning_rate)
-    if checkpoint is not None:
-        recipe = _resumed_recipe(checkpoint[0]['recipe'], recipe)
-        schedule = Schedule.from_json(checkpoint[0]['schedule'])
-    schedule.resume_with(reduce_lr_patience=args.reduce_lr,
-                         reduce_lr_factor=args.reduce_lr_factor,
-                         min_learning_rate=args.min_learning_rate,
-                         early_stopping_patience=args.early_stopping)
-    if schedule.epoch >= args.epochs or schedule.stopped_early:
-        print(f'{folder}: training is done ({schedule.epoch} epochs, best validation CER '
-              f'{100 * schedule.best_cer:.1f}% at epoch {schedule.best_cer_epoch}); '
-              f'raise --epochs to train on')
+    recipe, schedule = starting_point(args, checkpoint)
+    if _finished(schedule, args.epochs, folder):
         return
     train_lines, validation = load_lines(dataset)
     if recipe['batch_size'] < strategy.num_replicas_in_sync:
@@ -65,6 +54,40 @@ def train(args, dataset, folder, architecture, checkpoint):
         progress=args.progress, on_epoch_end=writer or (lambda *_: None))
     print(f'{folder}: best validation CER {100 * schedule.best_cer:.1f}% '
           f'at epoch {schedule.best_cer_epoch}')
+
+
+def starting_point(args, checkpoint):
+    """-> (recipe, Schedule): fresh from the options, or the checkpoint's.
+
+    A resumed run keeps the recipe it started with (announcing any option it overrides)
+    and its schedule's counters; the patience settings come from this run's options.
+    """
+    recipe = {key: getattr(args, key) for key in RECIPE}
+    schedule = Schedule(args.learning_rate)
+    if checkpoint is not None:
+        for key, value in checkpoint[0]['recipe'].items():
+            if recipe[key] != value:
+                print(f'resuming with the checkpoint\'s --{key} {value} '
+                      f'(ignoring {recipe[key]})')
+        recipe = checkpoint[0]['recipe']
+        schedule = Schedule.from_json(checkpoint[0]['schedule'])
+    schedule.resume_with(reduce_lr_patience=args.reduce_lr,
+                         reduce_lr_factor=args.reduce_lr_factor,
+                         min_learning_rate=args.min_learning_rate,
+                         early_stopping_patience=args.early_stopping)
+    return recipe, schedule
+
+
+def _finished(schedule, epochs, folder) -> bool:
+    if schedule.stopped_early:
+        print(f'{folder}: training stopped early after epoch {schedule.epoch} (validation '
+              f'loss flat since epoch {schedule.best_loss_epoch}); pass a larger '
+              f'--early_stopping, or 0, to train on')
+    elif schedule.epoch >= epochs:
+        print(f'{folder}: training is done ({schedule.epoch} epochs, best validation CER '
+              f'{100 * schedule.best_cer:.1f}% at epoch {schedule.best_cer_epoch}); '
+              f'raise --epochs to train on')
+    return schedule.stopped_early or schedule.epoch >= epochs
 
 
 def make_strategy(distribute):
@@ -102,13 +125,6 @@ def load_lines(dataset):
         sets.append(lines)
     print(f'{len(sets[0])} training lines, {len(sets[1])} validation lines')
     return sets
-
-
-def _resumed_recipe(saved, given):
-    for key, value in saved.items():
-        if given[key] != value:
-            print(f'resuming with the checkpoint\'s --{key} {value} (ignoring {given[key]})')
-    return saved
 
 
 class FolderWriter:

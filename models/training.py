@@ -35,7 +35,7 @@ class Trainer:
         if self.strategy.num_replicas_in_sync == 1:
             step = tf.function(self._replica_step, input_signature=_SIGNATURE,
                                jit_compile=False)
-            self._step = lambda batch: step(*_tensors(batch, len(batch)))
+            self._step = lambda batch: step(*_tensors(batch), _count(batch))
         else:
             self._step = self._distributed_step()
         self._evaluate = tf.function(self._evaluate_batch, input_signature=_SIGNATURE[:4])
@@ -44,12 +44,8 @@ class Trainer:
     def replicas(self) -> int:
         return self.strategy.num_replicas_in_sync
 
-    @property
-    def learning_rate(self) -> float:
-        return float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
-
-    @learning_rate.setter
-    def learning_rate(self, value):
+    def set_learning_rate(self, value):
+        """The schedule's rate for the next epoch (a variable: the step is not retraced)."""
         self.optimizer.learning_rate = value
 
     def train_batch(self, batch) -> float:
@@ -83,7 +79,7 @@ class Trainer:
             return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
         def run(batch):
-            parts = [_tensors(batch.part(k, self.replicas), len(batch))
+            parts = [(*_tensors(batch.part(k, self.replicas)), _count(batch))
                      for k in range(self.replicas)]
             per_replica = strategy.experimental_distribute_values_from_function(
                 lambda context: parts[context.replica_id_in_sync_group])
@@ -100,7 +96,7 @@ class Trainer:
         losses, decoded = np.zeros(len(lines)), [None] * len(lines)
         for indices in sequential_batches(lines.lengths, batch_size):
             batch = lines.batch(indices)
-            loss, probabilities = self._evaluate(*_tensors(batch)[:4])
+            loss, probabilities = self._evaluate(*_tensors(batch))
             losses[indices] = loss.numpy()
             for i, ids in zip(indices, decode_batch(probabilities.numpy(), batch.frame_lengths)):
                 decoded[i] = ids
@@ -127,8 +123,12 @@ class Trainer:
                 variable.assign(value)
 
 
-def _tensors(batch, batch_lines=None):
-    """A Batch as the step functions' arguments."""
+def _tensors(batch):
+    """A Batch as the first four arguments of the step functions."""
     return (tf.constant(batch.features), tf.constant(batch.frame_lengths),
-            tf.constant(batch.labels), tf.constant(batch.label_lengths),
-            tf.constant(float(batch_lines or len(batch)), tf.float32))
+            tf.constant(batch.labels), tf.constant(batch.label_lengths))
+
+
+def _count(batch):
+    """Lines in the whole batch, which each replica divides its summed loss by."""
+    return tf.constant(float(len(batch)), tf.float32)

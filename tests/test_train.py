@@ -9,7 +9,7 @@ import pytest
 import train
 from models.checkpoints import checkpoint_paths, read_checkpoint
 from models.model_folder import load_model_folder
-from models.resume import checkpoints_dir
+from models.resume import checkpoints_dir, lock_folder
 from train_fixtures import make_dataset
 
 TINY = ['--layers', '1', '--units', '8', '--batch_size', '8', '--no-progress', '--show', '1']
@@ -44,8 +44,8 @@ def assert_same_training(a, b):
     assert a[0]['epoch'] == b[0]['epoch']
     for x, y in zip(a[1] + a[2], b[1] + b[2]):
         np.testing.assert_array_equal(x, y)
-    untimed = [[{k: v for k, v in h.items() if k != 'seconds'} for h in c[0]['schedule']['history']]
-               for c in (a, b)]
+    untimed = [[{k: v for k, v in h.items() if k != 'seconds'}
+                for h in checkpoint[0]['schedule']['history']] for checkpoint in (a, b)]
     assert untimed[0] == untimed[1]
 
 
@@ -141,6 +141,13 @@ def test_shipped_model_is_not_overwritten(glyphs, tmp_path, capsys):
                              '--name', 'synthetic'])
     assert 'without training state' in message
     assert (shipped / 'model.keras').read_bytes() == b'a trained network'
+
+
+def test_a_folder_in_training_is_not_trained_twice_at_once(glyphs, straight, capsys):
+    with lock_folder(straight / NAME):  # as another train.py would hold it
+        message = fails(capsys, ['--dataset', glyphs, '--weights_dir', str(straight), *TINY,
+                                 *RECIPE, '--epochs', '5'])
+    assert f'being trained by another process (pid {os.getpid()})' in message
 
 
 def test_cuda_without_gpu(glyphs, tmp_path, capsys):

@@ -3,12 +3,16 @@ checkpoint files, and the learning-rate and early-stopping schedule."""
 import numpy as np
 import pytest
 
+from data.compiled import open_dataset
+from data.compiler import compile_dataset
+from data.preprocessing import Pipeline
 from models.batching import (LABEL_PAD, PAD_VALUE, LineSet, ctc_min_frames, epoch_rng,
                              grouped_batches, pad_batch, padding_fraction, random_batches,
                              sequential_batches)
 from models.checkpoints import (CheckpointError, checkpoint_paths, latest_checkpoint,
                                 read_checkpoint, save_checkpoint)
 from models.schedule import Schedule
+from train_fixtures import GlyphSource
 
 
 def lines(n=50, seed=0):
@@ -23,6 +27,28 @@ def test_ctc_min_frames_counts_a_blank_between_repeats():
     assert ctc_min_frames(np.array([1, 2, 3])) == 3
     assert ctc_min_frames(np.array([1, 1, 2, 2, 2])) == 8
     assert ctc_min_frames(np.array([], np.int32)) == 0
+
+
+class WithShortLines(GlyphSource):
+    """GlyphSource lines, then two lines with far fewer pen points than characters."""
+
+    def get_sequences(self):
+        yield from super().get_sequences()
+        for _ in range(2):
+            yield [[(0, 0, 0.0), (1, 0, 0.01), (2, 0, 0.02)]], 'abcdabcd'
+
+    def __len__(self):
+        return self.num_examples + 2
+
+
+def test_lines_too_short_for_ctc_are_left_out_and_counted(tmp_path):
+    source = WithShortLines(10)
+    with pytest.warns(UserWarning, match='fewer frames than CTC needs'):
+        compile_dataset(source, Pipeline.named('default'), str(tmp_path / 'd'),
+                        fractions=(0.0, 0.0), progress=False)
+    split = open_dataset(str(tmp_path / 'd')).split('train')
+    kept, short = LineSet.from_split(split)
+    assert (len(kept), short) == (10, 2) and 'abcdabcd' not in kept.texts
 
 
 def test_grouped_batches_cover_every_line_once_and_change_per_epoch():
@@ -86,6 +112,18 @@ def test_portable_copy_predicts_the_same():
                                   'units': 6, 'dropout': 0.0}
     x = lines(1).batch([0]).features
     np.testing.assert_allclose(model(x), twin(x), atol=1e-6)
+
+
+def test_a_model_that_insists_on_cudnn_is_saved_to_run_on_a_cpu(tmp_path):
+    import keras
+    from models.ctc_model import build_model, portable_copy
+    from models.model_folder import MODEL_FILE, save_network
+    model = build_model(4, 5, num_layers=1, units=6, use_cudnn=True)  # as with --cuda
+    save_network(tmp_path, portable_copy(model))
+    loaded = keras.saving.load_model(tmp_path / MODEL_FILE, compile=False)
+    assert loaded.get_layer('bilstm_0').forward_layer.use_cudnn == 'auto'
+    x = lines(1).batch([0]).features
+    np.testing.assert_allclose(loaded(x), portable_copy(model)(x), atol=1e-6)
 
 
 def test_checkpoints_round_trip_and_keep_the_two_newest(tmp_path):
