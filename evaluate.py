@@ -17,11 +17,12 @@ import os
 import sys
 import time
 
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
+
 from algorithms.error_rates import cer, edit_distance, wer
 from data.compiled import SPLITS, open_dataset
 from data.preprocessing import Pipeline
-from models.model_folder import read_config
-from models.model_folder import LM_FILE
+from models.model_folder import LM_FILE, read_config
 from models.recognizer import Recognizer
 
 DEFAULT_MODEL = os.path.join('weights', 'synthetic')

@@ -18,6 +18,7 @@ MODEL_FILE = 'model.keras'
 CONFIG_FILE = 'recognizer.json'
 LM_FILE = 'lm.arpa'  # a language model in the model folder; token passing uses it by default
 TRAINING_DIR = 'training'
+LOG_FILE = 'log.csv'  # under TRAINING_DIR: one row per finished epoch
 FORMAT_VERSION = 1
 
 

@@ -13,7 +13,7 @@ from models.batching import LineSet
 from models.checkpoints import save_checkpoint
 from models.ctc_model import build_model, portable_copy
 from models.fit import TrainingError, fit
-from models.model_folder import TRAINING_DIR, save_network, write_config
+from models.model_folder import LOG_FILE, TRAINING_DIR, save_network, write_config
 from models.reporting import TensorBoardLog, write_csv
 from models.resume import checkpoints_dir
 from models.schedule import Schedule
@@ -153,5 +153,5 @@ class FolderWriter:
                  'dataset': self.dataset.folder}
         save_checkpoint(checkpoints_dir(self.folder), state, self.trainer.model_values(),
                         self.trainer.optimizer_values())
-        write_csv(os.path.join(self.training, 'log.csv'), schedule.history)
+        write_csv(os.path.join(self.training, LOG_FILE), schedule.history)
         self.tensorboard.write(figures)
