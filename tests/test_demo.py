@@ -171,7 +171,7 @@ class Window:
         run = subprocess.run(['xdotool', *map(str, args)], env=self.env, capture_output=True,
                              text=True, timeout=WAIT)
         assert run.returncode == 0, run.stderr
-        return run.stdout.strip()
+        return run.stdout.rstrip('\n')  # a title may end in a space
 
     def events(self) -> list:
         if not self.report.exists():
