@@ -51,11 +51,10 @@ class CharTable:
 
     def encode_many(self, texts) -> tuple:
         """Class ids of many texts at once -> (ids of all texts concatenated, offsets (n+1,))."""
-        ids, offsets = [], [0]
-        for text in texts:
-            ids.extend(self._index[c] for c in normalize_text(text) if c in self._index)
-            offsets.append(len(ids))
-        return np.array(ids, dtype=np.int32), np.array(offsets, dtype=np.int64)
+        encoded = [self.encode(text) for text in texts]
+        offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded], dtype=np.int64)])
+        ids = np.concatenate(encoded) if encoded else np.zeros(0, np.int32)
+        return ids.astype(np.int32, copy=False), offsets
 
     def decode(self, ids) -> str:
         return ''.join(self.characters[i - 1] for i in ids if 0 < i <= len(self.characters))

@@ -13,6 +13,7 @@ line is one slice):
 """
 import json
 import os
+from array import array
 
 import h5py
 import numpy as np
@@ -24,6 +25,8 @@ SPLITS = ('train', 'validation', 'test')
 META_FILE = 'meta.json'
 FLUSH_EVERY = 256  # lines buffered in memory between writes
 CHUNK_FRAMES = 1 << 16  # rows per read/write chunk when passing over a whole split
+TEXT_CHUNK = 4096  # texts per read when passing over a whole split
+WRITE_CACHE_BYTES = 1 << 18  # HDF5 chunk cache per dataset while writing (default 1 MiB)
 
 _STR = h5py.string_dtype('utf-8')
 
@@ -32,17 +35,18 @@ class SplitWriter:
     """Appends lines to a split file; memory stays bounded by FLUSH_EVERY lines."""
 
     def __init__(self, path, keep_ink=False):
-        self.file = h5py.File(path, 'w')
+        # a small chunk cache: lines are appended once, never read back while writing
+        self.file = h5py.File(path, 'w', rdcc_nbytes=WRITE_CACHE_BYTES)
         self.keep_ink = keep_ink
         if keep_ink:
             self.file.create_dataset('ink', (0, NUM_FEATURES), np.float64,
                                      maxshape=(None, NUM_FEATURES), chunks=(4096, NUM_FEATURES))
-            self.ink_lengths = []
+            self.ink_lengths = array('q')
         self.file.create_dataset('features', (0, NUM_FEATURES), np.float32,
                                  maxshape=(None, NUM_FEATURES), chunks=(4096, NUM_FEATURES))
         self.file.create_dataset('texts', (0,), _STR, maxshape=(None,), chunks=(1024,))
         self.file.create_dataset('ids', (0,), _STR, maxshape=(None,), chunks=(1024,))
-        self.lengths, self._pending = [], []
+        self.lengths, self._pending = array('q'), []  # 8 bytes a line, not a Python int
 
     def add(self, example_id: str, features: np.ndarray, text: str, points: np.ndarray):
         """points: the raw points array (see data.preprocessing), kept if keep_ink."""
@@ -87,14 +91,27 @@ class SplitWriter:
         for start in range(0, len(features), CHUNK_FRAMES):
             yield features[start:start + CHUNK_FRAMES]
 
-    def write_labels(self, labels: np.ndarray, offsets: np.ndarray):
-        self.file.create_dataset('labels', data=labels)
-        self.file.create_dataset('label_offsets', data=offsets)
+    def write_labels(self, char_table: CharTable):
+        """Encode every text with the table, TEXT_CHUNK lines at a time."""
+        labels = self.file.create_dataset('labels', (0,), np.int32, maxshape=(None,),
+                                          chunks=(1 << 14,))
+        offsets = [np.zeros(1, np.int64)]
+        for texts in self.text_chunks():
+            ids, starts = char_table.encode_many(texts)
+            offsets.append(starts[1:] + len(labels))
+            _append(labels, ids)
+        self.file.create_dataset('label_offsets', data=np.concatenate(offsets))
 
-    def texts(self) -> list:
-        """All texts, read in one go: row-by-row h5py reads are slow, and texts are small."""
+    def text_chunks(self):
+        """Lists of TEXT_CHUNK texts: row-by-row h5py reads are slow, a whole split grows."""
         self.flush()
-        return list(self.file['texts'].asstr()[:])
+        texts = self.file['texts'].asstr()
+        for start in range(0, len(self), TEXT_CHUNK):
+            yield list(texts[start:start + TEXT_CHUNK])
+
+    def iter_texts(self):
+        for chunk in self.text_chunks():
+            yield from chunk
 
     def close(self):
         self.file.close()

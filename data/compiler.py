@@ -133,18 +133,17 @@ def _finish(pipeline, writers):
             step.finish_fit()
         for w in writers.values():
             w.transform_features(lambda chunk: step(chunk).astype(np.float32))
-    char_table = CharTable.from_texts(writers['train'].texts())
+    char_table = CharTable.from_texts(writers['train'].iter_texts())
     unknown = {}
     for split, w in writers.items():
-        texts = w.texts()
         counts = Counter()
-        for text in texts:
+        for text in w.iter_texts():
             counts.update(char_table.unknown(text))
         if counts:
             unknown[split] = dict(counts.most_common())
             warnings.warn(f'{split}: {sum(counts.values())} characters not in the training '
                           f'character table: {"".join(counts)!r}', stacklevel=2)
-        w.write_labels(*char_table.encode_many(texts))
+        w.write_labels(char_table)
     return char_table, unknown
 
 
