@@ -3,10 +3,12 @@
     python build_lm.py                                  # datasets/synthetic/lm.arpa
     python build_lm.py --dataset iam --max_words 20000  # datasets/iam/lm.arpa
     python build_lm.py --text corpus.txt more.txt --output weights/iam/lm.arpa
+    python build_lm.py --dictionary words.txt           # also knows every word of words.txt
 
 The model's words are the decoder's dictionary. By default it learns from the
 transcriptions of a compiled data set's train split (never validation or test, so that
-evaluation stays honest); --text reads UTF-8 text files instead, one sentence per line.
+evaluation stays honest); --text reads UTF-8 text files instead, one sentence per line;
+--dictionary adds words that the texts lack (a closed vocabulary, as in Graves et al. 2009).
 Words are whitespace-separated tokens; the --max_words most frequent are kept, the others
 count as <unk>. Smoothing: absolute discounting with back-off to unigrams (see
 algorithms/language_model.py). Works offline: nothing is downloaded.
@@ -17,10 +19,10 @@ import sys
 
 from algorithms.language_model import DEFAULT_MAX_WORDS, build_bigram_lm, write_arpa
 from data.charset import normalize_text
+from models.model_folder import LM_FILE
 
 DATASETS_DIR = 'datasets'
 DEFAULT_DATASET = 'synthetic'
-LM_FILE = 'lm.arpa'
 
 
 def parse_args(argv=None):
@@ -31,6 +33,9 @@ def parse_args(argv=None):
                    f'folder, or a name under {DATASETS_DIR}/ (default: %(default)s)')
     p.add_argument('--text', nargs='+', metavar='FILE',
                    help='learn from these UTF-8 text files instead (one sentence per line)')
+    p.add_argument('--dictionary', nargs='+', metavar='FILE',
+                   help='word lists (UTF-8, whitespace-separated) whose words the model must '
+                   'know even if the texts lack them: the decoder writes only known words')
     p.add_argument('--max_words', type=int, default=DEFAULT_MAX_WORDS,
                    help='keep this many most frequent words, 0 = all (default: %(default)s)')
     p.add_argument('--output', help=f'ARPA file to write; default: {LM_FILE} in the data set '
@@ -75,7 +80,8 @@ def main(argv=None):
     try:
         lines = file_texts(args.text) if args.text else dataset_texts(folder)
         origin = ', '.join(args.text) if args.text else os.path.join(folder, 'train.h5')
-        lm = build_bigram_lm(lines, args.max_words or None)
+        dictionary = [w for line in file_texts(args.dictionary or []) for w in line.split()]
+        lm = build_bigram_lm(lines, args.max_words or None, dictionary)
         if os.path.dirname(output):
             os.makedirs(os.path.dirname(output), exist_ok=True)
         write_arpa(lm, output)

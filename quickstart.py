@@ -6,7 +6,8 @@
 Runs the scripts a user would run, one after the other, in the current directory:
     compile.py   synthetic lines -> datasets/quickstart
     train.py     -> weights/quickstart (resumes if run again)
-    build_lm.py  the training transcriptions -> weights/quickstart/lm.arpa
+    build_lm.py  the training transcriptions and the source's vocabulary
+                 -> weights/quickstart/lm.arpa
     evaluate.py  test CER and WER, best path and token passing
 then recognizes a few raw test lines with the Python API and prints them beside their truth.
 """
@@ -55,6 +56,19 @@ def dataset_matches(folder, lines):
         return False
 
 
+def write_vocabulary(path, dataset):
+    """The synthetic writer's own words, so that token passing knows test words that the
+    training lines happen to lack (3,000 lines leave a few of its 2,000 words out); only
+    those the model can spell (a tiny run may never have seen a 'z')."""
+    from data.compiled import open_dataset
+    from data.synthetic import SyntheticSource
+    known = set(open_dataset(dataset).char_table.characters)
+    words = [w for w in SyntheticSource(1).words if set(w) <= known]
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(words) + '\n')
+    return path
+
+
 def error_rates(rows_path):
     """(CER, WER) summed over the per-line rows that evaluate.py wrote."""
     totals = [0, 0, 0, 0]
@@ -90,7 +104,8 @@ def main(argv=None):
              '--name', args.name, '--overwrite')
     step('train', 'train.py', '--dataset', dataset, '--name', args.name,
          f'--epochs={args.epochs}', *(['--overwrite'] if fresh else []))
-    step('language model', 'build_lm.py', '--dataset', dataset,
+    vocabulary = write_vocabulary(os.path.join(model, 'vocabulary.txt'), dataset)
+    step('language model', 'build_lm.py', '--dataset', dataset, '--dictionary', vocabulary,
          '--output', os.path.join(model, 'lm.arpa'))
     rates = {}
     for decoder in ('best_path', 'token_passing'):

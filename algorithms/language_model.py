@@ -160,10 +160,13 @@ def _discount(counts: Counter) -> float:
     return n1 / (n1 + 2 * n2) if n1 and n2 else 0.5
 
 
-def build_bigram_lm(lines: Iterable[str], max_words: Optional[int] = DEFAULT_MAX_WORDS) -> LanguageModel:
+def build_bigram_lm(lines: Iterable[str], max_words: Optional[int] = DEFAULT_MAX_WORDS,
+                    dictionary: Iterable[str] = ()) -> LanguageModel:
     """A smoothed bigram model of `lines` (one sentence per line, whitespace-separated
     words). `max_words`: keep this many most frequent words (ties: alphabetical); the
-    others count as <unk>. None keeps all."""
+    others count as <unk>. None keeps all. `dictionary`: words to know even if the lines
+    lack them (the decoder can write only known words); unseen, they share the mass that
+    discounting sets aside for unseen words, as <unk> does."""
     sentences = [line.split() for line in lines]
     sentences = [words for words in sentences if words]
     if not sentences:
@@ -181,7 +184,7 @@ def build_bigram_lm(lines: Iterable[str], max_words: Optional[int] = DEFAULT_MAX
         unigram_counts.update(tokens[1:])
         bigram_counts.update(zip(tokens, tokens[1:]))
 
-    unigram_p = _unigram_probabilities(unigram_counts)
+    unigram_p = _unigram_probabilities(unigram_counts, set(dictionary) - set(SPECIAL_WORDS))
     bigram_p, backoff = _bigram_probabilities(bigram_counts, unigram_p)
     order = sorted(unigram_p, key=lambda w: (w not in SPECIAL_WORDS, -unigram_counts[w], w))
     unigrams = {SENTENCE_START: ARPA_LOG_ZERO}
@@ -191,10 +194,10 @@ def build_bigram_lm(lines: Iterable[str], max_words: Optional[int] = DEFAULT_MAX
     return LanguageModel(unigrams, backoffs, bigrams)
 
 
-def _unigram_probabilities(counts: Counter) -> dict:
+def _unigram_probabilities(counts: Counter, unseen=frozenset()) -> dict:
     """Absolute discounting interpolated with a uniform distribution over the vocabulary
-    (<unk> included even if unseen, so that it always keeps some probability)."""
-    vocabulary = set(counts) | {UNKNOWN}
+    (<unk> and the `unseen` dictionary words included, so that they keep some probability)."""
+    vocabulary = set(counts) | {UNKNOWN} | set(unseen)
     total, seen = sum(counts.values()), len(counts)
     discount = _discount(counts)
     uniform = discount * seen / total / len(vocabulary)

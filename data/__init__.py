@@ -2,3 +2,6 @@
 from data.base import BadExample, BaseSource, Example, validate_handwriting, validate_text
 from data.iam import IamSource
 from data.synthetic import SyntheticSource
+
+__all__ = ['BadExample', 'BaseSource', 'Example', 'IamSource', 'SyntheticSource',
+           'validate_handwriting', 'validate_text']

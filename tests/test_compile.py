@@ -89,8 +89,8 @@ def test_split_is_seeded(tmp_path):
                         progress=False)
     b = compile_dataset(WaveSource(40), Pipeline.named('default'), tmp_path / 'b', seed=3,
                         progress=False)
-    c = compile_dataset(WaveSource(40), Pipeline.named('default'), tmp_path / 'c', seed=4,
-                        progress=False)
+    compile_dataset(WaveSource(40), Pipeline.named('default'), tmp_path / 'c', seed=4,
+                    progress=False)
     ids = lambda name: open_dataset(tmp_path / name).split('test').ids
     assert a['counts'] == b['counts'] and ids('a') == ids('b')
     assert ids('a') != ids('c')

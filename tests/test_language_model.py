@@ -7,6 +7,8 @@ import sys
 import numpy as np
 import pytest
 
+from data.charset import CharTable
+
 from algorithms.language_model import (LN10, SPECIAL_WORDS, LanguageModel, build_bigram_lm,
                                        read_arpa, write_arpa)
 from data.compiled import SplitWriter
@@ -97,6 +99,18 @@ def test_built_model_prefers_seen_pairs_and_keeps_unseen_ones_possible():
     assert set(SPECIAL_WORDS) <= set(lm.unigrams)
 
 
+def test_dictionary_words_join_the_vocabulary_with_the_unseen_share():
+    lm = build_bigram_lm(CORPUS, dictionary=['zebra', 'the'])
+    plain = build_bigram_lm(CORPUS)
+    assert set(lm.words) == set(plain.words) | {'zebra'}
+    assert sum(10 ** lm.unigrams[w] for w in all_words(lm)) == pytest.approx(1.0)
+    assert lm.unigrams['zebra'] == pytest.approx(lm.unigrams['<unk>'])  # both unseen
+    assert lm.unigrams['zebra'] < min(lm.unigrams[w] for w in plain.words)
+    for history in ['<s>', 'the']:
+        total = sum(math.exp(lm.logprob(history, w)) for w in all_words(lm))
+        assert total == pytest.approx(1.0), history
+
+
 def test_max_words_keeps_the_most_frequent_and_maps_the_rest_to_unk():
     lm = build_bigram_lm(['b b b a a c', 'c d'], max_words=2)  # b: 3, a: 2, c: 2 (a < c)
     assert sorted(lm.words) == ['a', 'b']
@@ -149,7 +163,7 @@ def write_train_split(folder, texts):
     for i, text in enumerate(texts):
         writer.add(str(i), np.zeros((3, 4), np.float32), text, np.zeros((3, 4)))
     writer.finish_frames()
-    writer.write_labels(np.zeros(0, np.int32), np.zeros(len(texts) + 1, np.int64))
+    writer.write_labels(CharTable.from_texts(texts))
     writer.close()
 
 
@@ -168,6 +182,15 @@ def test_build_lm_script_from_text_files(tmp_path):
     assert result.returncode == 0, result.stderr
     assert 'wrote' in result.stdout and '3 words' in result.stdout
     assert len(read_arpa(tmp_path / 'out' / 'lm.arpa').words) == 3
+
+
+def test_build_lm_script_adds_a_dictionary(tmp_path):
+    write_train_split(tmp_path / 'datasets' / 'synthetic', CORPUS)
+    write(tmp_path, 'zebra\nthe quagga\n', 'words.txt')
+    result = run_build_lm('--dictionary', 'words.txt', cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lm = read_arpa(tmp_path / 'datasets' / 'synthetic' / 'lm.arpa')
+    assert {'zebra', 'quagga'} <= set(lm.words)
 
 
 @pytest.mark.parametrize('args, message', [
