@@ -19,10 +19,10 @@ import sys
 
 from algorithms.language_model import DEFAULT_MAX_WORDS, build_bigram_lm, write_arpa
 from data.charset import normalize_text
+from data.compiled import DEFAULT_DATASET, CompiledSplit
 from models.model_folder import LM_FILE
 
 DATASETS_DIR = 'datasets'
-DEFAULT_DATASET = 'synthetic'
 
 
 def parse_args(argv=None):
@@ -58,7 +58,6 @@ def dataset_texts(folder: str) -> list:
     if not os.path.isfile(path):
         raise FileNotFoundError(f'{path} not found: compile the data set first (python '
                                 f'compile.py ...), or pass --text FILE')
-    from data.compiled import CompiledSplit  # h5py only when a data set is read
     return CompiledSplit(path).texts
 
 

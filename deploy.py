@@ -16,7 +16,7 @@ import sys
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up chatter
 
-from models.model_folder import ModelFolderError  # noqa: E402
+from models.model_folder import DEFAULT_MODEL, ModelFolderError  # noqa: E402
 from models.tfjs_export import ExportError, deploy  # noqa: E402
 
 DEPLOYED_DIR = os.path.join('weights', 'deployed')
@@ -25,7 +25,7 @@ DEPLOYED_DIR = os.path.join('weights', 'deployed')
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--model', default=os.path.join('weights', 'synthetic'),
+    p.add_argument('--model', default=DEFAULT_MODEL,
                    help='trained model folder, as train.py writes it (default: %(default)s)')
     p.add_argument('--output', help=f'folder to write the deployed model to (default: '
                    f'{DEPLOYED_DIR}/<name of the model folder>)')

@@ -20,13 +20,11 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 from algorithms.error_rates import cer, edit_distance, wer
-from data.compiled import SPLITS, open_dataset
+from data.compiled import DEFAULT_DATASET, SPLITS, open_dataset
 from data.preprocessing import Pipeline
-from models.model_folder import LM_FILE, read_config
+from models.model_folder import DEFAULT_MODEL, LM_FILE, read_config, trained_on
 from models.recognizer import Recognizer
 
-DEFAULT_MODEL = os.path.join('weights', 'synthetic')
-DEFAULT_DATASET = os.path.join('datasets', 'synthetic')
 OUTPUT_FORMATS = ('.csv', '.jsonl')
 EXAMPLES = 5  # lines printed as truth -> prediction
 
@@ -77,7 +75,7 @@ def parse_args(argv=None):
 
 def open_split(args, config):
     """The data set split to evaluate, after checking that it suits the model."""
-    folder = args.dataset or config.get('dataset') or DEFAULT_DATASET
+    folder = args.dataset or trained_on(config)
     try:
         dataset = open_dataset(folder)
         split = dataset.split(args.split)

@@ -24,7 +24,7 @@ import sys
 import warnings
 from contextlib import nullcontext
 
-from data.compiled import open_dataset
+from data.compiled import DEFAULT_DATASET, open_dataset
 from data.preprocessing import NUM_FEATURES
 from models.checkpoints import CheckpointError
 from models.fit import TrainingError
@@ -42,7 +42,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def parse_args(argv=None):
     p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--dataset', default='datasets/synthetic',
+    p.add_argument('--dataset', default=DEFAULT_DATASET,
                    help='compiled data set folder, made by compile.py (default: %(default)s)')
     p.add_argument('--name', help='model folder name under --weights_dir; default: '
                    '<data set name>-<layers>x<units>, e.g. synthetic-2x64')

@@ -7,7 +7,7 @@
 The line is a synthetic one (data.synthetic) of exactly --chars characters, recognized from
 raw strokes: validation, pre-processing, the network and best path decoding, timed together
 after warm-up (with --jit, XLA compiles the line's length bucket then). Without a model
-folder, a network of train.py's default size (2 x 128) with random weights stands in: the
+folder, a network of train.py's default size (2 x 64) with random weights stands in: the
 time does not depend on the weights. Target: median under 50 ms. The machine may be busy:
 the CPU time per call, printed beside the wall time, is what an idle machine would take.
 """
@@ -25,6 +25,7 @@ from data.base import validate_handwriting  # noqa: E402
 from data.charset import CharTable  # noqa: E402
 from data.preprocessing import Pipeline, strokes_to_points  # noqa: E402
 from data.synthetic import SyntheticSource  # noqa: E402
+from models.model_folder import DEFAULT_MODEL  # noqa: E402
 
 TARGET_MS = 50.0
 STAND_IN_CHARACTERS = string.ascii_letters + string.digits + ' .,;:!?\'"()-&/#*+'  # ~80 like IAM
@@ -33,11 +34,11 @@ STAND_IN_CHARACTERS = string.ascii_letters + string.digits + ' .,;:!?\'"()-&/#*+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--model', default=os.path.join('weights', 'synthetic'),
+    p.add_argument('--model', default=DEFAULT_MODEL,
                    help='model folder; if missing, a random network of --layers x --units '
                    '(default: %(default)s)')
     p.add_argument('--layers', type=int, default=2, help='stand-in network (default: 2)')
-    p.add_argument('--units', type=int, default=128, help='stand-in network (default: 128)')
+    p.add_argument('--units', type=int, default=64, help='stand-in network (default: 64)')
     p.add_argument('--chars', type=int, default=40, help='line length (default: %(default)s)')
     p.add_argument('--runs', type=int, default=100, help='timed calls (default: %(default)s)')
     p.add_argument('--warmup', type=int, default=5,

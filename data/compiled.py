@@ -22,6 +22,7 @@ from data.charset import CharTable
 from data.preprocessing import NUM_FEATURES, Pipeline
 
 SPLITS = ('train', 'validation', 'test')
+DEFAULT_DATASET = os.path.join('datasets', 'synthetic')  # compile.py synthetic, by its name
 META_FILE = 'meta.json'
 FLUSH_EVERY = 256  # lines buffered in memory between writes
 CHUNK_FRAMES = 1 << 16  # rows per read/write chunk when passing over a whole split

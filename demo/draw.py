@@ -27,15 +27,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)  # `python demo/draw.py` puts demo/ on the path, not the root
 
-from data.compiled import META_FILE, open_dataset  # noqa: E402
+from data.compiled import DEFAULT_DATASET, META_FILE, open_dataset  # noqa: E402
 from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
 from demo.recognizer_thread import RecognizerThread  # noqa: E402
-from models.model_folder import LM_FILE, ModelFolderError, read_config  # noqa: E402
+from models.model_folder import (DEFAULT_MODEL, LM_FILE, ModelFolderError, read_config,
+                                 trained_on)  # noqa: E402
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 APP = 'keras-auto-hwr demo'
-DEFAULT_DATASET = 'datasets/synthetic'
 DECODERS = {'best_path': 'best path', 'token_passing': 'token passing (language model)'}
 CANVAS_SIZE = (900, 300)  # pixels
 INK_WIDTH = 3             # pixels
@@ -46,7 +46,7 @@ POLL_MS = 30              # how often the window collects results from the recog
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--model', default='weights/synthetic',
+    p.add_argument('--model', default=DEFAULT_MODEL,
                    help='model folder to recognize with (default: %(default)s, the shipped '
                    'pre-trained model)')
     p.add_argument('--decoder', choices=sorted(DECODERS), default='best_path',
@@ -396,7 +396,7 @@ def main(argv=None):
     if args.decoder == 'token_passing' and not os.path.isfile(args.language_model):
         sys.exit(f'draw.py: error: language model not found: {args.language_model} (token '
                  'passing needs an ARPA file; write one with build_lm.py)')
-    args.dataset = args.dataset or config.get('dataset') or DEFAULT_DATASET
+    args.dataset = args.dataset or trained_on(config)
     try:
         root = tk.Tk()
     except tk.TclError as e:

@@ -12,10 +12,12 @@ import json
 import os
 
 from data.charset import CharTable
+from data.compiled import DEFAULT_DATASET
 from data.preprocessing import Pipeline
 
 MODEL_FILE = 'model.keras'
 CONFIG_FILE = 'recognizer.json'
+DEFAULT_MODEL = os.path.join('weights', 'synthetic')  # the shipped pre-trained model
 LM_FILE = 'lm.arpa'  # a language model in the model folder; token passing uses it by default
 TRAINING_DIR = 'training'
 LOG_FILE = 'log.csv'  # under TRAINING_DIR: one row per finished epoch
@@ -44,6 +46,11 @@ def save_network(folder, model):
     tmp = os.path.join(folder, '.model.tmp.keras')  # Keras insists on the .keras ending
     model.save(tmp)
     os.replace(tmp, os.path.join(folder, MODEL_FILE))
+
+
+def trained_on(config: dict) -> str:
+    """The data set folder train.py recorded for the model, else the default one."""
+    return config.get('dataset') or DEFAULT_DATASET
 
 
 def read_config(folder) -> dict:
