@@ -1,0 +1,233 @@
+"""Recognize ink files: W3C InkML, IAM-OnDB stroke XML, or JSON strokes; prints their text.
+
+    python recognize.py note.inkml                        # -> note.inkml: the text
+    python recognize.py ink/ 'scans/*.json' --output results.jsonl
+    python recognize.py note.inkml --nbest 3              # the 3 best texts with scores
+    python recognize.py note.inkml --decoder token_passing --model weights/synthetic
+
+Formats, told apart by content rather than by name:
+- InkML (`<ink>`, usually .inkml): see data/inkml.py for the channels, lines and
+  annotations read. A file may hold several lines; each is recognized on its own.
+- IAM-OnDB line stroke files (`<WhiteboardCaptureSession>`, .xml).
+- JSON (.json): a list of strokes, a stroke a list of [x, y, t] points (x right, y down,
+  t in seconds), or [x, y] points with no times; or an object {"strokes": [...]}.
+Ink without times gets times made up as if the pen moved at a steady speed: the one at
+which the model's frames take, on average, the time they took in its training data
+(data.inkml.model_pen_speed and make_up_times). A folder is searched recursively for .inkml, .xml and .json
+files; a quoted glob ('ink/**/*.inkml') is expanded here.
+
+Each file that cannot be read or recognized gets one line on stderr naming it and what is
+wrong, and the run goes on; the exit status is 0 when every file was recognized, 1 when
+any failed, 2 for a usage error (bad model, no files).
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
+
+from algorithms.prefix_beam_search import prefix_beam_search
+from data.iam import UnreadableFile, read_line_strokes
+from data.inkml import (InkLine, InkmlError, local, make_up_times, model_pen_speed,
+                        read_inkml)
+from models.model_folder import DEFAULT_MODEL
+from models.recognizer import DECODERS, Recognizer
+
+INK_EXTENSIONS = ('.inkml', '.xml', '.json')
+BEAM = 16  # prefix beam search width; at least --nbest
+
+
+class InkFileError(ValueError):
+    """Ink that cannot be read; the message says what is wrong (callers name the file)."""
+
+
+def read_ink_file(path) -> list:
+    """[InkLine] of one ink file of any of the formats above."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == '.json':
+            with open(path, encoding='utf-8') as f:
+                return [ink_from_json(json.load(f))]
+        with open(path, 'rb') as f:  # only as far as the root element
+            root_tag = local(next(ET.iterparse(f, events=('start',)))[1].tag)
+    except json.JSONDecodeError as error:
+        raise InkFileError(f'not JSON: {error}') from None
+    except ET.ParseError as error:
+        raise InkFileError(f'not XML: {error}') from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InkFileError(f'unreadable: {error}') from None
+    if root_tag == 'ink':
+        try:
+            return read_inkml(path)
+        except InkmlError as error:
+            raise InkFileError(str(error)) from None
+    if root_tag == 'WhiteboardCaptureSession':
+        try:
+            return [InkLine(read_line_strokes(path), None, '0', True)]
+        except UnreadableFile as error:
+            raise InkFileError(f'IAM-OnDB stroke file: {error}') from None
+    raise InkFileError(f'not ink: the root element is <{root_tag}>, neither InkML\'s <ink> '
+                       f'nor IAM-OnDB\'s <WhiteboardCaptureSession>')
+
+
+def ink_from_json(data) -> InkLine:
+    """One line from JSON: [[[x, y, t], ...], ...], or points of [x, y], or {"strokes": ...}."""
+    if isinstance(data, dict):
+        if 'strokes' not in data:
+            raise InkFileError('a JSON object needs a "strokes" member')
+        data = data['strokes']
+    if not isinstance(data, list) or not data:
+        raise InkFileError('JSON ink must be a non-empty list of strokes')
+    sizes = set()
+    for s, stroke in enumerate(data):
+        if not isinstance(stroke, list) or not stroke:
+            raise InkFileError(f'stroke {s} is not a non-empty list of points')
+        for p, point in enumerate(stroke):
+            if (not isinstance(point, list) or len(point) not in (2, 3)
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                               for v in point)):
+                raise InkFileError(f'stroke {s}, point {p}: expected [x, y, t] or [x, y] '
+                                   f'numbers, got {json.dumps(point)[:60]}')
+            sizes.add(len(point))
+    if len(sizes) > 1:
+        raise InkFileError('some points have a time and some do not')
+    if sizes == {2}:
+        return InkLine(make_up_times(data), None, '0', False)
+    return InkLine([[tuple(point) for point in stroke] for stroke in data], None, '0', True)
+
+
+def find_files(arguments) -> tuple:
+    """(ink files in the order given, [(argument, what is wrong)]) from paths, folders and
+    globs; a folder gives its ink files, sorted, found recursively."""
+    files, problems = [], []
+    for argument in arguments:
+        if os.path.isdir(argument):
+            found = sorted(str(p) for p in Path(argument).rglob('*')
+                           if p.suffix.lower() in INK_EXTENSIONS and p.is_file())
+            problem = f'no {", ".join(INK_EXTENSIONS)} files in this folder'
+        elif glob.has_magic(argument):
+            found = sorted(p for p in glob.glob(argument, recursive=True) if os.path.isfile(p))
+            problem = 'no files match'
+        else:
+            found = [argument] if os.path.isfile(argument) else []
+            problem = 'no such file'
+        files.extend(found)
+        if not found:
+            problems.append((argument, problem))
+    return files, problems
+
+
+def alternatives(recognizer: Recognizer, probabilities, k: int) -> list:
+    """[{"text", "score"}] of the k best texts of one line, best first; score = natural log.
+
+    Best path: a CTC prefix beam search (ln P(text | ink)). Token passing: only its best
+    word sequence for now (its K-best search is not written yet), with its path score.
+    """
+    if hasattr(recognizer.decoder, 'decode_with_score'):
+        text, score = recognizer.decoder.decode_with_score(probabilities)
+        return [{'text': text, 'score': float(score)}]
+    found = prefix_beam_search(probabilities, beam=max(BEAM, k), top=k)
+    return [{'text': recognizer.char_table.decode(ids), 'score': score} for ids, score in found]
+
+
+def timed_strokes(recognizer: Recognizer, line: InkLine) -> list:
+    """The line's strokes; if it came without times, with times made up for this model."""
+    return line.strokes if line.timed else make_up_times(line.strokes,
+                                                         model_pen_speed(recognizer.pipeline))
+
+
+def recognize_file(recognizer, path, nbest, decoder_name) -> dict:
+    """The record of one file: file, text (lines joined by newlines), decoder, milliseconds
+    and, with nbest, alternatives (one list per line when the file has several)."""
+    start = time.perf_counter()
+    lines = read_ink_file(path)
+    try:
+        features = [recognizer.features(timed_strokes(recognizer, line), f'line {i}')
+                    for i, line in enumerate(lines)]
+    except ValueError as error:
+        raise InkFileError(str(error)) from None
+    probabilities = recognizer.probabilities(features)
+    texts = recognizer.decoder.decode_batch(probabilities)
+    record = {'file': str(path), 'text': '\n'.join(texts), 'decoder': decoder_name}
+    if nbest:
+        found = [alternatives(recognizer, p, nbest) for p in probabilities]
+        record['alternatives'] = found[0] if len(found) == 1 else found
+    record['milliseconds'] = round(1000 * (time.perf_counter() - start), 1)
+    return record
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('files', nargs='+', metavar='FILE',
+                   help='ink files, folders (searched recursively) or quoted globs')
+    p.add_argument('--model', default=DEFAULT_MODEL,
+                   help='model folder written by train.py (default: %(default)s)')
+    p.add_argument('--decoder', default='best_path', choices=DECODERS,
+                   help='best_path: no dictionary; token_passing: only words of the model '
+                   "folder's lm.arpa, weighted by it (default: %(default)s)")
+    p.add_argument('--nbest', type=int, metavar='K',
+                   help='also give the K best texts with their log scores (best path: CTC '
+                   'prefix beam search; token passing: its best text only, for now)')
+    p.add_argument('--output', help='write one JSON record per file to this .jsonl file: '
+                   'file, text, decoder, milliseconds, alternatives (with --nbest); a file '
+                   'that failed gets file and error')
+    args = p.parse_args(argv)
+    if args.nbest is not None and args.nbest < 1:
+        p.error(f'--nbest must be at least 1, got {args.nbest}')
+    if args.output and not args.output.endswith('.jsonl'):
+        p.error(f'--output must end in .jsonl, got {args.output}')
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    files, problems = find_files(args.files)
+    for argument, problem in problems:
+        print(f'recognize.py: {argument}: {problem}', file=sys.stderr)
+    if not files:
+        sys.exit(2)
+    if args.decoder == 'token_passing' and (args.nbest or 1) > 1:
+        print(f'recognize.py: token passing gives only its best text for now: --nbest '
+              f'{args.nbest} gives 1 alternative per line', file=sys.stderr)
+    try:
+        recognizer = Recognizer.load(args.model, decoder=args.decoder)
+    except ValueError as error:
+        sys.exit(f'recognize.py: error: {error}')
+    failed = len(problems)
+    output = open(args.output, 'w', encoding='utf-8') if args.output else None
+    try:
+        for path in files:
+            try:
+                record = recognize_file(recognizer, path, args.nbest, args.decoder)
+            except InkFileError as error:
+                print(f'recognize.py: {path}: {error}', file=sys.stderr)
+                record, failed = {'file': path, 'error': str(error)}, failed + 1
+            else:
+                print_record(record)
+            if output:
+                output.write(json.dumps(record, ensure_ascii=False) + '\n')
+    finally:
+        if output:
+            output.close()
+    sys.exit(1 if failed else 0)
+
+
+def print_record(record):
+    lines = record['text'].split('\n')
+    for i, text in enumerate(lines):
+        print(f'{record["file"]}{f"#{i}" if len(lines) > 1 else ""}: {text}')
+    found = record.get('alternatives', [])
+    for line, options in enumerate(found if found and isinstance(found[0], list) else [found]):
+        for option in options:
+            where = f' #{line}' if len(lines) > 1 else ''
+            print(f'    {option["score"]:9.3f}{where}  {option["text"]}')
+
+
+if __name__ == '__main__':
+    main()
