@@ -16,6 +16,8 @@ BUILTIN = {
     'SyntheticSource': 'data.synthetic:SyntheticSource',
     'iam': 'data.iam:IamSource',
     'IamSource': 'data.iam:IamSource',
+    'inkml': 'data.inkml:InkmlSource',
+    'InkmlSource': 'data.inkml:InkmlSource',
 }
 
 
