@@ -1,15 +1,26 @@
-"""Installs keras-auto-hwr in place and builds the token passing decoder (C++17, pybind11)."""
+"""Installs keras-auto-hwr in place and builds the token passing decoder (C++17, pybind11).
+
+HWR_SANITIZE=1 builds the decoder with AddressSanitizer and UndefinedBehaviorSanitizer, to
+test it for memory errors (CI does); Python must then run with the sanitizer runtime
+preloaded: LD_PRELOAD=$(c++ -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0.
+"""
+import os
 from glob import glob
 
 import pybind11
 from setuptools import Extension, find_packages, setup
+
+SANITIZE = ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined',
+            '-fno-omit-frame-pointer', '-g']
+sanitize = os.environ.get('HWR_SANITIZE') == '1'
 
 token_passing = Extension(
     'algorithms._token_passing',
     sources=sorted(glob('algorithms/cpp/*.cpp')),
     depends=sorted(glob('algorithms/cpp/*.hpp')),
     include_dirs=[pybind11.get_include(), 'algorithms/cpp'],
-    extra_compile_args=['-std=c++17', '-O3'],
+    extra_compile_args=['-std=c++17'] + (SANITIZE + ['-O1'] if sanitize else ['-O3']),
+    extra_link_args=SANITIZE if sanitize else [],
     language='c++',
 )
 

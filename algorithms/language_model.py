@@ -7,13 +7,17 @@ decoders add it to natural-log network outputs. Every log10 value is converted o
 (value * ln 10) before any sum, so that the C++ decoder and the Python reference, which
 both receive converted values, add the same numbers.
 
-The builder counts words and word pairs (each line is a sentence, words are separated by
-whitespace, `<s>` and `</s>` mark its ends), keeps the `max_words` most frequent words (the
-rest become `<unk>`), and smooths with absolute discounting: unigrams are interpolated with
-a uniform distribution, bigrams back off to unigrams with weights that make every history's
-distribution sum to one.
+The builder counts words and word pairs (each line is a sentence, `<s>` and `</s>` mark
+its ends), keeps the `max_words` most frequent words (the rest become `<unk>`), and smooths
+with absolute discounting: unigrams are interpolated with a prior over the vocabulary
+(uniform, or a word list's frequencies), bigrams back off to unigrams with weights that
+make every history's distribution sum to one. Words are what the token passing decoder
+writes between non-word characters: runs of letters, with apostrophes inside
+(`text_words`); build_lm.py folds them to lower case, since the decoder also writes each
+word Capitalized and in UPPER case.
 """
 import math
+import re
 import warnings
 from collections import Counter
 from typing import Iterable, Optional
@@ -23,6 +27,14 @@ SENTENCE_START, SENTENCE_END, UNKNOWN = '<s>', '</s>', '<unk>'
 SPECIAL_WORDS = (SENTENCE_START, SENTENCE_END, UNKNOWN)
 ARPA_LOG_ZERO = -99.0  # ARPA's stand-in for log10(0); -inf in a file is read as this
 DEFAULT_MAX_WORDS = 10000  # as in the original keras-auto-hwr's build_lang_model.py
+# A word: letters, with single apostrophes inside ("don't", "o'clock"); not digits or "_".
+WORD_PATTERN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+
+
+def text_words(text: str, lower=True) -> list:
+    """The words of a text as the token passing decoder sees them: "Hello, world's 2nd
+    try!" -> ['hello', "world's", 'nd', 'try']."""
+    return WORD_PATTERN.findall(text.lower() if lower else text)
 
 
 class LanguageModel:
@@ -161,13 +173,15 @@ def _discount(counts: Counter) -> float:
 
 
 def build_bigram_lm(lines: Iterable[str], max_words: Optional[int] = DEFAULT_MAX_WORDS,
-                    dictionary: Iterable[str] = ()) -> LanguageModel:
-    """A smoothed bigram model of `lines` (one sentence per line, whitespace-separated
-    words). `max_words`: keep this many most frequent words (ties: alphabetical); the
-    others count as <unk>. None keeps all. `dictionary`: words to know even if the lines
-    lack them (the decoder can write only known words); unseen, they share the mass that
-    discounting sets aside for unseen words, as <unk> does."""
-    sentences = [line.split() for line in lines]
+                    dictionary: Iterable[str] = (), tokenize=str.split) -> LanguageModel:
+    """A smoothed bigram model of `lines` (one sentence per line, split into words by
+    `tokenize`: whitespace by default, `text_words` for the decoder's words).
+    `max_words`: keep this many most frequent words (ties: alphabetical); the others count
+    as <unk>. None keeps all. `dictionary`: words to know even if the lines lack them (the
+    decoder can write only known words); a list shares the mass that discounting sets
+    aside for unseen words evenly over the vocabulary, a dict word -> frequency (e.g. from
+    wordfreq) in proportion to its frequencies (words it lacks get its smallest one)."""
+    sentences = [tokenize(line) for line in lines]
     sentences = [words for words in sentences if words]
     if not sentences:
         raise ValueError('no words to build a language model from')
@@ -184,7 +198,7 @@ def build_bigram_lm(lines: Iterable[str], max_words: Optional[int] = DEFAULT_MAX
         unigram_counts.update(tokens[1:])
         bigram_counts.update(zip(tokens, tokens[1:]))
 
-    unigram_p = _unigram_probabilities(unigram_counts, set(dictionary) - set(SPECIAL_WORDS))
+    unigram_p = _unigram_probabilities(unigram_counts, dictionary)
     bigram_p, backoff = _bigram_probabilities(bigram_counts, unigram_p)
     order = sorted(unigram_p, key=lambda w: (w not in SPECIAL_WORDS, -unigram_counts[w], w))
     unigrams = {SENTENCE_START: ARPA_LOG_ZERO}
@@ -194,14 +208,25 @@ def build_bigram_lm(lines: Iterable[str], max_words: Optional[int] = DEFAULT_MAX
     return LanguageModel(unigrams, backoffs, bigrams)
 
 
-def _unigram_probabilities(counts: Counter, unseen=frozenset()) -> dict:
-    """Absolute discounting interpolated with a uniform distribution over the vocabulary
-    (<unk> and the `unseen` dictionary words included, so that they keep some probability)."""
-    vocabulary = set(counts) | {UNKNOWN} | set(unseen)
+def _unigram_probabilities(counts: Counter, dictionary=()) -> dict:
+    """Absolute discounting interpolated with a prior over the vocabulary (<unk> and the
+    dictionary's words included, so that they keep some probability): uniform, or in
+    proportion to the dictionary's frequencies when it is a dict."""
+    weights = dictionary if isinstance(dictionary, dict) else dict.fromkeys(dictionary, 1.0)
+    weights = {w: f for w, f in weights.items() if w not in SPECIAL_WORDS}
+    for word, weight in weights.items():
+        if not (weight > 0 and math.isfinite(weight)):
+            raise ValueError(f'dictionary word {word!r} has frequency {weight}; frequencies '
+                             f'must be positive')
+    vocabulary = set(counts) | {UNKNOWN} | set(weights)
+    floor = min(weights.values(), default=1.0)
+    prior = {w: weights.get(w, floor) for w in vocabulary}
+    norm = sum(prior.values())
     total, seen = sum(counts.values()), len(counts)
     discount = _discount(counts)
-    uniform = discount * seen / total / len(vocabulary)
-    return {w: max(counts[w] - discount, 0.0) / total + uniform for w in vocabulary}
+    freed = discount * seen / total
+    return {w: max(counts[w] - discount, 0.0) / total + freed * prior[w] / norm
+            for w in vocabulary}
 
 
 def _bigram_probabilities(counts: Counter, unigram_p: dict):

@@ -18,14 +18,15 @@ import numpy as np
 
 from data.charset import BLANK
 
-PRUNE = np.log(1e-4)  # classes less likely than this in a frame are not tried as extensions
+MIN_PROBABILITY = 1e-4  # classes less likely in a frame are not tried as extensions
 
 
-def prefix_beam_search(probabilities, beam=16, top=1) -> list:
+def prefix_beam_search(probabilities, beam=16, top=1, min_probability=MIN_PROBABILITY) -> list:
     """[(class ids, log probability)] of the `top` best labellings, best first (top <= beam).
 
-    The log probability is ln P(text | ink) summed over the alignments that the beam kept,
-    a lower bound of the true sum (exact when the beam never drops a prefix).
+    The log probability is ln P(text | ink) summed over the alignments that the search
+    kept, a lower bound of the true sum (exact when the beam never drops a prefix and
+    min_probability is 0).
     """
     probabilities = np.asarray(probabilities, dtype=np.float64)
     if probabilities.ndim != 2:
@@ -34,10 +35,11 @@ def prefix_beam_search(probabilities, beam=16, top=1) -> list:
         raise ValueError(f'need 1 <= top <= beam, got top={top}, beam={beam}')
     with np.errstate(divide='ignore'):
         log_p = np.log(probabilities)
+        prune = np.log(min_probability) if min_probability > 0 else -np.inf
     # prefix (tuple of class ids) -> [ln P(ending in blank), ln P(ending in its last class)]
     beams = {(): [0.0, -np.inf]}
     for frame in log_p:
-        candidates = [c for c in np.flatnonzero(frame > PRUNE) if c != BLANK]
+        candidates = [c for c in np.flatnonzero(frame >= prune) if c != BLANK]
         grown = {}
         for prefix, (blank, last) in beams.items():
             total = np.logaddexp(blank, last)

@@ -6,7 +6,8 @@
     texts = decoder.decode_batch(list_of_matrices, threads=4)
 
 The algorithm, its input convention (class 0 blank, class i + 1 = characters[i]) and how
-words and the space between them are modelled are described in
+words, their case forms and the non-word characters between them (space, punctuation,
+digits) are modelled are described in
 algorithms/token_passing_reference.py, the pure-Python twin that the tests hold this
 decoder to. The C++ core (algorithms/cpp/) releases the GIL while it searches, so a batch
 decodes on several threads.
@@ -19,7 +20,7 @@ import numpy as np
 from algorithms import _token_passing
 from algorithms.language_model import LN10, SENTENCE_END, SENTENCE_START, LanguageModel
 from algorithms.token_passing_reference import (default_beam, load_language_model,
-                                                require_array, spell_dictionary,
+                                                require_array, spell_lexicon,
                                                 table_characters)
 
 
@@ -27,21 +28,25 @@ class TokenPassingDecoder:
     """characters: the character table (a CharTable, a str or a list; class i + 1 is
     character i); language_model: a LanguageModel or the path of an ARPA file (its words
     are the dictionary); lm_weight: multiplies ln P(word | previous word); word_penalty:
-    added per word; beam: tokens more than this (natural log) below the frame's best are
-    dropped; None: default_beam(lm_weight), math.inf: exact search."""
+    added per word (negative: fewer, longer words); nonword_penalty: added per non-word
+    character (space, punctuation, digit; negative: fewer of them); beam: tokens more than this (natural log) below the frame's best are dropped;
+    None: default_beam(lm_weight), math.inf: exact search. tune_decoder.py chooses the
+    settings for a model on its validation lines."""
 
-    def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0, beam=None):
+    def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
+                 nonword_penalty=0.0, beam=None):
         beam = default_beam(lm_weight) if beam is None else beam
         lm = load_language_model(language_model)
         self.characters = table_characters(characters)
         self.num_classes = len(self.characters) + 1
-        self.words, labels, separator = spell_dictionary(self.characters, lm)
+        self.words, forms, labels, lm_words = spell_lexicon(self.characters, lm)
         self.lm_weight, self.word_penalty, self.beam = lm_weight, word_penalty, beam
-        lexicon = _token_passing.Lexicon(self.num_classes, self.words, labels, separator)
+        self.nonword_penalty = nonword_penalty
+        lexicon = _token_passing.Lexicon(self.num_classes, forms, labels, lm_words)
         self._states = lexicon.total_states
-        self._decoder = _token_passing.Decoder(lexicon, _native_language_model(lm, self.words),
-                                               float(lm_weight), float(word_penalty),
-                                               float(beam))
+        self._decoder = _token_passing.Decoder(
+            lexicon, _native_language_model(lm, self.words), float(lm_weight),
+            float(word_penalty), float(nonword_penalty), float(beam))
 
     def decode(self, matrix, log_probs=False) -> str:
         """The best dictionary text for one line's (T, C) probabilities (log_probs=False)
@@ -75,10 +80,10 @@ class TokenPassingDecoder:
             return list(pool.map(decode, enumerate(matrices)))
 
     def search_stats(self, matrix, log_probs=False) -> dict:
-        """What decoding this matrix costs in memory: `states` (one token each, fixed by
-        the dictionary), `word_links` (back-pointer records: they grow with T x the words
-        ending inside the beam per frame) and `working_bytes` (all of the search's memory,
-        both included)."""
+        """What decoding this matrix costs in memory: `states` (of all chains; only the
+        active chains' hold tokens), `word_links` (back-pointer records: they grow with T x
+        the chains ending inside the beam per frame) and `working_bytes` (all of the
+        search's memory: per-chain and per-word scratch, active tokens, records)."""
         require_array(matrix)
         _, _, stats = self._decoder.decode(matrix, bool(log_probs))
         return {'states': self._states, **stats}

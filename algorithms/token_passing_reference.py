@@ -1,38 +1,46 @@
 """Token passing in pure Python: the reference that the C++ decoder is held to.
 
 Same algorithm, same names and the same arithmetic as `algorithms/cpp/` (Search.cpp), but
-written for reading, not speed: every word's entry is the plain maximum over all tokens
-that ended a word on the frame before. It is far too slow for real dictionaries; the tests
+written for reading, not speed: every entry is the plain maximum over all tokens that
+ended a chain on the frame before. It is far too slow for real dictionaries; the tests
 compare it with the C++ decoder on many small random cases (same text, same score).
 
-The model (see algorithms/cpp/Lexicon.hpp for the state chain):
+The model (see algorithms/cpp/Lexicon.hpp for the state chains):
 - input: (T, C) probabilities, or natural-log probabilities with log_probs=True; class
   0 is the CTC blank (data.charset.BLANK), class i + 1 is character i of the table;
   log 0 counts as LOG_FLOOR, so that an underflowed probability does not rule a word out;
-- the dictionary is the language model's words (ARPA unigrams without <s>, </s>, <unk>);
-- word w is the chain c1, blank, c2, blank, ..., cn, blank, then, when the table has a
-  space, space, blank: a word may end with the space that separates it from the next;
-  a blank is required between equal letters, also across words ("a" then "a");
-- entering word v after word u (or after the start of the line, u = <s>) adds
-  lm_weight * ln P(v | u) + word_penalty; the line's end adds lm_weight * ln P(</s> | u);
+- a line is words and non-word characters. Word characters are letters and the
+  apostrophe; the dictionary is the language model's words (ARPA unigrams without <s>,
+  </s>, <unk>) that are runs of word characters beginning and ending with a letter
+  (algorithms.language_model.WORD_PATTERN) and that the table can spell; each may be
+  written as it is, Capitalized or in UPPER case (one language model word);
+- every character of the table that is not a letter (space, punctuation, digits, and
+  the apostrophe outside words) is a non-word character, written freely between words;
+  two words are always separated by at least one;
+- a chain is a word form (c1, blank, c2, blank, ..., cn, blank) or a non-word character
+  (c, blank); a blank is required between equal characters ("," then ",");
+- entering word v after the last word u (or at the start of the line, u = <s>) adds
+  lm_weight * ln P(v | u) + word_penalty; a non-word character adds nonword_penalty and
+  keeps u; the line's end adds lm_weight * ln P(</s> | u);
 - tokens more than `beam` (natural-log units) below the frame's best are dropped.
-The answer is the best path's words joined by spaces; its score is the sum of the
+The answer is the best path's chains, concatenated; its score is the sum of the
 log-probabilities of its frames plus the weighted language model terms and penalties. A
-line of blanks decodes to '' (so does one where no word end stays inside the beam).
+line of blanks decodes to '' (so does one where no chain end stays inside the beam).
 """
 import math
+import warnings
 from dataclasses import dataclass
 from os import PathLike
 
 import numpy as np
 
-from algorithms.language_model import (SENTENCE_END, SENTENCE_START, LanguageModel,
-                                       read_arpa)
+from algorithms.language_model import (SENTENCE_END, SENTENCE_START, WORD_PATTERN,
+                                       LanguageModel, read_arpa)
 from data.charset import BLANK
 
 LOG_FLOOR = -200.0  # must equal the C++ bindings' kLogFloor (tests check)
 ROW_TOLERANCE = 1e-3  # how far a row may be from a distribution (sum 1, or log-sum-exp 0)
-SEPARATOR = ' '  # the table's character between words; the output joins words with it
+NON_WORD = -1  # the word id of a non-word character's chain
 BEAM_PER_LM_WEIGHT = 14.0  # see default_beam
 NO_TOKEN = -math.inf
 
@@ -73,22 +81,52 @@ def table_characters(characters) -> list:
     return characters
 
 
-def spell_dictionary(characters, lm: LanguageModel):
-    """The dictionary's words, each word's classes, and the separator's class (-1: the
-    table has no space). Raises ValueError naming a word with a character the table lacks."""
+def is_word_letter(character: str) -> bool:
+    """Letters begin and end dictionary words; every other table character (the
+    apostrophe included) may be written between words."""
+    return character.isalpha()
+
+
+def word_forms(word: str) -> list:
+    """The forms a dictionary word may be written in: as it is, Capitalized, UPPER."""
+    forms = [word, word[:1].upper() + word[1:], word.upper()]
+    return [f for i, f in enumerate(forms) if f not in forms[:i]]
+
+
+def spell_lexicon(characters, lm: LanguageModel):
+    """The chains the search may write, from the language model's words and the table.
+
+    Returns (words, forms, labels, lm_words): the dictionary words kept, then per chain
+    its text, classes and word id (an index into words; -1 for a non-word character).
+    Word forms come first, in word order; the non-word characters follow, in table order.
+    Words that are not runs of word characters, or that the table cannot spell in any
+    form, are dropped with one warning that counts them (a model from an outside corpus
+    may hold many); ValueError when none is left."""
     classes = {c: i + 1 for i, c in enumerate(characters)}
-    words = lm.words
+    words, forms, labels, lm_words, dropped = [], [], [], [], []
+    for word in lm.words:
+        spelled = [f for f in word_forms(word) if all(c in classes for c in f)]
+        if not WORD_PATTERN.fullmatch(word) or not spelled:
+            dropped.append(word)
+            continue
+        for form in spelled:
+            forms.append(form)
+            labels.append([classes[c] for c in form])
+            lm_words.append(len(words))
+        words.append(word)
     if not words:
-        raise ValueError('the dictionary is empty: the language model has no words '
-                         'besides <s>, </s> and <unk>')
-    labels = []
-    for word in words:
-        missing = [c for c in word if c not in classes]
-        if missing:
-            raise ValueError(f'dictionary word {word!r} has {missing[0]!r}, which is not in '
-                             f'the character table')
-        labels.append([classes[c] for c in word])
-    return words, labels, classes.get(SEPARATOR, -1)
+        raise ValueError('the dictionary is empty: the language model has no word that the '
+                         'character table can spell')
+    if dropped:
+        warnings.warn(f'token passing: dropped {len(dropped):,} of {len(lm.words):,} language '
+                      f'model words that are not runs of letters (and apostrophes) or that '
+                      f'the character table cannot spell, e.g. {dropped[0]!r}')
+    for c in characters:
+        if not is_word_letter(c):
+            forms.append(c)
+            labels.append([classes[c]])
+            lm_words.append(NON_WORD)
+    return words, forms, labels, lm_words
 
 
 def require_array(matrix):
@@ -143,12 +181,14 @@ def log_probabilities(matrix, num_classes: int, log_probs: bool) -> np.ndarray:
         return np.maximum(np.log(values), LOG_FLOOR)
 
 
-def check_options(lm_weight, word_penalty, beam):
+def check_options(lm_weight, word_penalty, nonword_penalty, beam):
     """The rules the C++ decoder enforces too."""
     if not (math.isfinite(lm_weight) and lm_weight >= 0):
         raise ValueError(f'lm_weight must be finite and >= 0, got {lm_weight}')
     if not math.isfinite(word_penalty):
         raise ValueError(f'word_penalty must be finite, got {word_penalty}')
+    if not math.isfinite(nonword_penalty):
+        raise ValueError(f'nonword_penalty must be finite, got {nonword_penalty}')
     if not beam > 0:
         raise ValueError(f'beam must be > 0 (inf: no pruning), got {beam}')
 
@@ -156,17 +196,20 @@ def check_options(lm_weight, word_penalty, beam):
 class TokenPassingDecoder:
     """characters: the character table (a CharTable, a str or a list; class i + 1 is
     character i); language_model: a LanguageModel or an ARPA path; lm_weight,
-    word_penalty: see the module doc; beam: None for default_beam(lm_weight)."""
+    word_penalty, nonword_penalty: see the module doc; beam: None for
+    default_beam(lm_weight)."""
 
-    def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0, beam=None):
+    def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
+                 nonword_penalty=0.0, beam=None):
         beam = default_beam(lm_weight) if beam is None else beam
-        check_options(lm_weight, word_penalty, beam)
+        check_options(lm_weight, word_penalty, nonword_penalty, beam)
         self.lm = load_language_model(language_model)
         self.characters = table_characters(characters)
         self.num_classes = len(self.characters) + 1
-        self.words, labels, separator = spell_dictionary(self.characters, self.lm)
+        self.words, forms, labels, lm_words = spell_lexicon(self.characters, self.lm)
         self.lm_weight, self.word_penalty, self.beam = lm_weight, word_penalty, beam
-        self.chains = [_Chain(chars, separator) for chars in labels]
+        self.nonword_penalty = nonword_penalty
+        self.chains = [_Chain(*chain) for chain in zip(forms, labels, lm_words)]
 
     def decode(self, matrix, log_probs=False) -> str:
         return self.decode_with_score(matrix, log_probs)[0]
@@ -176,25 +219,31 @@ class TokenPassingDecoder:
         return _Search(self, log_probabilities(matrix, self.num_classes, log_probs)).run()
 
     def history(self, word_id):
-        return SENTENCE_START if word_id is None else self.words[word_id]
+        return SENTENCE_START if word_id == self.boundary else self.words[word_id]
 
-    def end_logprob(self, word_id) -> float:
+    @property
+    def boundary(self):
+        """The word id of <s> as a history (as in the C++ core: W)."""
+        return len(self.words)
+
+    def logprob(self, history, word_id) -> float:
+        return self.lm.logprob(self.history(history), self.words[word_id])
+
+    def end_logprob(self, history) -> float:
         if SENTENCE_END not in self.lm.unigrams:
             return 0.0
-        return self.lm.logprob(self.history(word_id), SENTENCE_END)
+        return self.lm.logprob(self.history(history), SENTENCE_END)
 
 
 class _Chain:
-    """One word's states: the class each emits, and whether it may skip the state before."""
+    """One chain's states: the class each emits, and whether it may skip the state before."""
 
-    def __init__(self, chars, separator):
+    def __init__(self, text, chars, lm_word):
+        self.text, self.lm_word = text, lm_word
         self.labels, self.can_skip = [], []
         for i, c in enumerate(chars):
             self.labels += [c, BLANK]
             self.can_skip += [i > 0 and c != chars[i - 1], False]
-        if separator != -1:
-            self.labels += [separator, BLANK]
-            self.can_skip += [True, False]
         self.first, self.last = chars[0], chars[-1]
         self.last_char_state = 2 * len(chars) - 2
 
@@ -202,34 +251,46 @@ class _Chain:
 @dataclass
 class _PoolEntry:
     score: float
-    word: object  # word id, or None for the start token
+    history: int  # the last word written, or the boundary id: none
+    chain: int  # the ended chain, -1 for the start token
     link: int
+    last_label: int
     ends_char: bool
     record: object = None  # its word-link record, made when first needed
+
+    def order(self):
+        """Pool order, which breaks ties: by history, chain, last character before blank."""
+        return self.history, self.chain, not self.ends_char
 
 
 class _Search:
     def __init__(self, decoder: TokenPassingDecoder, logy: np.ndarray):
         self.d, self.logy = decoder, logy
-        self.tokens = {}  # word id -> [scores, links], one per state, for active words
+        self.tokens = {}  # chain -> [scores, links], one per state, for active chains
         self.start = self.silence = 0.0
-        self.pool = [_PoolEntry(0.0, None, -1, False, -1)]
-        self.word_links = []  # (word, previous record, frame)
+        self.pool = [self.start_entry()]  # may enter words: start token, non-word ends
+        self.ends = []  # word ends: may enter non-word characters only
+        self.word_links = []  # (chain, previous record, frame, history)
+
+    def start_entry(self):
+        return _PoolEntry(self.start, self.d.boundary, -1, -1, -1, False, -1)
 
     def run(self):
         for t, row in enumerate(self.logy):
             y = row.tolist()
-            best = self.advance_words(y)
+            best = self.advance_chains(y)
             self.silence += y[BLANK]
             if self.start != NO_TOKEN:
                 self.start += y[BLANK]
                 best = max(best, self.start)
-            best = max(best, self.enter_words(t, y, best - self.d.beam))
+            theta = best - self.d.beam
+            words = self.enter_words(t, y, theta)
+            best = max(best, words, self.enter_non_words(t, y, theta))
             self.prune(best - self.d.beam)
-            self.collect_pool()
+            self.collect_pools()
         return self.finish()
 
-    def advance_words(self, y):
+    def advance_chains(self, y):
         best = NO_TOKEN
         for w in sorted(self.tokens):
             chain, (scores, links) = self.d.chains[w], self.tokens[w]
@@ -247,33 +308,53 @@ class _Search:
         best = NO_TOKEN
         d = self.d
         for v, chain in enumerate(d.chains):
-            score, source = NO_TOKEN, -1
-            for j, p in enumerate(self.pool):
-                if p.ends_char and d.chains[p.word].last == chain.first:
-                    continue  # "a" then "a" needs a blank between
-                s = (p.score + d.lm_weight * d.lm.logprob(d.history(p.word), d.words[v])
-                     + d.word_penalty)
-                if s > score:
-                    score, source = s, j
-            if source < 0:
+            if chain.lm_word == NON_WORD:
                 continue
-            candidate = score + y[chain.first]
-            if v not in self.tokens:
-                if candidate < theta:
-                    continue
-                self.tokens[v] = [[NO_TOKEN] * len(chain.labels), [-1] * len(chain.labels)]
-            scores, links = self.tokens[v]
-            if candidate > scores[0]:
-                scores[0], links[0] = candidate, self.record_for(source, t)
-            best = max(best, candidate)
+            score, source = NO_TOKEN, None
+            for p in self.pool:
+                s = p.score + d.lm_weight * d.logprob(p.history, chain.lm_word) + d.word_penalty
+                if s > score:
+                    score, source = s, p
+            if source is not None:
+                best = max(best, self.enter(v, score, source, t, y, theta))
         return best
 
-    def record_for(self, j, t):
-        p = self.pool[j]
+    def enter_non_words(self, t, y, theta):
+        best = NO_TOKEN
+        for v, chain in enumerate(self.d.chains):
+            if chain.lm_word != NON_WORD:
+                continue
+            source = None  # the first best token that may precede it
+            for p in self.pool + self.ends:
+                if not (p.ends_char and p.last_label == chain.first) and (
+                        source is None or p.score > source.score):
+                    source = p
+            if source is not None:
+                score = source.score + self.d.nonword_penalty
+                best = max(best, self.enter(v, score, source, t, y, theta))
+        return best
+
+    def enter(self, v, score, source, t, y, theta):
+        """Offers chain v a token; returns the candidate's score."""
+        chain = self.d.chains[v]
+        candidate = score + y[chain.first]
+        if v not in self.tokens:
+            if candidate < theta:
+                return candidate
+            self.tokens[v] = [[NO_TOKEN] * len(chain.labels), [-1] * len(chain.labels)]
+        scores, links = self.tokens[v]
+        if candidate > scores[0]:
+            scores[0], links[0] = candidate, self.record_for(source, t)
+        return candidate
+
+    def record_for(self, p, t):
         if p.record is None:
             p.record = len(self.word_links)
-            self.word_links.append((p.word, p.link, t - 1))
+            self.word_links.append((p.chain, p.link, t - 1, p.history))
         return p.record
+
+    def history_of(self, link):
+        return self.d.boundary if link < 0 else self.word_links[link][3]
 
     def prune(self, theta):
         if self.start < theta:
@@ -284,32 +365,36 @@ class _Search:
             if all(s == NO_TOKEN for s in scores):
                 del self.tokens[w]
 
-    def collect_pool(self):
-        self.pool = []
-        if self.start != NO_TOKEN:
-            self.pool.append(_PoolEntry(self.start, None, -1, False, -1))
-        for w in sorted(self.tokens):
-            scores, links = self.tokens[w]
-            last = self.d.chains[w].last_char_state
-            if scores[last] != NO_TOKEN:
-                self.pool.append(_PoolEntry(scores[last], w, links[last], True))
-            ends = [k for k in range(last + 1, len(scores)) if scores[k] != NO_TOKEN]
-            if ends:
-                k = max(ends, key=lambda k: scores[k])  # the first of equals, as in C++
-                self.pool.append(_PoolEntry(scores[k], w, links[k], False))
+    def collect_pools(self):
+        pool, ends = [], []
+        for w in self.tokens:
+            chain, (scores, links) = self.d.chains[w], self.tokens[w]
+            last = chain.last_char_state
+            for k in (last, last + 1):
+                if scores[k] == NO_TOKEN:
+                    continue
+                if chain.lm_word == NON_WORD:
+                    pool.append(_PoolEntry(scores[k], self.history_of(links[k]), w, links[k],
+                                           chain.last, k == last))
+                else:
+                    ends.append(_PoolEntry(scores[k], chain.lm_word, w, links[k], chain.last,
+                                           k == last))
+        start = [self.start_entry()] if self.start != NO_TOKEN else []
+        self.pool = start + sorted(pool, key=_PoolEntry.order)
+        self.ends = sorted(ends, key=_PoolEntry.order)
 
     def finish(self):
         best, winner = NO_TOKEN, None
-        for p in self.pool:
-            score = p.score + self.d.lm_weight * self.d.end_logprob(p.word)
+        for p in self.pool + self.ends:
+            score = p.score + self.d.lm_weight * self.d.end_logprob(p.history)
             if score > best:
                 best, winner = score, p
-        if winner is None:  # every hypothesis that ends a word fell out of the beam
-            return '', self.silence + self.d.lm_weight * self.d.end_logprob(None)
-        words, link = [], winner.link
-        if winner.word is not None:
-            words.append(winner.word)
+        if winner is None:  # every hypothesis that ends a chain fell out of the beam
+            return '', self.silence + self.d.lm_weight * self.d.end_logprob(self.d.boundary)
+        chains, link = [], winner.link
+        if winner.chain >= 0:
+            chains.append(winner.chain)
             while link >= 0:
-                words.append(self.word_links[link][0])
+                chains.append(self.word_links[link][0])
                 link = self.word_links[link][1]
-        return SEPARATOR.join(self.d.words[w] for w in reversed(words)), best
+        return ''.join(self.d.chains[c].text for c in reversed(chains)), best

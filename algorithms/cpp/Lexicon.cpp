@@ -1,42 +1,51 @@
 #include "Lexicon.hpp"
 
-#include <algorithm>
 #include <cstdint>
-#include <numeric>
 #include <stdexcept>
 
 namespace tokenpassing {
 
-Lexicon::Lexicon(int numClasses, std::vector<std::string> words,
-                 const std::vector<std::vector<int32_t>>& labels, int separator)
-    : numClasses_(numClasses), words_(std::move(words)), chains_(words_.size()) {
-    if (numClasses < 2 || numClasses > INT16_MAX)  // the search keeps labels in 16 bits
+Lexicon::Lexicon(int numClasses, std::vector<std::string> forms,
+                 const std::vector<std::vector<int32_t>>& labels, std::vector<int32_t> lmWords)
+    : numClasses_(numClasses),
+      forms_(std::move(forms)),
+      lmWords_(std::move(lmWords)),
+      chains_(forms_.size()) {
+    if (numClasses < 2 || numClasses > INT16_MAX)
         throw std::invalid_argument("num_classes must be in 2.." + std::to_string(INT16_MAX) +
                                     ", got " + std::to_string(numClasses));
-    if (words_.empty())
-        throw std::invalid_argument("the dictionary is empty");
-    if (words_.size() != labels.size())
-        throw std::invalid_argument("words and labels must have the same length");
-    if (separator != -1 && (separator <= kBlank || separator >= numClasses))
-        throw std::invalid_argument("separator class " + std::to_string(separator) +
-                                    " is outside 1.." + std::to_string(numClasses - 1));
-    for (std::size_t w = 0; w < words_.size(); ++w) {
+    if (forms_.size() != labels.size() || forms_.size() != lmWords_.size())
+        throw std::invalid_argument("forms, labels and lm_words must have the same length");
+    std::vector<char> nonWordClass(numClasses, 0);
+    bool hasWord = false;
+    for (std::size_t w = 0; w < forms_.size(); ++w) {
         if (labels[w].empty())
-            throw std::invalid_argument("dictionary word " + std::to_string(w) + " is empty");
-        for (int32_t c : labels[w]) {
+            throw std::invalid_argument("chain " + std::to_string(w) + " is empty");
+        for (int32_t c : labels[w])
             if (c <= kBlank || c >= numClasses)
-                throw std::invalid_argument("word '" + words_[w] + "' has class " +
+                throw std::invalid_argument("chain '" + forms_[w] + "' has class " +
                                             std::to_string(c) + ", outside 1.." +
                                             std::to_string(numClasses - 1));
-            if (c == separator)
-                throw std::invalid_argument("word '" + words_[w] + "' contains the separator");
+        if (lmWords_[w] == kNonWord) {
+            if (labels[w].size() != 1 || nonWordClass[labels[w][0]])
+                throw std::invalid_argument("non-word chain '" + forms_[w] +
+                                            "' must be one class, listed once");
+            nonWordClass[labels[w][0]] = 1;
+            nonWordChains_.push_back(static_cast<int32_t>(w));
+        } else if (lmWords_[w] < 0) {
+            throw std::invalid_argument("chain '" + forms_[w] + "' has lm word " +
+                                        std::to_string(lmWords_[w]) + " (-1: non-word)");
+        } else {
+            hasWord = true;
         }
     }
-    std::vector<int> order(words_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&labels](int a, int b) { return labels[a].front() < labels[b].front(); });
-    for (int w : order) {
+    if (!hasWord) throw std::invalid_argument("the dictionary is empty");
+    for (std::size_t w = 0; w < forms_.size(); ++w)
+        if (lmWords_[w] != kNonWord &&
+            (nonWordClass[labels[w].front()] || nonWordClass[labels[w].back()]))
+            throw std::invalid_argument("word form '" + forms_[w] +
+                                        "' begins or ends with a non-word character");
+    for (std::size_t w = 0; w < forms_.size(); ++w) {
         const std::vector<int32_t>& chars = labels[w];
         states_.push_back({kBlank, false});  // the unused state before the chain
         const int32_t offset = static_cast<int32_t>(states_.size());
@@ -44,12 +53,8 @@ Lexicon::Lexicon(int numClasses, std::vector<std::string> words,
             states_.push_back({chars[i], i > 0 && chars[i] != chars[i - 1]});
             states_.push_back({kBlank, false});
         }
-        if (separator != -1) {
-            states_.push_back({separator, true});  // from the last character: never equal
-            states_.push_back({kBlank, false});
-        }
-        chains_[w] = {chars.front(), chars.back(), 2 * static_cast<int32_t>(chars.size()) - 2,
-                      offset, static_cast<int32_t>(states_.size()) - offset};
+        chains_[w] = {chars.front(), 2 * static_cast<int32_t>(chars.size()) - 2, offset,
+                      static_cast<int32_t>(states_.size()) - offset};
     }
 }
 

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -96,29 +97,63 @@ LogProbMatrix toLogProbMatrix(const py::array& array, bool logProbs, int numClas
                                 std::string(py::str(array.dtype())));
 }
 
-template <typename T>
-std::vector<T> toVector(const py::array_t<T, py::array::c_style | py::array::forcecast>& a,
-                        const char* name) {
+// Arrays that cross the binding are checked, not cast: a float word id would otherwise be
+// truncated silently, and an id out of range would be read out of bounds.
+std::vector<double> floatVector(const py::array& a, const char* name) {
     if (a.ndim() != 1) throw std::invalid_argument(std::string(name) + " must be 1-D");
-    return std::vector<T>(a.data(), a.data() + a.shape(0));
+    if (a.dtype().kind() != 'f')
+        throw std::invalid_argument(std::string(name) + " must hold floats, got dtype " +
+                                    std::string(py::str(a.dtype())));
+    const auto values = py::array_t<double, py::array::forcecast>::ensure(a);
+    return std::vector<double>(values.data(), values.data() + values.shape(0));
 }
 
-LanguageModel makeLanguageModel(
-    const py::array_t<double, py::array::c_style | py::array::forcecast>& unigram,
-    const py::array_t<double, py::array::c_style | py::array::forcecast>& backoff,
-    const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& bigramPrev,
-    const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& bigramNext,
-    const py::array_t<double, py::array::c_style | py::array::forcecast>& bigramLogprob,
-    bool hasEnd) {
-    const std::vector<int32_t> prev = toVector(bigramPrev, "bigram_prev");
-    const std::vector<int32_t> next = toVector(bigramNext, "bigram_next");
-    const std::vector<double> logprob = toVector(bigramLogprob, "bigram_logprob");
+std::vector<int32_t> idVector(const py::array& a, const char* name) {
+    if (a.ndim() != 1) throw std::invalid_argument(std::string(name) + " must be 1-D");
+    const char kind = a.dtype().kind();
+    if (kind != 'i' && kind != 'u')
+        throw std::invalid_argument(std::string(name) + " must hold integer word ids, got dtype " +
+                                    std::string(py::str(a.dtype())));
+    const auto wide = py::array_t<int64_t, py::array::forcecast>::ensure(a);
+    std::vector<int32_t> ids(static_cast<std::size_t>(wide.shape(0)));
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const int64_t id = wide.data()[i];
+        if (id < 0 || id > INT32_MAX)
+            throw std::invalid_argument(std::string(name) + "[" + std::to_string(i) + "] = " +
+                                        std::to_string(id) + " is not a word id");
+        ids[i] = static_cast<int32_t>(id);
+    }
+    return ids;
+}
+
+LanguageModel makeLanguageModel(const py::array& unigram, const py::array& backoff,
+                                const py::array& bigramPrev, const py::array& bigramNext,
+                                const py::array& bigramLogprob, bool hasEnd) {
+    const std::vector<int32_t> prev = idVector(bigramPrev, "bigram_prev");
+    const std::vector<int32_t> next = idVector(bigramNext, "bigram_next");
+    const std::vector<double> logprob = floatVector(bigramLogprob, "bigram_logprob");
     if (prev.size() != next.size() || prev.size() != logprob.size())
         throw std::invalid_argument("bigram_prev, bigram_next and bigram_logprob must have one length");
     std::vector<LanguageModel::Bigram> bigrams(prev.size());
     for (std::size_t i = 0; i < prev.size(); ++i) bigrams[i] = {prev[i], next[i], logprob[i]};
-    return LanguageModel(toVector(unigram, "unigram"), toVector(backoff, "backoff"),
+    return LanguageModel(floatVector(unigram, "unigram"), floatVector(backoff, "backoff"),
                          std::move(bigrams), hasEnd);
+}
+
+// A word id from Python: an int (not a bool or a float) in 0..W, the boundary included.
+int wordId(const py::handle& value, const char* name, int numWords) {
+    if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value))
+        throw std::invalid_argument(std::string(name) + " must be an int word id, got " +
+                                    std::string(py::str(py::type::of(value).attr("__name__"))));
+    const long long id = value.cast<long long>();
+    if (id < 0 || id > numWords)
+        throw std::invalid_argument(std::string(name) + " = " + std::to_string(id) +
+                                    " is outside 0.." + std::to_string(numWords));
+    return static_cast<int>(id);
+}
+
+double checkedLogprob(const LanguageModel& lm, const py::handle& prev, const py::handle& next) {
+    return lm.logprob(wordId(prev, "prev", lm.numWords()), wordId(next, "next", lm.numWords()));
 }
 
 py::tuple decode(const TokenPassing& decoder, const py::array& matrix, bool logProbs) {
@@ -153,28 +188,32 @@ PYBIND11_MODULE(_token_passing, m) {
              "bigrams as three (B,) arrays (ids in 0..W); has_end: whether </s> is known.")
         .def_property_readonly("num_words", &LanguageModel::numWords)
         .def_property_readonly("num_bigrams", &LanguageModel::numBigrams)
-        .def("logprob", &LanguageModel::logprob, py::arg("prev"), py::arg("next"),
-             "log P(next | prev): the bigram if listed, else backoff(prev) + unigram(next).");
+        .def("logprob", &checkedLogprob, py::arg("prev"), py::arg("next"),
+             "log P(next | prev): the bigram if listed, else backoff(prev) + unigram(next); "
+             "ids in 0..W (W: <s> as prev, </s> as next).");
 
-    py::class_<Lexicon>(m, "Lexicon", "The dictionary as CTC label sequences.")
-        .def(py::init<int, std::vector<std::string>, std::vector<std::vector<int32_t>>, int>(),
-             py::arg("num_classes"), py::arg("words"), py::arg("labels"), py::arg("separator"),
-             "labels: one list of classes (1..num_classes-1) per word; separator: the class "
-             "of the space between words, or -1 when the table has none.")
+    py::class_<Lexicon>(m, "Lexicon", "Word forms and non-word characters as CTC label sequences.")
+        .def(py::init<int, std::vector<std::string>, std::vector<std::vector<int32_t>>,
+                      std::vector<int32_t>>(),
+             py::arg("num_classes"), py::arg("forms"), py::arg("labels"), py::arg("lm_words"),
+             "forms: the text of each chain; labels: its classes (1..num_classes-1); lm_words: "
+             "the language model word id of each word form, -1 for a non-word character "
+             "(one class).")
         .def_property_readonly("size", &Lexicon::size)
         .def_property_readonly("total_states", &Lexicon::totalStates);
 
     py::class_<TokenPassing>(m, "Decoder", "Token passing decoder; decode() is thread-safe.")
         .def(py::init([](const Lexicon& lexicon, const LanguageModel& lm, double lmWeight,
-                         double wordPenalty, double beam) {
-                 return TokenPassing(lexicon, lm, DecoderOptions{lmWeight, wordPenalty, beam});
+                         double wordPenalty, double nonWordPenalty, double beam) {
+                 return TokenPassing(lexicon, lm,
+                                     DecoderOptions{lmWeight, wordPenalty, nonWordPenalty, beam});
              }),
              py::arg("lexicon"), py::arg("language_model"), py::arg("lm_weight"),
-             py::arg("word_penalty"), py::arg("beam"))
+             py::arg("word_penalty"), py::arg("nonword_penalty"), py::arg("beam"))
         .def("decode", &decode, py::arg("matrix"), py::arg("log_probs") = false,
              "matrix: (T, C) float32 or float64, probabilities (rows sum to 1) or, with "
              "log_probs=True, natural-log probabilities. Returns (text, score, stats): the "
-             "words joined by spaces, the path's log score, and {'word_links': back-pointer "
+             "text written, the path's log score, and {'word_links': back-pointer "
              "records made, 'working_bytes': the search's memory}. Releases the GIL while "
              "searching.");
 }
