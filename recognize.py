@@ -198,7 +198,8 @@ def main(argv=None):
     try:
         recognizer = Recognizer.load(args.model, decoder=args.decoder)
     except ValueError as error:
-        sys.exit(f'recognize.py: error: {error}')
+        print(f'recognize.py: error: {error}', file=sys.stderr)
+        sys.exit(2)
     failed = len(problems)
     output = open(args.output, 'w', encoding='utf-8') if args.output else None
     try:

@@ -1,0 +1,115 @@
+"""recognize.py end to end: ink files of every format the tests write (InkML, IAM-OnDB stroke
+XML, JSON, with and without times, several lines in a file, broken ones), recognized by the
+shipped weights/synthetic and held to the text the Recognizer gives for the same ink."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from data.inkml import lines_to_inkml, make_up_times, model_pen_speed, to_inkml
+from data.synthetic import SyntheticSource
+from iam_fixtures import line_xml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODEL = os.path.join(ROOT, 'weights', 'synthetic')
+
+pytestmark = pytest.mark.skipif(not os.path.isdir(MODEL), reason='weights/synthetic missing')
+
+
+def run(*args, cwd):
+    return subprocess.run([sys.executable, os.path.join(ROOT, 'recognize.py'), *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=ROOT))
+
+
+@pytest.fixture(scope='module')
+def lines():
+    """Three synthetic lines in whole-number coordinates, times from 0 in microseconds, as
+    IAM-OnDB's files can hold them."""
+    found = []
+    for strokes, _ in SyntheticSource(3, seed=7).get_sequences():
+        t0 = strokes[0][0][2]
+        found.append([[(int(round(100 * x)), int(round(100 * y)), round(float(t - t0), 6))
+                       for x, y, t in stroke] for stroke in strokes])
+    return found
+
+
+@pytest.fixture(scope='module')
+def recognizer():
+    from models.recognizer import Recognizer
+    return Recognizer.load(MODEL)
+
+
+def write_files(folder, lines):
+    ink, extra = folder / 'ink', folder / 'extra'
+    ink.mkdir()
+    extra.mkdir()
+    (ink / 'a.inkml').write_text(to_inkml(lines[0], 'its true text'))
+    (ink / 'b.xml').write_text(line_xml([[(x, y, repr(t)) for x, y, t in s] for s in lines[1]]),
+                               encoding='latin-1')
+    (ink / 'c.json').write_text(json.dumps(lines[2]))
+    (ink / 'two.inkml').write_text(lines_to_inkml([(lines[0], 'one'), (lines[2], 'two')]))
+    traces = ''.join('<trace>' + ', '.join(f'{x} {y}' for x, y, _ in s) + '</trace>'
+                     for s in lines[1])  # no traceFormat: X and Y, the spec's default
+    (ink / 'untimed.inkml').write_text(f'<ink xmlns="http://www.w3.org/2003/InkML">{traces}</ink>')
+    (extra / 'untimed.json').write_text(json.dumps([[[x, y] for x, y, _ in s] for s in lines[1]]))
+    (ink / 'dot.inkml').write_text('<ink><trace>1 2</trace></ink>')
+    (ink / 'prose.xml').write_text('<html><p>no ink</p></html>')
+    (ink / 'broken.inkml').write_text('<ink><trace>1 2, 3')
+    (extra / 'object.json').write_text('{"points": []}')
+
+
+def test_recognizes_every_format_and_reports_each_bad_file(tmp_path, lines, recognizer):
+    write_files(tmp_path, lines)
+    done = run('ink', 'extra/*.json', 'missing.inkml', '--model', MODEL, '--nbest', '3',
+               '--output', 'results.jsonl', cwd=tmp_path)
+    assert done.returncode == 1, done.stderr[-3000:]
+    records = {r['file']: r for r in map(json.loads, open(tmp_path / 'results.jsonl'))}
+    texts = [recognizer.recognize(line) for line in lines]
+    untimed = [[(x, y) for x, y, _ in s] for s in lines[1]]
+    untimed_text = recognizer.recognize(make_up_times(untimed, model_pen_speed(recognizer.pipeline)))
+    expected = {'ink/a.inkml': texts[0], 'ink/b.xml': texts[1], 'ink/c.json': texts[2],
+                'ink/two.inkml': f'{texts[0]}\n{texts[2]}', 'ink/untimed.inkml': untimed_text,
+                'extra/untimed.json': untimed_text}
+    assert {f: r['text'] for f, r in records.items() if 'text' in r} == expected
+    assert all(len(text) > 5 for text in expected.values())
+    for record in (records[f] for f in expected):
+        assert record['decoder'] == 'best_path' and record['milliseconds'] > 0
+    assert len(records['ink/a.inkml']['alternatives']) == 3
+    scores = [a['score'] for a in records['ink/a.inkml']['alternatives']]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == 3
+    assert [len(a) for a in records['ink/two.inkml']['alternatives']] == [3, 3]
+    errors = [line for line in done.stderr.splitlines() if line.startswith('recognize.py:')]
+    bad = {'ink/dot.inkml': 'a trace with one point', 'ink/prose.xml': 'not ink',
+           'ink/broken.inkml': 'not XML', 'extra/object.json': '"strokes" member',
+           'missing.inkml': 'no such file'}
+    assert len(errors) == len(bad), errors
+    for name, reason in bad.items():
+        assert any(f': {name}: ' in e and reason in e for e in errors), (name, errors)
+        assert name == 'missing.inkml' or reason in records[name]['error']
+    for name in expected:
+        assert f'{name}: ' in done.stdout or f'{name}#0: ' in done.stdout
+
+
+def test_token_passing_gives_its_best_text_as_the_one_alternative(tmp_path, lines):
+    from models.recognizer import Recognizer
+    (tmp_path / 'a.inkml').write_text(to_inkml(lines[0]))
+    done = run('a.inkml', '--model', MODEL, '--decoder', 'token_passing', '--nbest', '2',
+               '--output', 'out.jsonl', cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert 'token passing gives only its best text for now' in done.stderr
+    [record] = map(json.loads, open(tmp_path / 'out.jsonl'))
+    text = Recognizer.load(MODEL, decoder='token_passing').recognize(lines[0])
+    assert record['text'] == text and [a['text'] for a in record['alternatives']] == [text]
+
+
+def test_usage_errors_exit_2(tmp_path):
+    (tmp_path / 'a.json').write_text('[[[0, 0, 0], [1, 1, 0.1]]]')
+    done = run('a.json', '--model', 'no/such/model', cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == ('recognize.py: error: model folder not '
+                                                     'found: no/such/model')
+    done = run('nothing/here/*.inkml', cwd=tmp_path)
+    assert done.returncode == 2 and 'no files match' in done.stderr
