@@ -28,7 +28,8 @@ from data.compiled import DEFAULT_DATASET, open_dataset
 from data.preprocessing import NUM_FEATURES
 from models.checkpoints import CheckpointError
 from models.fit import TrainingError
-from models.resume import check_fits, lock_folder, prepare_folder
+from models.resume import (check_dataset, check_fits, dataset_fingerprint, lock_folder,
+                           prepare_folder)
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
@@ -88,6 +89,10 @@ def parse_args(argv=None):
                    'machines when TF_CONFIG is set')
     p.add_argument('--overwrite', action='store_true',
                    help='delete the model folder and start over instead of resuming')
+    p.add_argument('--allow_dataset_change', action='store_true',
+                   help='resume although the data set was compiled otherwise than when the '
+                   'checkpoint was made (other pre-processing, lines or character order); '
+                   'without it such a resume stops and says what changed')
     p.add_argument('--show', type=int, default=3,
                    help='validation lines printed as truth -> prediction after each epoch '
                    '(default: %(default)s)')
@@ -138,6 +143,8 @@ def run(args):
         checkpoint = prepare_folder(folder, args.overwrite)
         if checkpoint is not None:
             check_fits(checkpoint[0], architecture, dataset.char_table.characters, folder)
+            check_dataset(checkpoint[0], dataset_fingerprint(dataset), folder,
+                          args.allow_dataset_change)
 
         from models import session  # TensorFlow starts here, after the cheap checks
         session.train(args, dataset, folder, architecture, checkpoint)

@@ -3,8 +3,8 @@
     <model folder>/training/checkpoints/epoch-0007.npz
 
 A checkpoint is an uncompressed NumPy .npz (a zip): every model variable (weights and the
-dropout layers' random-seed state), every optimizer variable (Adam's moments, its step
-count, the learning rate), and a JSON `state` (epoch, schedule counters, best scores, the
+dropout layers' random-seed state) as `model/<name>`, every optimizer variable (Adam's
+moments, its step count, the learning rate) as `optimizer/<name>`, and a JSON `state` (epoch, schedule counters, best scores, the
 history that log.csv is written from, and what the model was built for). With that, and
 batches that are a function of (seed, epoch), a resumed run continues exactly where an
 uninterrupted one would have been.
@@ -13,6 +13,12 @@ A file is written under a temporary name, flushed to disk and renamed into place
 kill leaves either the old set of files or the new one. The zip's CRC-32 of every member
 and a SHA-256 over all arrays (kept in `state`) catch truncated and damaged files; the two
 newest checkpoints are kept, so a damaged newest one falls back to the one before.
+
+Variables are stored by name (models.training.variable_names: each variable's path), not by
+position: a BiLSTM's forward and backward weights have equal shapes, so a change in the
+order Keras lists them would otherwise swap them silently. Checkpoints written before names
+were stored (`model/0000`, ...; no `state['keys']`) still read: they restore in order, with
+a warning.
 """
 import glob
 import hashlib
@@ -24,6 +30,7 @@ import warnings
 import numpy as np
 
 KEEP = 2
+BY_NAME = 'name'  # state['keys'] of checkpoints that store variables by name
 _NAME = re.compile(r'epoch-(\d+)\.npz$')
 
 
@@ -45,12 +52,15 @@ def _digest(arrays: dict) -> str:
     return h.hexdigest()
 
 
-def save_checkpoint(folder, state: dict, model_values: list, optimizer_values: list) -> str:
-    """Write epoch-<state['epoch']>.npz atomically; delete all but the KEEP newest."""
+def save_checkpoint(folder, state: dict, model_values: dict, optimizer_values: dict) -> str:
+    """Write epoch-<state['epoch']>.npz atomically; delete all but the KEEP newest.
+
+    model_values, optimizer_values: {variable name: array}.
+    """
     os.makedirs(folder, exist_ok=True)
-    arrays = {f'model/{i:04d}': v for i, v in enumerate(model_values)}
-    arrays.update({f'optimizer/{i:04d}': v for i, v in enumerate(optimizer_values)})
-    state = dict(state, sha256=_digest(arrays))
+    arrays = {f'model/{name}': v for name, v in model_values.items()}
+    arrays.update({f'optimizer/{name}': v for name, v in optimizer_values.items()})
+    state = dict(state, keys=BY_NAME, sha256=_digest(arrays))
     arrays['state'] = np.frombuffer(json.dumps(state, ensure_ascii=False).encode(), np.uint8)
     path = os.path.join(folder, f'epoch-{state["epoch"]:04d}.npz')
     tmp = os.path.join(folder, f'.{os.path.basename(path)}.tmp')
@@ -78,7 +88,8 @@ def _fsync_dir(folder):
 
 
 def read_checkpoint(path):
-    """-> (state, model values, optimizer values); CheckpointError if damaged."""
+    """-> (state, model values, optimizer values), each {name: array}; CheckpointError if
+    damaged. A checkpoint without `state['keys']` names its arrays by position ('0000')."""
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}  # reading checks each CRC-32
@@ -87,9 +98,19 @@ def read_checkpoint(path):
         raise CheckpointError(f'{path} is damaged ({type(e).__name__}: {e})') from None
     if state.get('sha256') != _digest(arrays):
         raise CheckpointError(f'{path} is damaged (checksum mismatch)')
-    model = [arrays[k] for k in sorted(arrays) if k.startswith('model/')]
-    optimizer = [arrays[k] for k in sorted(arrays) if k.startswith('optimizer/')]
-    return state, model, optimizer
+    values = {kind: {key[len(kind) + 1:]: arrays[key] for key in sorted(arrays)
+                     if key.startswith(kind + '/')} for kind in ('model', 'optimizer')}
+    return state, values['model'], values['optimizer']
+
+
+def stored_by_name(state: dict) -> bool:
+    """Whether a checkpoint names its variables; warns when it stores them by position."""
+    if state.get('keys') == BY_NAME:
+        return True
+    warnings.warn(f'the checkpoint of epoch {state.get("epoch")} stores its variables by '
+                  f'position (written by an older version); restoring them in order',
+                  stacklevel=2)
+    return False
 
 
 def latest_checkpoint(folder):

@@ -34,6 +34,11 @@ def fit(trainer, train, validation, schedule, char_table, *, epochs, batch_size,
         loss = _train_epoch(trainer, train, batches, f'epoch {schedule.epoch + 1}/{epochs}',
                             progress)
         val_loss, decoded = trainer.evaluate(validation, batch_size)
+        if not math.isfinite(val_loss):  # before on_epoch_end: the last checkpoint stays
+            raise DivergedError(f'the validation loss became {val_loss} after epoch '
+                                f'{schedule.epoch + 1}; training stops, its last checkpoint '
+                                f'kept; lower --learning_rate or --clipnorm, or check the '
+                                f'validation data')
         predictions = [char_table.decode(ids) for ids in decoded]
         figures = {'loss': loss, 'val_loss': val_loss,
                    'val_cer': cer(validation.texts, predictions),

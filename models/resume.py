@@ -6,12 +6,18 @@
                                                    as the shipped one); --overwrite replaces it
     anything else (a run killed in its first epoch) -> its leftovers are cleared, fresh start
 
+A checkpoint carries a fingerprint of the data set it was trained on (dataset_fingerprint):
+resuming on a data set compiled otherwise (other pre-processing, character table, lines)
+stops with what changed, unless the user continues on purpose (--allow_dataset_change).
+
 Two runs on one folder would overwrite each other's checkpoints, so a run holds a lock
 (weights/.<name>.lock) for its whole life; the kernel drops it when the process dies,
 kill -9 included, so there is never a stale lock to remove by hand.
 """
+import hashlib
 import os
 import shutil
+import warnings
 
 try:
     import fcntl
@@ -22,6 +28,7 @@ from models.checkpoints import CheckpointError, latest_checkpoint
 from models.model_folder import CONFIG_FILE, MODEL_FILE, TRAINING_DIR
 
 CHECKPOINTS_DIR = 'checkpoints'
+TRAINED_SPLITS = ('train', 'validation')
 
 
 def checkpoints_dir(folder):
@@ -78,3 +85,45 @@ def check_fits(state: dict, architecture: dict, characters: list, folder):
                            for k, v in architecture.items() if state['architecture'].get(k) != v)
         raise CheckpointError(f'the checkpoint in {folder} is for another network: {differ}; '
                               f'choose another --name, or pass --overwrite')
+
+
+def dataset_fingerprint(dataset) -> dict:
+    """What of a compiled data set a checkpoint's weights depend on: the fitted
+    pre-processing (its standardization changes with every recompile on other lines), the
+    character table, and the count and a SHA-256 of the line ids of each split trained on."""
+    fingerprint = {'preprocessing': dataset.meta['preprocessing'],
+                   'characters': dataset.char_table.characters, 'counts': {}, 'ids': {}}
+    for name in TRAINED_SPLITS:
+        ids = dataset.split(name).ids
+        fingerprint['counts'][name] = len(ids)
+        fingerprint['ids'][name] = hashlib.sha256('\n'.join(ids).encode()).hexdigest()
+    return fingerprint
+
+
+def check_dataset(state: dict, fingerprint: dict, folder, allow_change=False):
+    """Raise CheckpointError when the checkpoint was trained on a data set compiled
+    otherwise, naming what changed; with allow_change, warn instead."""
+    if 'data' not in state:
+        warnings.warn(f'the checkpoint in {folder} predates data set fingerprints; resuming '
+                      f'without checking that {state.get("dataset")} is the data it trained on')
+        return
+    old, changes = state['data'], []
+    if old['preprocessing'] != fingerprint['preprocessing']:
+        changes.append('pre-processing (or its fitted parameters)')
+    if old['characters'] != fingerprint['characters']:
+        changes.append('character table')
+    for name in TRAINED_SPLITS:
+        if old['counts'][name] != fingerprint['counts'][name]:
+            changes.append(f'{old["counts"][name]} {name} lines (now '
+                           f'{fingerprint["counts"][name]})')
+        elif old['ids'][name] != fingerprint['ids'][name]:
+            changes.append(f'{name} line ids')
+    if not changes:
+        return
+    what = (f'the checkpoint in {folder} was trained on another compilation of the data '
+            f'({", ".join(changes)} changed since)')
+    if allow_change:
+        warnings.warn(f'{what}; continuing on this data as --allow_dataset_change asks')
+        return
+    raise CheckpointError(f'{what}; pass --overwrite to start over, or '
+                          f'--allow_dataset_change to continue training on this data')

@@ -10,12 +10,13 @@ import keras
 import tensorflow as tf
 
 from models.batching import LineSet
-from models.checkpoints import save_checkpoint
+from models.checkpoints import save_checkpoint, stored_by_name
 from models.ctc_model import build_model, portable_copy
 from models.fit import TrainingError, fit
-from models.model_folder import LOG_FILE, TRAINING_DIR, save_network, write_config
+from models.model_folder import (LOG_FILE, TRAINING_DIR, ModelFolderError, read_config,
+                                 save_network, write_config)
 from models.reporting import TensorBoardLog, write_csv
-from models.resume import checkpoints_dir
+from models.resume import checkpoints_dir, dataset_fingerprint
 from models.schedule import Schedule
 from models.training import Trainer
 
@@ -27,7 +28,8 @@ def train(args, dataset, folder, architecture, checkpoint):
     strategy, chief = make_strategy(args.distribute)
     use_cudnn = cudnn_choice(args.cuda)
     recipe, schedule = starting_point(args, checkpoint)
-    if _finished(schedule, args.epochs, folder):
+    if _finished(schedule, args.epochs, folder) and not (
+            chief and checkpoint is not None and FolderWriter.behind(folder, schedule)):
         return
     train_lines, validation = load_lines(dataset)
     if recipe['batch_size'] < strategy.num_replicas_in_sync:
@@ -40,7 +42,7 @@ def train(args, dataset, folder, architecture, checkpoint):
         trainer = Trainer(model, schedule.learning_rate, recipe['clipnorm'] or None, strategy)
     if checkpoint is not None:
         try:
-            trainer.restore(*checkpoint[1:])
+            trainer.restore(*checkpoint[1:], by_name=stored_by_name(checkpoint[0]))
         except ValueError as e:
             raise TrainingError(f'the checkpoint in {folder} does not fit: {e}') from None
         print(f'resuming {folder} after epoch {schedule.epoch}')
@@ -49,6 +51,8 @@ def train(args, dataset, folder, architecture, checkpoint):
               f'{architecture["num_layers"]} x {architecture["units"]} BiLSTM, '
               f'{strategy.num_replicas_in_sync} replica(s)')
     writer = FolderWriter(folder, trainer, dataset, architecture, recipe) if chief else None
+    if writer and checkpoint is not None:
+        writer.catch_up(schedule)
     fit(trainer, train_lines, validation, schedule, dataset.char_table, epochs=args.epochs,
         batch_size=recipe['batch_size'], seed=recipe['seed'], show=args.show,
         progress=args.progress, on_epoch_end=writer or (lambda *_: None))
@@ -128,11 +132,17 @@ def load_lines(dataset):
 
 
 class FolderWriter:
-    """After each epoch: the best network and recognizer.json, a checkpoint, the logs."""
+    """After each epoch: a checkpoint, then the best network and recognizer.json, the logs.
+
+    The checkpoint comes first, so that a kill at any moment leaves a folder that resumes:
+    before it, the epoch is simply redone; after it, catch_up() on resuming redoes what the
+    kill cut off (TensorBoard's scalars of that one epoch excepted).
+    """
 
     def __init__(self, folder, trainer, dataset, architecture, recipe):
         self.folder, self.trainer, self.dataset = folder, trainer, dataset
         self.architecture, self.recipe = architecture, recipe
+        self.fingerprint = dataset_fingerprint(dataset)
         # saved instead of the trained model, which may insist on cuDNN: loads on any CPU
         self.portable = portable_copy(trainer.model)
         self.training = os.path.join(folder, TRAINING_DIR)
@@ -140,18 +150,45 @@ class FolderWriter:
 
     def __call__(self, schedule, improved):
         figures = schedule.history[-1]
-        if improved:
-            self.portable.set_weights(self.trainer.model.get_weights())
-            save_network(self.folder, self.portable)
-            write_config(self.folder, self.dataset.char_table, self.dataset.pipeline,
-                         self.architecture, dataset=self.dataset.folder,
-                         validation={k: figures[k] for k in ('val_loss', 'val_cer', 'val_wer')},
-                         epoch=figures['epoch'], training=self.recipe)
         state = {'epoch': schedule.epoch, 'schedule': schedule.to_json(),
                  'recipe': self.recipe, 'architecture': self.architecture,
                  'characters': self.dataset.char_table.characters,
-                 'dataset': self.dataset.folder}
+                 'dataset': self.dataset.folder, 'data': self.fingerprint}
         save_checkpoint(checkpoints_dir(self.folder), state, self.trainer.model_values(),
                         self.trainer.optimizer_values())
+        if improved:
+            self.save_best(figures)
         write_csv(os.path.join(self.training, LOG_FILE), schedule.history)
         self.tensorboard.write(figures)
+
+    def save_best(self, figures):
+        self.portable.set_weights(self.trainer.model.get_weights())
+        save_network(self.folder, self.portable)
+        write_config(self.folder, self.dataset.char_table, self.dataset.pipeline,
+                     self.architecture, dataset=self.dataset.folder,
+                     validation={k: figures[k] for k in ('val_loss', 'val_cer', 'val_wer')},
+                     epoch=figures['epoch'], training=self.recipe)
+
+    def catch_up(self, schedule):
+        """Right after restoring the newest checkpoint: write the network and the log that
+        a kill after the checkpoint may have left unwritten."""
+        if _network_behind(self.folder, schedule):
+            self.save_best(schedule.history[-1])
+        write_csv(os.path.join(self.training, LOG_FILE), schedule.history)
+
+    @staticmethod
+    def behind(folder, schedule) -> bool:
+        """Whether the folder lacks what the newest checkpoint's epoch end should have
+        written (a kill came between them); cheap, before any model is built."""
+        log = os.path.join(folder, TRAINING_DIR, LOG_FILE)
+        rows = sum(1 for _ in open(log, encoding='utf-8')) - 1 if os.path.isfile(log) else 0
+        return _network_behind(folder, schedule) or rows != schedule.epoch
+
+
+def _network_behind(folder, schedule) -> bool:
+    """The newest epoch was the best, and the folder's network is not that epoch's."""
+    try:
+        saved = read_config(folder).get('epoch')
+    except ModelFolderError:
+        saved = None
+    return schedule.best_cer_epoch == schedule.epoch and saved != schedule.epoch

@@ -102,25 +102,66 @@ class Trainer:
                 decoded[i] = ids
         return float(losses.mean()), decoded
 
-    def model_values(self) -> list:
-        return [v.numpy() for v in self.model.variables]
+    def model_values(self) -> dict:
+        return {name: v.numpy() for name, v in zip(variable_names(self.model),
+                                                   self.model.variables)}
 
-    def optimizer_values(self) -> list:
-        return [v.numpy() for v in self.optimizer.variables]
+    def optimizer_values(self) -> dict:
+        return {name: v.numpy() for name, v in zip(optimizer_names(self.optimizer),
+                                                   self.optimizer.variables)}
 
-    def restore(self, model_values, optimizer_values):
-        """Assign saved values; ValueError naming the first variable that does not fit."""
-        for kind, variables, values in (('model', self.model.variables, model_values),
-                                        ('optimizer', self.optimizer.variables,
-                                         optimizer_values)):
-            if len(variables) != len(values):
-                raise ValueError(f'the checkpoint has {len(values)} {kind} variables, '
-                                 f'this model {len(variables)}')
-            for variable, value in zip(variables, values):
-                if tuple(variable.shape) != value.shape:
+    def restore(self, model_values: dict, optimizer_values: dict, by_name=True):
+        """Assign saved values ({name: array}, as model_values() gives them); ValueError
+        naming the variables that are missing, extra or of another shape.
+
+        by_name=False: a checkpoint from before names were stored; its values are assigned
+        in order (names '0000', '0001', ...), with the shape check only.
+        """
+        for kind, variables, names, values in (
+                ('model', self.model.variables, variable_names(self.model), model_values),
+                ('optimizer', self.optimizer.variables,
+                 optimizer_names(self.optimizer), optimizer_values)):
+            if not by_name:
+                if len(variables) != len(values):
+                    raise ValueError(f'the checkpoint has {len(values)} {kind} variables, '
+                                     f'this model {len(variables)}')
+                names = sorted(values)
+            missing = [n for n in names if n not in values]
+            extra = sorted(set(values) - set(names))
+            if missing or extra:
+                raise ValueError(f'{kind} variables differ: ' + '; '.join(
+                    f'{label} {", ".join(group[:3])}' + (' ...' if len(group) > 3 else '')
+                    for label, group in (('missing from the checkpoint', missing),
+                                         ('unknown to this model', extra)) if group))
+            for variable, name in zip(variables, names):
+                if tuple(variable.shape) != values[name].shape:
                     raise ValueError(f'{kind} variable {variable.path} has shape '
-                                     f'{tuple(variable.shape)}, the checkpoint {value.shape}')
-                variable.assign(value)
+                                     f'{tuple(variable.shape)}, the checkpoint '
+                                     f'{values[name].shape}')
+            for variable, name in zip(variables, names):
+                variable.assign(values[name])
+
+
+def variable_names(model) -> list:
+    """A name for each of model.variables (same order) that does not depend on what else
+    the process has built: the variable's path, except for random-seed states, whose
+    path is a process-wide counter (seed_generator_7/...): those are named after the
+    layer that owns them (bilstm_0/forward_lstm_0/lstm_cell/seed_generator_state)."""
+    owners = {}
+    for layer in model._flatten_layers(include_self=False):
+        generator = getattr(layer, 'seed_generator', None)
+        if generator is not None:
+            owners[id(generator.state)] = f'{layer.path or layer.name}/seed_generator_state'
+    names = [owners.get(id(v), v.path) for v in model.variables]
+    if len(set(names)) != len(names):
+        raise ValueError(f'{model.name} has variables with the same name: cannot checkpoint')
+    return names
+
+
+def optimizer_names(optimizer) -> list:
+    """Names of optimizer.variables: their paths without the optimizer's own name, which
+    is numbered process-wide (adam/iteration, then adam_1/iteration)."""
+    return [v.path.split('/', 1)[-1] for v in optimizer.variables]
 
 
 def _tensors(batch):

@@ -3,12 +3,14 @@ damaged checkpoints fall back, bad input gets one line and a non-zero exit."""
 import os
 import shutil
 
+import h5py
 import numpy as np
 import pytest
 
 import train
+from models import session
 from models.checkpoints import checkpoint_paths, read_checkpoint
-from models.model_folder import load_model_folder
+from models.model_folder import load_model_folder, read_config
 from models.resume import checkpoints_dir, lock_folder
 from train_fixtures import make_dataset
 
@@ -42,8 +44,10 @@ def newest(folder):
 def assert_same_training(a, b):
     """Checkpoints (state, model values, optimizer values) equal bit for bit."""
     assert a[0]['epoch'] == b[0]['epoch']
-    for x, y in zip(a[1] + a[2], b[1] + b[2]):
-        np.testing.assert_array_equal(x, y)
+    for x, y in zip(a[1:], b[1:]):
+        assert list(x) == list(y)
+        for name in x:
+            np.testing.assert_array_equal(x[name], y[name], err_msg=name)
     untimed = [[{k: v for k, v in h.items() if k != 'seconds'}
                 for h in checkpoint[0]['schedule']['history']] for checkpoint in (a, b)]
     assert untimed[0] == untimed[1]
@@ -85,7 +89,11 @@ def test_damaged_newest_checkpoint_falls_back_to_previous(glyphs, straight, tmp_
 
 def test_model_folder_recognizes_alone(straight):
     model, char_table, pipeline, config = load_model_folder(str(straight / NAME))
-    assert config['architecture']['units'] == 8 and 1 <= config['epoch'] <= 4
+    schedule = newest(straight / NAME)[0]['schedule']
+    best = min(schedule['history'], key=lambda figures: figures['val_cer'])
+    assert config['architecture']['units'] == 8
+    assert config['epoch'] == schedule['best_cer_epoch'] == best['epoch']
+    assert config['validation']['val_cer'] == best['val_cer']
     assert char_table.characters == list('abcd')
     features = np.zeros((1, 5, 4), np.float32) + 1
     assert model(features).shape == (1, 5, char_table.num_classes)
@@ -157,3 +165,69 @@ def test_cuda_without_gpu(glyphs, tmp_path, capsys):
     message = fails(capsys, ['--dataset', glyphs, '--weights_dir', str(tmp_path), *TINY,
                              '--cuda'])
     assert 'no GPU' in message
+
+
+def test_a_recompiled_data_set_stops_the_resume_and_says_what_changed(straight, tmp_path,
+                                                                      capsys):
+    other = make_dataset(tmp_path / 'other', num_examples=40)  # same characters, other lines
+    argv = ['--dataset', other, '--weights_dir', str(straight), *TINY, *RECIPE,
+            '--epochs', '4', '--name', NAME]
+    message = fails(capsys, argv)
+    assert 'another compilation of the data' in message
+    assert 'pre-processing' in message and '39 train lines (now 32)' in message, message
+    assert '--overwrite' in message and '--allow_dataset_change' in message
+    with pytest.warns(UserWarning, match='continuing on this data'):
+        train.main([*argv, '--allow_dataset_change'])
+    assert 'training is done' in capsys.readouterr().out
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing after it runs, no handler catches it."""
+
+
+EPOCH_END = [(session, 'save_checkpoint'), (session, 'save_network'),
+             (session, 'write_config'), (session, 'write_csv'),
+             (session.TensorBoardLog, 'write')]
+
+
+@pytest.fixture(scope='module')
+def straight_one(glyphs, tmp_path_factory):
+    weights = tmp_path_factory.mktemp('straight_one')
+    run(glyphs, weights, '--epochs', '1', *RECIPE)
+    return weights
+
+
+@pytest.mark.parametrize('step', range(len(EPOCH_END)),
+                         ids=[name for _, name in EPOCH_END])
+def test_a_kill_at_any_step_of_the_first_epoch_end_resumes(glyphs, straight_one, tmp_path,
+                                                           monkeypatch, step):
+    """Killed as the step starts (all steps before it done), then the same command, which
+    finishes what the kill cut off."""
+    owner, name = EPOCH_END[step]
+    original = getattr(owner, name)
+
+    def kill(*args, **kwargs):
+        raise Killed(name)
+    monkeypatch.setattr(owner, name, kill)
+    with pytest.raises(Killed):
+        run(glyphs, tmp_path, '--epochs', '1', *RECIPE)
+    monkeypatch.setattr(owner, name, original)
+    run(glyphs, tmp_path, '--epochs', '1', *RECIPE)
+    resumed = newest(tmp_path / NAME)
+    assert_same_training(newest(straight_one / NAME), resumed)
+    assert read_config(tmp_path / NAME)['epoch'] == resumed[0]['schedule']['best_cer_epoch']
+    load_model_folder(str(tmp_path / NAME))
+    log = (tmp_path / NAME / 'training' / 'log.csv').read_text()
+    assert [row.split(',')[0] for row in log.splitlines()[1:]] == ['1']
+
+
+def test_a_nan_validation_loss_stops_and_keeps_the_last_checkpoint(glyphs, tmp_path, capsys):
+    data = shutil.copytree(glyphs, tmp_path / 'glyphs')
+    run(str(data), tmp_path, '--epochs', '1', *RECIPE)
+    with h5py.File(data / 'validation.h5', 'r+') as f:  # as if the validation data rotted
+        f['features'][:5] = np.nan
+    message = fails(capsys, ['--dataset', str(data), '--weights_dir', str(tmp_path), *TINY,
+                             *RECIPE, '--epochs', '2'])
+    assert 'validation loss became nan after epoch 2' in message
+    assert [os.path.basename(p) for p in checkpoint_paths(checkpoints_dir(tmp_path / NAME))] \
+        == ['epoch-0001.npz']

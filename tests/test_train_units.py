@@ -1,5 +1,7 @@
 """The pieces of training on known answers: batching, padding, masking, CTC loss,
 checkpoint files, and the learning-rate and early-stopping schedule."""
+import json
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from models.batching import (LABEL_PAD, PAD_VALUE, LineSet, ctc_min_frames, epoc
                              grouped_batches, pad_batch, padding_fraction, random_batches,
                              sequential_batches)
 from models.checkpoints import (CheckpointError, checkpoint_paths, latest_checkpoint,
-                                read_checkpoint, save_checkpoint)
+                                read_checkpoint, save_checkpoint, stored_by_name)
 from models.schedule import Schedule
 from train_fixtures import GlyphSource
 
@@ -128,15 +130,17 @@ def test_a_model_that_insists_on_cudnn_is_saved_to_run_on_a_cpu(tmp_path):
 
 def test_checkpoints_round_trip_and_keep_the_two_newest(tmp_path):
     for epoch in (1, 2, 3):
-        save_checkpoint(tmp_path, {'epoch': epoch}, [np.full(3, epoch)], [np.zeros(2)])
+        save_checkpoint(tmp_path, {'epoch': epoch}, {'dense/kernel': np.full(3, epoch)},
+                        {'iteration': np.zeros(2)})
     assert [p[-14:] for p in checkpoint_paths(tmp_path)] == ['epoch-0003.npz', 'epoch-0002.npz']
     state, model, optimizer = latest_checkpoint(tmp_path)
-    assert state['epoch'] == 3 and model[0].tolist() == [3, 3, 3] and len(optimizer) == 1
+    assert state['epoch'] == 3 and model['dense/kernel'].tolist() == [3, 3, 3]
+    assert list(optimizer) == ['iteration'] and stored_by_name(state)
 
 
 @pytest.mark.parametrize('damage', ['truncate', 'flip'])
 def test_a_damaged_checkpoint_is_detected(tmp_path, damage):
-    save_checkpoint(tmp_path, {'epoch': 1}, [np.arange(1000.0)], [])
+    save_checkpoint(tmp_path, {'epoch': 1}, {'w': np.arange(1000.0)}, {})
     path = checkpoint_paths(tmp_path)[0]
     data = bytearray(open(path, 'rb').read())
     if damage == 'truncate':
@@ -166,3 +170,66 @@ def test_best_model_is_kept_by_cer():
                 for loss, cer in ((3.0, 0.9), (2.0, 0.5), (1.0, 0.6))]
     assert improved == [True, True, False] and schedule.best_cer_epoch == 2
     assert Schedule.from_json(schedule.to_json()) == schedule
+
+
+def trainer(seed, units=4):
+    """A fresh Trainer of a 1-layer BiLSTM with dropout, its weights drawn from `seed`."""
+    import keras
+    from models.ctc_model import build_model
+    from models.training import Trainer
+    keras.utils.set_random_seed(seed)
+    return Trainer(build_model(4, 5, num_layers=1, units=units, dropout=0.2), 0.01)
+
+
+def test_restore_goes_by_name_whatever_the_order_in_the_file(tmp_path):
+    source, target = trainer(1), trainer(2)
+    source.train_batch(lines(8).batch(list(range(8))))  # moments and step count not zero
+    save_checkpoint(tmp_path, {'epoch': 1}, source.model_values(), source.optimizer_values())
+    state, model, optimizer = latest_checkpoint(tmp_path)
+    # the file sorts names (backward before forward); the model lists forward first
+    assert list(model) == sorted(model) != list(source.model_values())
+    target.restore(model, optimizer, by_name=stored_by_name(state))
+    for kind in ('model_values', 'optimizer_values'):
+        expected, restored = getattr(source, kind)(), getattr(target, kind)()
+        assert list(expected) == list(restored)
+        for name in expected:
+            np.testing.assert_array_equal(restored[name], expected[name], err_msg=name)
+    forward = target.model.get_layer('bilstm_0').forward_layer.cell.kernel.numpy()
+    np.testing.assert_array_equal(forward, model['bilstm_0/forward_lstm_0/lstm_cell/kernel'])
+
+
+def test_names_do_not_depend_on_what_the_process_built_before():
+    first, second = trainer(1), trainer(1)  # Keras numbers seed generators and optimizers
+    assert list(first.model_values()) == list(second.model_values())
+    assert list(first.optimizer_values()) == list(second.optimizer_values())
+    assert 'dropout_0/seed_generator_state' in first.model_values()
+
+
+def test_restore_names_missing_and_unknown_variables():
+    source, target = trainer(1), trainer(2)
+    values = source.model_values()
+    values['bilstm_0/forward_lstm_1/lstm_cell/kernel'] = values.pop(
+        'bilstm_0/forward_lstm_0/lstm_cell/kernel')
+    with pytest.raises(ValueError, match='missing from the checkpoint bilstm_0/forward_lstm_0'
+                       '/lstm_cell/kernel; unknown to this model bilstm_0/forward_lstm_1'):
+        target.restore(values, source.optimizer_values())
+    with pytest.raises(ValueError, match='has shape'):
+        target.restore(trainer(3, units=5).model_values(), source.optimizer_values())
+
+
+def test_a_checkpoint_by_position_still_restores_in_order_with_a_warning(tmp_path):
+    """As written before names were stored: model/0000, ... and no state['keys']."""
+    source, target = trainer(1), trainer(2)
+    arrays = {f'model/{i:04d}': v for i, v in enumerate(source.model_values().values())}
+    arrays.update({f'optimizer/{i:04d}': v
+                   for i, v in enumerate(source.optimizer_values().values())})
+    from models.checkpoints import _digest
+    state = {'epoch': 3, 'sha256': _digest(arrays)}
+    arrays['state'] = np.frombuffer(json.dumps(state).encode(), np.uint8)
+    np.savez(tmp_path / 'epoch-0003.npz', **arrays)
+    state, model, optimizer = latest_checkpoint(tmp_path)
+    with pytest.warns(UserWarning, match='by position'):
+        by_name = stored_by_name(state)
+    target.restore(model, optimizer, by_name=by_name)
+    for name, value in source.model_values().items():
+        np.testing.assert_array_equal(target.model_values()[name], value, err_msg=name)
