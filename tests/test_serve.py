@@ -1,0 +1,98 @@
+"""serve.py as a real HTTP service on 127.0.0.1 with the shipped weights/synthetic: its
+answers, its refusals (4xx with a message, never a 5xx), and a bounded load test with
+concurrent clients, malformed and oversized bodies mixed in, every answer checked against
+the Recognizer's text for the same ink."""
+import http.client
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.bench_service import (ROOT, expected_texts, report, request_mix, run_load,
+                                      start_service, synthetic_lines)
+from data.inkml import to_inkml
+
+MODEL = os.path.join(ROOT, 'weights', 'synthetic')
+CLIENTS, SECONDS = 8, 4.0
+
+pytestmark = pytest.mark.skipif(not os.path.isdir(MODEL), reason='weights/synthetic missing')
+
+
+@pytest.fixture(scope='module')
+def lines():
+    return synthetic_lines(4, seed=3)
+
+
+@pytest.fixture(scope='module')
+def service():
+    process, port = start_service(MODEL)
+    yield port
+    process.terminate()
+    assert process.wait(timeout=30) is not None
+
+
+def call(port, method, path, body=None, headers=None):
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=60)
+    connection.request(method, path, body, headers or {})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, json.loads(data) if data.startswith(b'{') else data
+
+
+def test_health(service):
+    status, answer = call(service, 'GET', '/health')
+    assert status == 200 and answer['status'] == 'ok' and answer['model'] == MODEL
+
+
+def test_recognizes_json_and_inkml_with_alternatives(service, lines):
+    texts, _ = expected_texts(MODEL, lines[:1])
+    strokes = [[list(p) for p in s] for s in lines[0]]
+    status, answer = call(service, 'POST', '/recognize', json.dumps({'strokes': strokes}))
+    assert status == 200, answer
+    assert answer['text'] == texts[0] and answer['alternatives'] == []
+    assert answer['decoder'] == 'best_path' and answer['milliseconds'] > 0
+    status, answer = call(service, 'POST', '/recognize?nbest=3', to_inkml(lines[0]),
+                          {'Content-Type': 'application/inkml+xml'})
+    assert status == 200 and answer['text'] == texts[0]
+    scores = [a['score'] for a in answer['alternatives']]
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize('method, path, body, status, message', [
+    ('GET', '/recognize', None, 405, 'answers POST'),
+    ('POST', '/health', b'{}', 405, 'answers GET'),
+    ('GET', '/nowhere', None, 404, 'no such endpoint'),
+    ('POST', '/recognize', b'\xff\xfe', 400, 'neither JSON nor InkML'),
+    ('POST', '/recognize', b'{"ink": []}', 400, '"strokes" member'),
+    ('POST', '/recognize', b'[[[0, 0, 0], [1, "a", 2]]]', 400, 'stroke 0, point 1'),
+    ('POST', '/recognize', b'[[[0, 0, 0], [NaN, 1, 2]]]', 400, 'NaN or inf'),
+    ('POST', '/recognize', b'{"strokes": [[[0, 0], [1, 1]]], "nbest": 99}', 400, 'nbest must be'),
+    ('POST', '/recognize?nbest=two', b'<ink><trace>0 0, 1 1</trace></ink>', 400, 'whole number'),
+    ('POST', '/recognize', b'<ink><trace>0 0</trace></ink>', 400, 'one point'),
+    ('POST', '/recognize', b'<svg/>', 400, 'not InkML'),
+])
+def test_refusals_say_why(service, method, path, body, status, message):
+    got, answer = call(service, method, path, body)
+    assert got == status and message in answer['error'], answer
+
+
+def test_load_nothing_lost(service, lines, capsys):
+    mix = request_mix(lines, *expected_texts(MODEL, lines))
+    figures = run_load(service, mix, CLIENTS, SECONDS)
+    with capsys.disabled():
+        print(f'\nload test: {report(figures, CLIENTS)}')
+    assert figures['mismatches'] == []
+    assert figures['well_formed'] >= 20 and figures['refused'] >= 5
+    status, answer = call(service, 'GET', '/health')
+    assert status == 200 and answer['batches'] < answer['requests']  # some were batched
+
+
+def test_a_bad_model_is_one_line(tmp_path):
+    done = subprocess.run([sys.executable, os.path.join(ROOT, 'serve.py'), '--model',
+                           str(tmp_path / 'none'), '--port', '0'],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[-1].startswith('serve.py: error: model folder')
