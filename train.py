@@ -66,6 +66,10 @@ def parse_args(argv=None):
                    help='LSTM units per direction and layer (default: %(default)s)')
     p.add_argument('--dropout', type=float, default=0.0,
                    help='dropout after each LSTM layer, in [0, 1) (default: %(default)s)')
+    p.add_argument('--augment', type=float, default=0.0, metavar='FACTOR',
+                   help='distort each training line at random (scale, aspect, shear, '
+                   'rotation, pen speed; see models/augmentation.py): 1 = the IAM-OnDB '
+                   'recipe\'s ranges, 0.5 half of them, 0 = none (default: %(default)s)')
     p.add_argument('--cuda', action=argparse.BooleanOptionalAction, default=None,
                    help='--cuda insists on cuDNN LSTM kernels (needs a GPU), --no-cuda uses '
                    'the generic kernels; default: cuDNN when a GPU is there. The saved model '
@@ -106,6 +110,7 @@ def parse_args(argv=None):
                            ('layers', args.layers >= 1, '>= 1'),
                            ('units', args.units >= 1, '>= 1'),
                            ('dropout', 0 <= args.dropout < 1, 'in [0, 1)'),
+                           ('augment', 0 <= args.augment <= 3, 'in [0, 3]'),
                            ('reduce_lr', args.reduce_lr >= 0, '>= 0'),
                            ('reduce_lr_factor', 0 < args.reduce_lr_factor < 1, 'in (0, 1)'),
                            ('min_learning_rate', args.min_learning_rate >= 0, '>= 0'),
@@ -116,17 +121,25 @@ def parse_args(argv=None):
     return args
 
 
+def warning_line(message, *_, **__):
+    """Warnings as `warning: <text>` lines, without the file and line of the code."""
+    return f'warning: {message}\n'
+
+
 def main(argv=None):
     args = parse_args(argv)
+    original = warnings.formatwarning  # catch_warnings restores the filters, not this
     try:
         with warnings.catch_warnings():
-            warnings.formatwarning = lambda message, *a, **k: f'warning: {message}\n'
+            warnings.formatwarning = warning_line
             run(args)
     except (TrainingError, CheckpointError, FileNotFoundError) as e:
         sys.exit(f'train.py: error: {e}')
     except KeyboardInterrupt:
         sys.exit('\ntrain.py: interrupted; run the same command again to resume after the '
                  'last finished epoch')
+    finally:
+        warnings.formatwarning = original
 
 
 def run(args):

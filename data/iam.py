@@ -29,6 +29,9 @@ reported on the final test set. So trainset -> 'train', testset_v -> 'validation
 testset_f -> 'test', and testset_t -> 'validation' unless `testset_t=` says otherwise.
 A list entry names the lines whose ids start with it (the longest matching entry wins);
 lines in no list get split None, which compile.py assigns by its own seeded split.
+Any of the four lists may be missing (the final test set is often kept apart): the lists
+found are recorded in `lists_found` and in the compiled data set's report, and a split
+whose list is missing gets only the lines that no list names.
 """
 import math
 import warnings
@@ -145,21 +148,26 @@ def read_transcriptions(folder: Path, pattern: str, read) -> tuple:
     return texts, skipped
 
 
-def read_form_lists(folder: Path, testset_t: str) -> dict:
-    """{form id: split} from the four IAM-OnDB-t1 lists; a form in two lists is an error."""
+def read_form_lists(folder: Path, testset_t: str) -> tuple:
+    """-> ({form id: split}, names of the lists found) from whichever of the four
+    IAM-OnDB-t1 lists the folder holds (a user may have only some of them: the final test
+    set, say, kept apart); a form in two lists is an error, a folder with none of them too.
+    """
     splits = dict(zip(T1_LISTS, ('train', 'validation', testset_t, 'test')))
+    if not folder.is_dir():
+        raise FileNotFoundError(f'split_lists folder {folder} not found')
+    found = [name for name in T1_LISTS if (folder / name).is_file()]
+    if not found:
+        raise FileNotFoundError(f'split_lists folder {folder} holds none of the IAM-OnDB-t1 '
+                                f'lists {", ".join(T1_LISTS)}')
     forms = {}
-    for name in T1_LISTS:
-        path = folder / name
-        if not path.is_file():
-            raise FileNotFoundError(f'IAM-OnDB-t1 list {path} not found: split_lists must be '
-                                    f'a folder holding {", ".join(T1_LISTS)}')
-        for form in path.read_text(encoding='latin-1').split():
+    for name in found:
+        for form in (folder / name).read_text(encoding='latin-1').split():
             if form in forms and forms[form][1] != name:
                 raise ValueError(f'form {form} is in two IAM-OnDB-t1 lists: '
                                  f'{forms[form][1]} and {name}')
             forms[form] = (splits[name], name)
-    return {form: split for form, (split, _) in forms.items()}
+    return {form: split for form, (split, _) in forms.items()}, found
 
 
 def split_of(line_id: str, form_splits: dict):
@@ -198,8 +206,9 @@ class IamSource(BaseSource):
                 f'{" or ".join(FOLDERS["lineStrokes"])} there; download it from {DOWNLOAD_URL} '
                 f'(free registration) and unpack it into {self.root}')
         self.text, self._text_dir = self._find_text(text)
-        self._form_splits = ({} if self.split_lists is None
-                             else read_form_lists(self.split_lists, testset_t))
+        self._form_splits, self.lists_found = (
+            ({}, []) if self.split_lists is None
+            else read_form_lists(self.split_lists, testset_t))
         self._lines = None
         self._text_skipped = []
         self.skipped = []
@@ -287,7 +296,8 @@ class IamSource(BaseSource):
                 'testset_t': self.testset_t}
 
     def report(self) -> dict:
-        return {'unreadable_files': len(self.skipped),
+        return {'split_lists_found': self.lists_found,
+                'unreadable_files': len(self.skipped),
                 'first_unreadable': [f'{name} ({reason})' for name, reason in self.skipped[:20]],
                 'lines_without_strokes': self.lines_without_strokes,
                 'lines_without_text': self.lines_without_text}

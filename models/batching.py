@@ -43,8 +43,13 @@ class LineSet:
     def __len__(self):
         return len(self.features)
 
-    def batch(self, indices) -> 'Batch':
-        return pad_batch([self.features[i] for i in indices], [self.labels[i] for i in indices],
+    def batch(self, indices, distort=None) -> 'Batch':
+        """The lines at `indices`, padded; `distort` (a list of feature arrays -> the same
+        list distorted, see models.augmentation) changes them first."""
+        features = [self.features[i] for i in indices]
+        if distort is not None:
+            features = distort(features)
+        return pad_batch(features, [self.labels[i] for i in indices],
                          [self.texts[i] for i in indices])
 
 
@@ -83,6 +88,11 @@ def pad_batch(features, labels, texts) -> Batch:
 
 def epoch_rng(seed: int, epoch: int) -> np.random.Generator:
     return np.random.default_rng([seed, epoch])
+
+
+def augmentation_rng(seed: int, epoch: int) -> np.random.Generator:
+    """The distortions' generator for an epoch, apart from the batch order's."""
+    return np.random.default_rng([seed, epoch, 1])
 
 
 def grouped_batches(lengths, batch_size, rng, min_size=1) -> list:

@@ -7,7 +7,7 @@ import time
 from tqdm import tqdm
 
 from algorithms.error_rates import cer, wer
-from models.batching import epoch_rng, grouped_batches
+from models.batching import augmentation_rng, epoch_rng, grouped_batches
 from models.reporting import epoch_line, example_lines
 
 
@@ -20,19 +20,24 @@ class DivergedError(TrainingError):
 
 
 def fit(trainer, train, validation, schedule, char_table, *, epochs, batch_size, seed,
-        on_epoch_end, show=3, progress=True):
+        on_epoch_end, show=3, progress=True, distorter=None):
     """Train until `epochs` are done or early stopping says stop.
 
     train, validation: models.batching.LineSet. schedule: models.schedule.Schedule, updated
     in place. on_epoch_end(schedule, improved) runs after each epoch's figures are in.
+    distorter: a models.augmentation.Distorter for the training lines, or None.
     """
     while schedule.epoch < epochs and not schedule.stopped_early:
         start = time.time()
         trainer.set_learning_rate(schedule.learning_rate)
         batches = grouped_batches(train.lengths, batch_size, epoch_rng(seed, schedule.epoch),
                                   min_size=trainer.replicas)
+        distort = None
+        if distorter is not None:  # its own generator: the batch order stays as it was
+            rng = augmentation_rng(seed, schedule.epoch)
+            distort = lambda features: distorter(features, rng)  # noqa: E731
         loss = _train_epoch(trainer, train, batches, f'epoch {schedule.epoch + 1}/{epochs}',
-                            progress)
+                            progress, distort)
         val_loss, decoded = trainer.evaluate(validation, batch_size)
         if not math.isfinite(val_loss):  # before on_epoch_end: the last checkpoint stays
             raise DivergedError(f'the validation loss became {val_loss} after epoch '
@@ -54,13 +59,13 @@ def fit(trainer, train, validation, schedule, char_table, *, epochs, batch_size,
             f'{schedule.best_loss_epoch}')
 
 
-def _train_epoch(trainer, lines, batches, description, progress) -> float:
+def _train_epoch(trainer, lines, batches, description, progress, distort) -> float:
     """-> mean CTC loss per line over the epoch."""
     total, seen = 0.0, 0
     with tqdm(total=len(lines), desc=description, unit='line', disable=not progress,
               leave=False, mininterval=0.5) as bar:
         for indices in batches:
-            loss = trainer.train_batch(lines.batch(indices))
+            loss = trainer.train_batch(lines.batch(indices, distort))
             if not math.isfinite(loss):
                 raise DivergedError(f'the loss became {loss} in {description}; lower '
                                     f'--learning_rate or --clipnorm')

@@ -9,6 +9,7 @@ import os
 import keras
 import tensorflow as tf
 
+from models.augmentation import Augmentation, Distorter
 from models.batching import LineSet
 from models.checkpoints import save_checkpoint, stored_by_name
 from models.ctc_model import build_model, portable_copy
@@ -21,7 +22,8 @@ from models.schedule import Schedule
 from models.training import Trainer
 
 # Options that shape the arithmetic of training: a resumed run keeps the first run's.
-RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate')
+RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate', 'augment')
+LEGACY_RECIPE = {'augment': 0.0}  # what checkpoints written before an option meant
 
 
 def train(args, dataset, folder, architecture, checkpoint):
@@ -55,7 +57,8 @@ def train(args, dataset, folder, architecture, checkpoint):
         writer.catch_up(schedule)
     fit(trainer, train_lines, validation, schedule, dataset.char_table, epochs=args.epochs,
         batch_size=recipe['batch_size'], seed=recipe['seed'], show=args.show,
-        progress=args.progress, on_epoch_end=writer or (lambda *_: None))
+        progress=args.progress, on_epoch_end=writer or (lambda *_: None),
+        distorter=distorter(recipe['augment'], dataset.pipeline))
     print(f'{folder}: best validation CER {100 * schedule.best_cer:.1f}% '
           f'at epoch {schedule.best_cer_epoch}')
 
@@ -73,13 +76,20 @@ def starting_point(args, checkpoint):
             if recipe[key] != value:
                 print(f'resuming with the checkpoint\'s --{key} {value} '
                       f'(ignoring {recipe[key]})')
-        recipe = checkpoint[0]['recipe']
+        recipe = {**LEGACY_RECIPE, **checkpoint[0]['recipe']}
         schedule = Schedule.from_json(checkpoint[0]['schedule'])
     schedule.resume_with(reduce_lr_patience=args.reduce_lr,
                          reduce_lr_factor=args.reduce_lr_factor,
                          min_learning_rate=args.min_learning_rate,
                          early_stopping_patience=args.early_stopping)
     return recipe, schedule
+
+
+def distorter(factor, pipeline):
+    """The training lines' random distortion at --augment FACTOR, or None for 0."""
+    if not factor:
+        return None
+    return Distorter.for_pipeline(Augmentation().scaled(factor), pipeline)
 
 
 def _finished(schedule, epochs, folder) -> bool:
@@ -166,6 +176,7 @@ class FolderWriter:
         save_network(self.folder, self.portable)
         write_config(self.folder, self.dataset.char_table, self.dataset.pipeline,
                      self.architecture, dataset=self.dataset.folder,
+                     dataset_from_model=os.path.relpath(self.dataset.folder, self.folder),
                      validation={k: figures[k] for k in ('val_loss', 'val_cer', 'val_wer')},
                      epoch=figures['epoch'], training=self.recipe)
 

@@ -126,11 +126,26 @@ def test_a_form_in_two_lists_is_an_error(tmp_path):
         IamSource(None, root=tmp_path, split_lists=lists)
 
 
-def test_a_missing_list_file_is_named(tmp_path):
+def test_works_with_the_lists_a_user_has_and_says_which(tmp_path):
     write_tree(tmp_path)
-    lists = write_lists(tmp_path / 't1', {'trainset.txt': ['a01-000u']})
-    with pytest.raises(FileNotFoundError, match='testset_v.txt not found'):
-        IamSource(None, root=tmp_path, split_lists=lists)
+    lists = write_lists(tmp_path / 't1', {'trainset.txt': ['a01-000u'],
+                                          'testset_v.txt': ['a01-020x']})
+    source = IamSource(None, root=tmp_path, split_lists=lists)
+    examples, _ = read_all(source)
+    assert {e.id: e.split for e in examples} == {
+        'a01-000u-01': 'train', 'a01-000u-02': 'train', 'a01-020x-01': 'validation',
+        'd04-081-01': None}
+    assert source.lists_found == ['trainset.txt', 'testset_v.txt']
+    assert source.report()['split_lists_found'] == ['trainset.txt', 'testset_v.txt']
+
+
+def test_a_lists_folder_without_any_list_is_named(tmp_path):
+    write_tree(tmp_path)
+    (tmp_path / 't1').mkdir()
+    with pytest.raises(FileNotFoundError, match=r't1 holds none of the IAM-OnDB-t1 lists'):
+        IamSource(None, root=tmp_path, split_lists=tmp_path / 't1')
+    with pytest.raises(FileNotFoundError, match=r'split_lists folder .*nowhere not found'):
+        IamSource(None, root=tmp_path, split_lists=tmp_path / 'nowhere')
 
 
 def test_num_examples_caps_lines_read_past_a_broken_file(tmp_path):

@@ -5,7 +5,8 @@ import pytest
 
 from data.base import BadExample, validate_handwriting, validate_text
 from data.charset import CharTable
-from data.preprocessing import Pipeline, Resample, Standardize, strokes_to_points
+from data.preprocessing import (Deslant, NormalizeScale, Pipeline, Resample, Standardize,
+                                strokes_to_points, weighted_quantile)
 
 STROKES = [[(10, 20, 0.0), (12, 20, 0.01), (14, 22, 0.02)], [(30, 10, 0.5), (30, 40, 0.6)]]
 
@@ -115,3 +116,62 @@ def test_char_table_is_nfc():
     table = CharTable.from_texts([decomposed])
     assert table.characters == ['\u00e9']
     assert table.decode(table.encode(decomposed)) == '\u00e9'
+
+
+def slanted_line(shear, rng, dot=False):
+    """Down strokes of random height, each leaning by `shear` (x += shear * y, y down)."""
+    strokes = []
+    for k in range(8):
+        y = np.linspace(0, rng.uniform(5, 20), 12)
+        x = 10.0 * k - shear * y
+        strokes.append(np.stack([x, y, 0.01 * np.arange(12) + k], 1))
+    if dot:
+        strokes.append(np.array([[40.0, -300.0, 9.0]]))
+    return strokes_to_points(strokes)
+
+
+@pytest.mark.parametrize('shear', [-0.5, 0.0, 0.3])
+def test_deslant_stands_down_strokes_upright(shear):
+    points = slanted_line(shear, np.random.default_rng(0))
+    upright = Deslant()(points)
+    for stroke in np.split(upright, np.flatnonzero(upright[:, 3])[1:]):
+        assert np.ptp(stroke[:, 0]) == pytest.approx(0.0, abs=1e-9)
+    np.testing.assert_array_equal(upright[:, 1:], points[:, 1:])
+
+
+def test_deslant_ignores_flat_strokes_and_leaves_dots_alone():
+    flat = strokes_to_points([np.array([[0, 0, 0], [10, 1, 0.1], [20, 0, 0.2]], float)])
+    np.testing.assert_array_equal(Deslant()(flat), flat)  # 84 degrees from vertical
+    dots = strokes_to_points([np.array([[0, 0, 0]], float), np.array([[5, 5, 1]], float)])
+    np.testing.assert_array_equal(Deslant()(dots), dots)
+    with pytest.raises(ValueError, match='max_angle'):
+        Deslant(max_angle=90)
+
+
+def test_robust_height_ignores_a_stray_dot():
+    rng = np.random.default_rng(1)
+    clean, dotted = slanted_line(0.0, rng), slanted_line(0.0, np.random.default_rng(1), True)
+    full = [NormalizeScale()(p) for p in (clean, dotted)]
+    robust = [NormalizeScale(quantile=0.05)(p) for p in (clean, dotted)]
+    assert np.ptp(full[1][:-1, 0]) < 0.2 * np.ptp(full[0][:, 0])  # the dot shrank the line
+    assert np.ptp(robust[1][:-1, 0]) == pytest.approx(np.ptp(robust[0][:, 0]), rel=1e-9)
+    with pytest.raises(ValueError, match='quantile'):
+        NormalizeScale(quantile=0.5)
+
+
+def test_weighted_quantile_counts_weight_from_below():
+    values, weights = np.array([3.0, 1.0, 2.0, 4.0]), np.array([1.0, 0.0, 2.0, 1.0])
+    assert weighted_quantile(values, weights, 0.0) == 1.0
+    assert weighted_quantile(values, weights, 0.5) == 2.0
+    assert weighted_quantile(values, weights, 0.51) == 3.0
+    assert weighted_quantile(values, weights, 1.0) == 4.0
+
+
+def test_new_steps_travel_as_json_and_old_pipelines_read_as_before():
+    pipeline = Pipeline.named('deslanted')
+    assert [s.name for s in pipeline.steps][:2] == ['deslant', 'normalize_scale']
+    again = Pipeline.from_json(json.loads(json.dumps(pipeline.to_json())))
+    assert again.to_json() == pipeline.to_json()
+    # a pipeline saved before normalize_scale had parameters is read with the full range
+    old = Pipeline.from_json({'steps': [{'name': 'normalize_scale', 'params': {}}]})
+    assert old.to_json() == {'steps': [{'name': 'normalize_scale', 'params': {}}]}

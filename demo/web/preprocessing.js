@@ -35,15 +35,60 @@ function extent(points, c) {
     [Infinity, -Infinity]);
 }
 
-/** Per line: origin at the left edge and vertical middle, unit = the line's height. */
-function normalizeScale(points) {
+/** Length of the pen-down segment that ends at each point (0 where a stroke starts). */
+function penTravel(points) {
+  return points.map((p, i) => (i === 0 || p[3] === 1 ? 0.0
+    : Math.hypot(p[0] - points[i - 1][0], p[1] - points[i - 1][1])));
+}
+
+/** The smallest value whose share of the total weight, counted from below, reaches q
+ * (as data/preprocessing.py's weighted_quantile: stable sort, sums left to right). */
+export function weightedQuantile(values, weights, q) {
+  const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
+  const cumulative = [];
+  order.reduce((sum, i) => { cumulative.push(sum + weights[i]); return sum + weights[i]; }, 0.0);
+  const target = q * cumulative[cumulative.length - 1];
+  let k = 0;
+  while (cumulative[k] < target) k += 1; // np.searchsorted, side 'left'
+  return values[order[k]];
+}
+
+/** Per line: origin at the left edge and vertical middle, unit = the line's height (the
+ * range between the weighted `quantile` and 1 - `quantile` of y when quantile > 0). */
+function normalizeScale(points, { quantile = 0.0 } = {}) {
   const [xMin, xMax] = extent(points, 0);
-  const [yMin, yMax] = extent(points, 1);
-  const height = yMax - yMin;
+  let [low, high] = extent(points, 1);
+  const travel = penTravel(points);
+  if (quantile && travel.reduce((a, b) => a + b, 0.0) > 0) {
+    const ys = points.map((p) => p[1]);
+    low = weightedQuantile(ys, travel, quantile);
+    high = weightedQuantile(ys, travel, 1.0 - quantile);
+  }
+  const height = high - low;
   const scale = height > 0 ? height : Math.max(xMax - xMin, 1.0);
   const t0 = points[0][2];
   return points.map(([x, y, t, start]) =>
-    [(x - xMin) / scale, (y - (yMax + yMin) / 2) / scale, t - t0, start]);
+    [(x - xMin) / scale, (y - (high + low) / 2) / scale, t - t0, start]);
+}
+
+/** Shear the line so that its down strokes stand upright: x -= tan(slant) * y, the slant
+ * being the length-weighted mean angle of the pen-down segments near vertical. */
+function deslant(points, { max_angle: maxAngle }) {
+  const travel = penTravel(points);
+  const limit = (maxAngle * Math.PI) / 180;
+  let weighted = 0.0;
+  let total = 0.0;
+  for (let i = 1; i < points.length; i++) {
+    const dx = points[i][0] - points[i - 1][0];
+    const dy = points[i][1] - points[i - 1][1];
+    const angle = Math.atan2(dy < 0 ? -dx : dx, Math.abs(dy));
+    const weight = Math.abs(angle) < limit ? travel[i] : 0.0;
+    weighted += angle * weight;
+    total += weight;
+  }
+  if (total === 0) return points;
+  const shear = Math.tan(weighted / total);
+  return points.map(([x, y, t, start]) => [x - shear * y, y, t, start]);
 }
 
 /** Keep about one point per `step` of pen travel, plus both ends of every stroke. */
@@ -76,7 +121,7 @@ function standardize(points, { mean, std }) {
 }
 
 export const STEPS = {
-  normalize_scale: normalizeScale, resample, offsets, standardize,
+  deslant, normalize_scale: normalizeScale, resample, offsets, standardize,
 };
 
 /** The steps of a metadata.json `preprocessing` entry, checked by name up front. */

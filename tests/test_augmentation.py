@@ -1,0 +1,105 @@
+"""Training-time distortion of the ink: what it does to the features, that it is seeded,
+and that a resumed run with --augment still equals an uninterrupted one bit for bit."""
+import numpy as np
+import pytest
+
+import train
+from data.base import validate_handwriting
+from data.preprocessing import Pipeline, strokes_to_points
+from models.augmentation import NO_AUGMENTATION, Augmentation, Distorter
+from models.checkpoints import checkpoint_paths, read_checkpoint
+from models.resume import checkpoints_dir
+from train_fixtures import make_dataset
+
+MEAN, STD = np.array([0.3, -0.1, 0.02]), np.array([0.8, 1.2, 0.05])
+
+
+def features(rng, n=30):
+    raw = rng.normal(size=(n, 3)) * [0.5, 0.5, 0.01]
+    f = np.zeros((n, 4), np.float32)
+    f[:, :3] = (raw - MEAN) / STD
+    f[::7, 3] = 1.0
+    return f, raw
+
+
+def test_no_augmentation_changes_nothing():
+    rng = np.random.default_rng(0)
+    lines = [features(rng)[0] for _ in range(3)]
+    out = Distorter(NO_AUGMENTATION, MEAN, STD)(lines, np.random.default_rng(1))
+    for a, b in zip(lines, out):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert not NO_AUGMENTATION and Augmentation()
+
+
+def test_distortion_is_one_affine_map_of_the_pen_movements_per_line():
+    rng = np.random.default_rng(0)
+    f, raw = features(rng)
+    augmentation = Augmentation(scale=0.2, aspect=0.1, shear=0.4, rotation=5.0, speed=0.3)
+    (out,) = Distorter(augmentation, MEAN, STD)([f], np.random.default_rng(5))
+    moved = out[:, :3].astype(np.float64) * STD + MEAN
+    # recover the map from the movements: least squares fits it exactly if it is linear
+    m, *_ = np.linalg.lstsq(raw[:, :2], moved[:, :2], rcond=None)
+    np.testing.assert_allclose(raw[:, :2] @ m, moved[:, :2], atol=1e-5)
+    speed = moved[:, 2] / raw[:, 2]
+    np.testing.assert_allclose(speed, speed[0], rtol=1e-3)
+    assert 0.7 <= speed[0] <= 1.3 and not np.allclose(m, np.eye(2), atol=1e-3)
+    np.testing.assert_array_equal(out[:, 3], f[:, 3])  # stroke starts stay where they were
+    assert out.dtype == np.float32
+
+
+def test_same_seed_same_distortion_other_seed_other():
+    rng = np.random.default_rng(0)
+    lines = [features(rng)[0] for _ in range(4)]
+    distort = Distorter(Augmentation(), MEAN, STD)
+    a = distort(lines, np.random.default_rng([3, 1, 1]))
+    b = distort(lines, np.random.default_rng([3, 1, 1]))
+    c = distort(lines, np.random.default_rng([3, 2, 1]))
+    for x, y, z in zip(a, b, c):
+        np.testing.assert_array_equal(x, y)
+        assert not np.allclose(x, z)
+
+
+def test_shear_of_the_ink_equals_shear_of_its_features():
+    """Distorting features equals distorting the raw ink and pre-processing it, as long as
+    resampling keeps the same points (no resample step here)."""
+    pipeline = Pipeline.from_json({'steps': [{'name': 'offsets'}, {
+        'name': 'standardize', 'params': {'mean': MEAN.tolist(), 'std': STD.tolist()}}]})
+    strokes = validate_handwriting([[(0, 0, 0), (1, 2, 0.1), (3, 1, 0.2)], [(4, 4, 0.5),
+                                                                         (5, 0, 0.6)]])
+    shear = Augmentation(scale=0, aspect=0, shear=0.5, rotation=0, speed=0)
+    rng = np.random.default_rng(2)
+    (out,) = Distorter.for_pipeline(shear, pipeline)([pipeline(strokes)], rng)
+    maps, _ = shear.matrices(np.random.default_rng(2), 1)  # the map drawn for the line
+    k = maps[0, 0, 1]
+    np.testing.assert_allclose(maps[0], [[1, k], [0, 1]])
+    assert k != 0
+    sheared = [s.copy() for s in strokes]
+    for s in sheared:
+        s[:, 0] += k * s[:, 1]
+    expected = pipeline.run(strokes_to_points(sheared))
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+def test_needs_a_fitted_standardize_step():
+    with pytest.raises(ValueError, match='standardize'):
+        Distorter.for_pipeline(Augmentation(), Pipeline.named('default'))
+
+
+@pytest.mark.slow
+def test_resumed_augmented_training_equals_straight(tmp_path):
+    glyphs = make_dataset(tmp_path / 'glyphs', num_examples=32)
+    options = ['--dataset', glyphs, '--layers', '1', '--units', '8', '--batch_size', '8',
+               '--no-progress', '--show', '0', '--augment', '1', '--seed', '2']
+    train.main([*options, '--weights_dir', str(tmp_path / 'a'), '--epochs', '2'])
+    train.main([*options, '--weights_dir', str(tmp_path / 'b'), '--epochs', '1'])
+    train.main([*options, '--weights_dir', str(tmp_path / 'b'), '--epochs', '2'])
+    train.main([*options, '--weights_dir', str(tmp_path / 'c'), '--epochs', '2',
+                '--augment', '0'])
+    a, b, c = (read_checkpoint(checkpoint_paths(checkpoints_dir(tmp_path / k / 'glyphs-1x8'))[0])
+               for k in 'abc')
+    assert a[0]['recipe']['augment'] == 1
+    for kind in (1, 2):  # model and optimizer values, {variable name: array}
+        assert a[kind].keys() == b[kind].keys()
+        for name in a[kind]:
+            np.testing.assert_array_equal(a[kind][name], b[kind][name])
+    assert any(not np.array_equal(a[1][name], c[1][name]) for name in a[1])  # it did act
