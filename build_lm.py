@@ -1,23 +1,29 @@
 """Build a bigram language model (an ARPA file) for the token passing decoder.
 
     python build_lm.py                                  # datasets/synthetic/lm.arpa
-    python build_lm.py --dataset iam --max_words 20000  # datasets/iam/lm.arpa
+    python build_lm.py --dataset iam --wordfreq 100000  # datasets/iam/lm.arpa
     python build_lm.py --text corpus.txt more.txt --output weights/iam/lm.arpa
     python build_lm.py --dictionary words.txt           # also knows every word of words.txt
 
 The model's words are the decoder's dictionary. By default it learns from the
 transcriptions of a compiled data set's train split (never validation or test, so that
 evaluation stays honest); --text reads UTF-8 text files instead, one sentence per line;
---dictionary adds words that the texts lack (a closed vocabulary, as in Graves et al. 2009).
-Words are whitespace-separated tokens; the --max_words most frequent are kept, the others
-count as <unk>. Smoothing: absolute discounting with back-off to unigrams (see
-algorithms/language_model.py). Works offline: nothing is downloaded.
+--dictionary adds words that the texts lack (a closed vocabulary, as in Graves et al. 2009);
+--wordfreq N adds the N most frequent English words of the wordfreq package, and spreads
+the probability that smoothing sets aside for unseen words over them by their frequency.
+Words are what the decoder writes between non-word characters: runs of letters with
+apostrophes inside ("York." and '"After' give york and after; "1990" gives none), folded
+to lower case (the decoder also writes them Capitalized and in UPPER case). The
+--max_words most frequent words of the texts are kept, the others count as <unk>.
+Smoothing: absolute discounting with back-off to unigrams (see
+algorithms/language_model.py). Works offline: wordfreq's lists ship with the package.
 """
 import argparse
 import os
 import sys
 
-from algorithms.language_model import DEFAULT_MAX_WORDS, build_bigram_lm, write_arpa
+from algorithms.language_model import (DEFAULT_MAX_WORDS, WORD_PATTERN, build_bigram_lm,
+                                       text_words, write_arpa)
 from data.charset import normalize_text
 from data.compiled import DEFAULT_DATASET, CompiledSplit
 from models.model_folder import LM_FILE
@@ -36,6 +42,9 @@ def parse_args(argv=None):
     p.add_argument('--dictionary', nargs='+', metavar='FILE',
                    help='word lists (UTF-8, whitespace-separated) whose words the model must '
                    'know even if the texts lack them: the decoder writes only known words')
+    p.add_argument('--wordfreq', type=int, default=0, metavar='N',
+                   help="add wordfreq's N most frequent English words (of its large list, "
+                   'up to about 100000) to the dictionary (default: %(default)s, none)')
     p.add_argument('--max_words', type=int, default=DEFAULT_MAX_WORDS,
                    help='keep this many most frequent words, 0 = all (default: %(default)s)')
     p.add_argument('--output', help=f'ARPA file to write; default: {LM_FILE} in the data set '
@@ -43,6 +52,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.max_words < 0:
         p.error(f'--max_words must be >= 0, got {args.max_words}')
+    if args.wordfreq < 0:
+        p.error(f'--wordfreq must be >= 0, got {args.wordfreq}')
     if args.text and not args.output:
         p.error('--text needs --output (where to write the model)')
     return args
@@ -72,6 +83,16 @@ def file_texts(paths) -> list:
     return lines
 
 
+def wordfreq_words(count: int) -> dict:
+    """word -> frequency of the `count` most frequent English words that are words to the
+    decoder (runs of letters, apostrophes inside)."""
+    if count == 0:
+        return {}
+    from wordfreq import top_n_list, word_frequency
+    words = [w for w in top_n_list('en', count, wordlist='large') if WORD_PATTERN.fullmatch(w)]
+    return {w: word_frequency(w, 'en', wordlist='large') for w in words}
+
+
 def main(argv=None):
     args = parse_args(argv)
     folder = dataset_folder(args.dataset)
@@ -79,14 +100,17 @@ def main(argv=None):
     try:
         lines = file_texts(args.text) if args.text else dataset_texts(folder)
         origin = ', '.join(args.text) if args.text else os.path.join(folder, 'train.h5')
-        dictionary = [w for line in file_texts(args.dictionary or []) for w in line.split()]
-        lm = build_bigram_lm(lines, args.max_words or None, dictionary)
+        dictionary = wordfreq_words(args.wordfreq)
+        floor = min(dictionary.values(), default=1.0)
+        for line in file_texts(args.dictionary or []):
+            dictionary.update((w, dictionary.get(w, floor)) for w in text_words(line))
+        lm = build_bigram_lm(lines, args.max_words or None, dictionary, tokenize=text_words)
         if os.path.dirname(output):
             os.makedirs(os.path.dirname(output), exist_ok=True)
         write_arpa(lm, output)
     except (OSError, ValueError) as e:
         sys.exit(f'build_lm.py: error: {e}')
-    seen = len({word for line in lines for word in line.split()})
+    seen = len({word for line in lines for word in text_words(line)})
     print(f'wrote {output}: {len(lm.words):,} words (of {seen:,} distinct), '
           f'{len(lm.bigrams):,} bigrams, from {len(lines):,} lines of {origin}')
 

@@ -12,6 +12,9 @@ algorithms/token_passing_reference.py, the pure-Python twin that the tests hold 
 decoder to. The C++ core (algorithms/cpp/) releases the GIL while it searches, so a batch
 decodes on several threads.
 """
+import copy
+import json
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,6 +25,33 @@ from algorithms.language_model import LN10, SENTENCE_END, SENTENCE_START, Langua
 from algorithms.token_passing_reference import (default_beam, load_language_model,
                                                 require_array, spell_lexicon,
                                                 table_characters)
+
+SETTINGS_FILE = 'decoder.json'  # in a model folder: the settings tune_decoder.py chose
+SETTINGS = ('lm_weight', 'word_penalty', 'nonword_penalty', 'beam')
+
+
+def read_settings(model_dir) -> dict:
+    """The token passing settings stored in a model folder ({} when it has none), as
+    keyword arguments of TokenPassingDecoder; ValueError naming the file if unusable."""
+    path = os.path.join(model_dir, SETTINGS_FILE)
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path, encoding='utf-8') as f:
+            stored = json.load(f)
+        settings = {k: float(stored[k]) for k in SETTINGS if k in stored}
+    except (OSError, ValueError, TypeError) as e:
+        raise ValueError(f'{path}: unreadable token passing settings ({e})') from None
+    if not all(math.isfinite(v) for k, v in settings.items() if k != 'beam'):
+        raise ValueError(f'{path}: settings must be finite numbers, got {settings}')
+    return settings
+
+
+def write_settings(path, settings: dict, report: dict):
+    """Store the chosen settings and how they were chosen (report) as JSON."""
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump({**{k: settings[k] for k in SETTINGS}, 'tuning': report}, f, indent=1)
+        f.write('\n')
 
 
 class TokenPassingDecoder:
@@ -42,11 +72,30 @@ class TokenPassingDecoder:
         self.words, forms, labels, lm_words = spell_lexicon(self.characters, lm)
         self.lm_weight, self.word_penalty, self.beam = lm_weight, word_penalty, beam
         self.nonword_penalty = nonword_penalty
-        lexicon = _token_passing.Lexicon(self.num_classes, forms, labels, lm_words)
-        self._states = lexicon.total_states
+        self._lexicon = _token_passing.Lexicon(self.num_classes, forms, labels, lm_words)
+        self._language_model = _native_language_model(lm, self.words)
+        self._states = self._lexicon.total_states
         self._decoder = _token_passing.Decoder(
-            lexicon, _native_language_model(lm, self.words), float(lm_weight),
-            float(word_penalty), float(nonword_penalty), float(beam))
+            self._lexicon, self._language_model, float(lm_weight), float(word_penalty),
+            float(nonword_penalty), float(beam))
+
+    def with_settings(self, **settings) -> 'TokenPassingDecoder':
+        """A decoder with the same dictionary and language model and other settings (of
+        lm_weight, word_penalty, nonword_penalty, beam): built in milliseconds rather
+        than seconds, for tuning."""
+        unknown = set(settings) - set(SETTINGS)
+        if unknown:
+            raise TypeError(f'unknown settings: {", ".join(sorted(unknown))}')
+        current = {k: getattr(self, k) for k in SETTINGS}
+        if 'lm_weight' in settings and 'beam' not in settings:
+            settings['beam'] = default_beam(settings['lm_weight'])
+        current.update(settings)
+        other = copy.copy(self)
+        for name, value in current.items():
+            setattr(other, name, value)
+        other._decoder = _token_passing.Decoder(
+            self._lexicon, self._language_model, *(float(current[k]) for k in SETTINGS))
+        return other
 
     def decode(self, matrix, log_probs=False) -> str:
         """The best dictionary text for one line's (T, C) probabilities (log_probs=False)

@@ -44,8 +44,9 @@ class Recognizer:
 
         decoder: 'best_path' (no dictionary) or 'token_passing' (words of the language
         model only). language_model: an ARPA file for token passing; default `lm.arpa` in
-        the model folder. lm_weight, word_penalty: token passing settings (None = the
-        decoder's defaults). jit: compile single-line calls with XLA, for servers that
+        the model folder. lm_weight, word_penalty: token passing settings (None = those
+        tune_decoder.py stored in the model folder, else the decoder's defaults). jit:
+        compile single-line calls with XLA, for servers that
         warm up once and then want the least CPU per line (see Network).
         """
         if decoder not in DECODERS:
@@ -54,7 +55,8 @@ class Recognizer:
         if decoder == 'token_passing':  # before the network loads, so its errors come fast
             chosen = token_passing_decoder(
                 CharTable.from_json(read_config(model_dir)['char_table']),
-                language_model or os.path.join(model_dir, LM_FILE), lm_weight, word_penalty)
+                language_model or os.path.join(model_dir, LM_FILE), lm_weight, word_penalty,
+                model_dir)
         model, char_table, pipeline, _ = load_model_folder(model_dir)
         return cls(model, char_table, pipeline, chosen, jit)
 
@@ -168,16 +170,19 @@ class BestPathDecoder:
         return [self.decode(m) for m in matrices]
 
 
-def token_passing_decoder(char_table, language_model, lm_weight=None, word_penalty=None):
-    """The token passing decoder (algorithms.token_passing), or a clear ValueError."""
+def token_passing_decoder(char_table, language_model, lm_weight=None, word_penalty=None,
+                          model_dir=None):
+    """The token passing decoder (algorithms.token_passing), or a clear ValueError; its
+    settings are those given, else those stored in model_dir by tune_decoder.py."""
     try:
-        from algorithms.token_passing import TokenPassingDecoder
+        from algorithms.token_passing import TokenPassingDecoder, read_settings
     except ImportError as e:
         raise ValueError(f'the token passing decoder is not available ({e}); build it with '
                          f'`python setup.py build_ext --inplace`, or use best_path') from None
     if not os.path.isfile(language_model):
         raise ValueError(f'language model not found: {language_model} (token passing needs '
                          f'an ARPA file; build_lm.py writes one)')
-    settings = {k: v for k, v in (('lm_weight', lm_weight), ('word_penalty', word_penalty))
-                if v is not None}
+    settings = read_settings(model_dir) if model_dir else {}
+    settings.update((k, v) for k, v in (('lm_weight', lm_weight), ('word_penalty', word_penalty))
+                    if v is not None)
     return TokenPassingDecoder(char_table.characters, language_model, **settings)

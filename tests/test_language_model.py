@@ -10,7 +10,7 @@ import pytest
 from data.charset import CharTable
 
 from algorithms.language_model import (LN10, SPECIAL_WORDS, LanguageModel, build_bigram_lm,
-                                       read_arpa, write_arpa)
+                                       read_arpa, text_words, write_arpa)
 from data.compiled import SplitWriter
 
 BUILD_LM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -111,6 +111,26 @@ def test_dictionary_words_join_the_vocabulary_with_the_unseen_share():
         assert total == pytest.approx(1.0), history
 
 
+def test_dictionary_frequencies_share_the_unseen_mass_in_proportion():
+    lm = build_bigram_lm(CORPUS, dictionary={'zebra': 3.0, 'quagga': 1.0, 'the': 5.0})
+    unseen = 10 ** lm.unigrams['zebra'] - 10 ** lm.unigrams['quagga']
+    assert 10 ** lm.unigrams['zebra'] == pytest.approx(3 * 10 ** lm.unigrams['quagga'])
+    assert unseen > 0 and 10 ** lm.unigrams['<unk>'] == pytest.approx(
+        10 ** lm.unigrams['quagga'])  # words the list lacks get its smallest frequency
+    assert sum(10 ** lm.unigrams[w] for w in all_words(lm)) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="'zebra' has frequency 0"):
+        build_bigram_lm(CORPUS, dictionary={'zebra': 0})
+
+
+def test_text_words_are_runs_of_letters_with_inner_apostrophes():
+    assert text_words('"After York." In- 1990, don\'t \'quote\' Ölwechsel') == [
+        'after', 'york', 'in', "don't", 'quote', 'ölwechsel']
+    assert text_words('The END', lower=False) == ['The', 'END']
+    lm = build_bigram_lm(['The cat, the dog.', '"The" cat 42'], tokenize=text_words)
+    assert sorted(lm.words) == ['cat', 'dog', 'the']
+    assert lm.logprob('<s>', 'the') > lm.logprob('<s>', 'cat')
+
+
 def test_max_words_keeps_the_most_frequent_and_maps_the_rest_to_unk():
     lm = build_bigram_lm(['b b b a a c', 'c d'], max_words=2)  # b: 3, a: 2, c: 2 (a < c)
     assert sorted(lm.words) == ['a', 'b']
@@ -168,11 +188,20 @@ def write_train_split(folder, texts):
 
 
 def test_build_lm_script_reads_the_train_split_by_default(tmp_path):
-    write_train_split(tmp_path / 'datasets' / 'synthetic', CORPUS)
+    write_train_split(tmp_path / 'datasets' / 'synthetic', CORPUS + ['The cat, 2 dogs.'])
     result = run_build_lm(cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lm = read_arpa(tmp_path / 'datasets' / 'synthetic' / 'lm.arpa')
-    assert sorted(lm.words) == sorted({w for line in CORPUS for w in line.split()})
+    assert sorted(lm.words) == sorted({w for line in CORPUS for w in line.split()} | {'dogs'})
+
+
+def test_build_lm_script_adds_wordfreq_words_by_frequency(tmp_path):
+    write_train_split(tmp_path / 'datasets' / 'synthetic', CORPUS)
+    result = run_build_lm('--wordfreq', '300', cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lm = read_arpa(tmp_path / 'datasets' / 'synthetic' / 'lm.arpa')
+    assert {'and', 'of', 'people'} <= set(lm.words) and len(lm.words) > 250
+    assert lm.unigrams['and'] > lm.unigrams['people']  # unseen in the texts: by frequency
 
 
 def test_build_lm_script_from_text_files(tmp_path):
@@ -198,6 +227,7 @@ def test_build_lm_script_adds_a_dictionary(tmp_path):
     (['--text', 'missing.txt', '--output', 'x.arpa'], 'No such file'),
     (['--text', 'corpus.txt'], '--text needs --output'),
     (['--max_words', '-1'], '--max_words must be >= 0'),
+    (['--wordfreq', '-5'], '--wordfreq must be >= 0'),
 ])
 def test_build_lm_script_errors_are_one_line(tmp_path, args, message):
     write(tmp_path, 'a b\n', 'corpus.txt')
