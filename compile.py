@@ -59,23 +59,31 @@ def default_name(source: str) -> str:
     return {'SyntheticSource': 'synthetic', 'IamSource': 'iam'}.get(base, base).lower()
 
 
+def warning_line(message, *_, **__):
+    """Warnings as `warning: <text>` lines, without the file and line of the code."""
+    return f'warning: {message}\n'
+
+
 def main(argv=None):
     args = parse_args(argv)
     name = args.name or default_name(args.source)
     folder = os.path.join(args.datasets_dir, name)
+    original = warnings.formatwarning  # catch_warnings restores the filters, not this
     try:
         pipeline = Pipeline.named(args.preprocessor)
         source = make_source(args.source, args.num_examples or None,
                              parse_options(args.option))
         with warnings.catch_warnings():
             warnings.simplefilter('always')
-            warnings.formatwarning = lambda message, *a, **k: f'warning: {message}\n'
+            warnings.formatwarning = warning_line
             meta = compile_dataset(source, pipeline, folder, seed=args.seed,
                                    fractions=(args.validation_fraction, args.test_fraction),
                                    strict=args.strict, overwrite=args.overwrite,
                                    source_name=args.source, progress=args.progress)
     except (SourceError, CompileError, BadExample, FileNotFoundError, ValueError) as e:
         sys.exit(f'compile.py: error: {e}')
+    finally:
+        warnings.formatwarning = original
     counts = meta['counts']
     print(f'wrote {folder}: {counts["train"]} train, {counts["validation"]} validation, '
           f'{counts["test"]} test lines; {len(meta["char_table"]["characters"])} characters; '

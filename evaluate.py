@@ -75,7 +75,7 @@ def parse_args(argv=None):
 
 def open_split(args, config):
     """The data set split to evaluate, after checking that it suits the model."""
-    folder = args.dataset or trained_on(config)
+    folder = args.dataset or trained_on(config, args.model)
     try:
         dataset = open_dataset(folder)
         split = dataset.split(args.split)

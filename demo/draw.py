@@ -396,7 +396,7 @@ def main(argv=None):
     if args.decoder == 'token_passing' and not os.path.isfile(args.language_model):
         sys.exit(f'draw.py: error: language model not found: {args.language_model} (token '
                  'passing needs an ARPA file; write one with build_lm.py)')
-    args.dataset = args.dataset or trained_on(config)
+    args.dataset = args.dataset or trained_on(config, args.model)
     try:
         root = tk.Tk()
     except tk.TclError as e:

@@ -48,8 +48,15 @@ def save_network(folder, model):
     os.replace(tmp, os.path.join(folder, MODEL_FILE))
 
 
-def trained_on(config: dict) -> str:
-    """The data set folder train.py recorded for the model, else the default one."""
+def trained_on(config: dict, folder=None) -> str:
+    """The data set folder train.py recorded for the model, else the default one.
+
+    train.py records the way from the model folder to the data set ('dataset_from_model'),
+    which holds from any working directory; older folders have only 'dataset', the path
+    as train.py was given it, relative to the directory it ran in.
+    """
+    if folder is not None and config.get('dataset_from_model'):
+        return os.path.normpath(os.path.join(folder, config['dataset_from_model']))
     return config.get('dataset') or DEFAULT_DATASET
 
 

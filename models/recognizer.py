@@ -62,7 +62,12 @@ class Recognizer:
 
     def features(self, strokes, example_id='input') -> np.ndarray:
         """Validated, pre-processed features (T, F) of one line; ValueError if unusable."""
-        features = self.pipeline(validate_handwriting(strokes, example_id))
+        try:
+            strokes = validate_handwriting(strokes, example_id)
+        except TypeError as e:  # a number or object where a list belongs
+            raise ValueError(f'{example_id}: handwriting must be a list of strokes of (x, y, t) '
+                             f'points ({e})') from None
+        features = self.pipeline(strokes)
         if not np.isfinite(features).all():
             raise ValueError(f'{example_id}: pre-processing gave non-finite features')
         return features

@@ -177,6 +177,7 @@ class FolderWriter:
         write_config(self.folder, self.dataset.char_table, self.dataset.pipeline,
                      self.architecture, dataset=self.dataset.folder,
                      dataset_from_model=os.path.relpath(self.dataset.folder, self.folder),
+                     dataset_from_model=os.path.relpath(self.dataset.folder, self.folder),
                      validation={k: figures[k] for k in ('val_loss', 'val_cer', 'val_wer')},
                      epoch=figures['epoch'], training=self.recipe)
 

@@ -15,6 +15,7 @@ from data.base import BaseSource
 from data.compiled import open_dataset
 from data.compiler import compile_dataset
 from data.preprocessing import Pipeline
+from models.model_folder import read_config, trained_on
 from test_recognizer import fitted_pipeline, make_model_folder, random_line
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -90,7 +91,16 @@ def test_token_passing_writes_dictionary_words(model_dir, tmp_path):
                    '--word_penalty', '-1', '--output', output])
     with open(output, encoding='utf-8') as f:
         predictions = [json.loads(line)['prediction'] for line in f]
-    assert predictions and all(set(p.split()) <= set(WORDS) for p in predictions)
+    # what must come out: the Python reference decoder on the network's probabilities
+    from algorithms.token_passing_reference import TokenPassingDecoder
+    from models.recognizer import Recognizer
+    split = open_dataset(trained_on(read_config(model_dir), model_dir)).split('test')
+    probabilities = Recognizer.load(model_dir).probabilities(
+        [split.features(i) for i in range(len(split))])
+    reference = TokenPassingDecoder(read_config(model_dir)['char_table']['characters'], lm,
+                                    word_penalty=-1)
+    assert predictions == [reference.decode(p) for p in probabilities]
+    assert all(p.split() and set(p.split()) <= set(WORDS) for p in predictions)
 
 
 def test_refuses_a_model_with_other_preprocessing(tmp_path, dataset_dir):

@@ -192,8 +192,13 @@ EPOCH_END = [(session, 'save_checkpoint'), (session, 'save_network'),
 
 @pytest.fixture(scope='module')
 def straight_one(glyphs, tmp_path_factory):
-    weights = tmp_path_factory.mktemp('straight_one')
-    run(glyphs, weights, '--epochs', '1', *RECIPE)
+    """One epoch, trained from the data set's parent folder with a relative --dataset."""
+    weights, here = tmp_path_factory.mktemp('straight_one'), os.getcwd()
+    os.chdir(os.path.dirname(glyphs))
+    try:
+        run(os.path.basename(glyphs), weights, '--epochs', '1', *RECIPE)
+    finally:
+        os.chdir(here)
     return weights
 
 
@@ -231,3 +236,26 @@ def test_a_nan_validation_loss_stops_and_keeps_the_last_checkpoint(glyphs, tmp_p
     assert 'validation loss became nan after epoch 2' in message
     assert [os.path.basename(p) for p in checkpoint_paths(checkpoints_dir(tmp_path / NAME))] \
         == ['epoch-0001.npz']
+
+
+def test_evaluate_finds_the_data_set_from_any_working_directory(straight_one, glyphs,
+                                                                tmp_path, monkeypatch, capsys):
+    import evaluate
+    monkeypatch.chdir(tmp_path)  # neither the data set's folder nor its parent
+    evaluate.main(['--model', str(straight_one / NAME), '--split', 'validation',
+                   '--limit', '2'])
+    assert f'on {os.path.normpath(glyphs)} (validation' in capsys.readouterr().out
+
+
+def test_the_scripts_leave_the_warning_format_as_they_found_it(tmp_path, capsys):
+    import warnings
+
+    import compile as compile_script
+    before = warnings.formatwarning
+    (tmp_path / 'taken').mkdir()
+    for main, argv in ((train.main, ['--dataset', str(tmp_path / 'nothing'), *TINY]),
+                       (compile_script.main, ['synthetic', '--datasets_dir', str(tmp_path),
+                                              '--name', 'taken', '--num_examples', '2'])):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert warnings.formatwarning is before, main.__module__
