@@ -336,14 +336,16 @@ def number_text(value) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
-def to_inkml(strokes, text=None) -> str:
+def to_inkml(strokes, text=None, annotation='truth') -> str:
     """One line of strokes of (x, y, t), t in seconds, as an InkML document."""
-    return lines_to_inkml([(strokes, text)])
+    return lines_to_inkml([(strokes, text)], annotation)
 
 
-def lines_to_inkml(lines) -> str:
+def lines_to_inkml(lines, annotation='truth') -> str:
     """[(strokes, text or None)] as an InkML document: X, Y and T (seconds) channels; one
-    line's text is the ink's annotation, several lines are one traceGroup each."""
+    line's text is the ink's annotation (of type `annotation`: 'truth' for a true text,
+    another type, such as 'recognized', for a text that may be wrong), several lines are
+    one traceGroup each."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            f'<ink xmlns="{NAMESPACE}">',
            '  <definitions>',
@@ -361,7 +363,7 @@ def lines_to_inkml(lines) -> str:
         if not single:
             out.append(f'  <traceGroup xml:id="line{i}">')
         if text is not None:
-            out.append(f'{indent}<annotation type="truth">{escape(text)}</annotation>')
+            out.append(f'{indent}<annotation type="{annotation}">{escape(text)}</annotation>')
         for stroke in strokes:
             values = ', '.join(' '.join(number_text(v) for v in point[:3]) for point in stroke)
             out.append(f'{indent}<trace contextRef="#ctx0">{values}</trace>')

@@ -6,7 +6,8 @@
     python demo/draw.py --no-live --report events.jsonl  recognize on request; log each event
 
 Write on the canvas with the left mouse button. Recognize (Return), Undo stroke (Ctrl+Z)
-and Clear (Escape) act on the ink; the decoder can be switched at any time. "Show example"
+and Clear (Escape) act on the ink; Save ink (Ctrl+S) writes it as InkML, with the text
+recognized for it as an annotation (recognize.py reads it back); the decoder can be switched at any time. "Show example"
 replays a line of a compiled data set's test split at its recorded speed and shows its true
 text. With --live (the default) the ink is recognized by itself once the pen has rested.
 
@@ -21,13 +22,14 @@ import random
 import sys
 import time
 import tkinter as tk
-from tkinter import messagebox, ttk
+from tkinter import filedialog, messagebox, ttk
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)  # `python demo/draw.py` puts demo/ on the path, not the root
 
 from data.compiled import DEFAULT_DATASET, META_FILE, open_dataset  # noqa: E402
+from data.inkml import to_inkml  # noqa: E402
 from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
 from demo.recognizer_thread import RecognizerThread  # noqa: E402
 from models.model_folder import (DEFAULT_MODEL, LM_FILE, ModelFolderError, read_config,
@@ -91,6 +93,7 @@ class Demo:
         self.live_job = None       # root.after id of a pending live recognition
         self.replay_job = None     # root.after id of the next replayed point
         self.example_shown = False  # the canvas holds a replayed example
+        self.recognized = None     # the text recognized for the ink as it is now, if any
         self.examples = None       # the test split, opened on first use
         self.random = random.Random()
         self._build()
@@ -122,6 +125,7 @@ class Demo:
         root.bind('<Return>', lambda event: self.recognize())
         root.bind('<Control-z>', lambda event: self.undo())
         root.bind('<Escape>', lambda event: self.clear())
+        root.bind('<Control-s>', lambda event: self.save_ink())
 
     def _build_controls(self, bar):
         """Buttons on the left; decoder choice and the live switch on the right. Controls
@@ -131,6 +135,7 @@ class Demo:
         for name, text, command in [('recognize', 'Recognize', self.recognize),
                                     ('undo', 'Undo stroke', self.undo),
                                     ('clear', 'Clear', self.clear),
+                                    ('save', 'Save ink', self.save_ink),
                                     ('example', 'Show example', self.show_example)]:
             self.buttons[name] = ttk.Button(bar, text=text, command=command)
             self.buttons[name].pack(side='left', padx=(0, 6))
@@ -170,6 +175,7 @@ class Demo:
         if self.example_shown:  # writing after an example starts a new line
             self.clear()
         self.drawing = True
+        self.recognized = None
         self.ink.pen_down(event.x, event.y, event.time)
         self._dot(event.x, event.y)
 
@@ -219,6 +225,7 @@ class Demo:
         if len(self.ink):
             self.canvas.delete(f'stroke{len(self.ink) - 1}')
             self.ink.undo()
+        self.recognized = None
         self.request_id += 1  # a result on its way is for the ink before the undo
         if len(self.ink):
             self.schedule_live()
@@ -232,10 +239,31 @@ class Demo:
         self.example_shown = False
         self.canvas.delete('ink')
         self.ink.clear()
+        self.recognized = None
         self.request_id += 1
         self.result.config(text='')
         self.truth.config(text='')
         self.root.title(APP)
+
+    def save_ink(self):
+        """Write the ink as InkML (X, Y, T in seconds), with the text recognized for it, if
+        any, as an annotation of type "recognized" (not "truth": it may be wrong)."""
+        if not len(self.ink):
+            self.show_message('Nothing to save: write something first.')
+            return
+        path = filedialog.asksaveasfilename(parent=self.root, title='Save ink as InkML',
+                                            initialfile='ink.inkml', defaultextension='.inkml',
+                                            filetypes=[('InkML', '*.inkml')])
+        if not path:
+            return
+        try:
+            with open(path, 'w', encoding='utf-8') as f:
+                f.write(to_inkml(self.ink.copy(), self.recognized, annotation='recognized'))
+        except OSError as e:
+            self.set_status(f'cannot save the ink: {e}', error=True)
+            return
+        self.set_status(f'saved {len(self.ink)} strokes to {path}')
+        self.report.write('saved', path=path, text=self.recognized)
 
     def decoder_changed(self):
         self.set_status(f'decoder: {DECODERS[self.decoder.get()]}')
@@ -357,6 +385,7 @@ class Demo:
             return
         shown = text if text.strip() else '(nothing recognized)'
         self.show(shown, 'black')
+        self.recognized = text
         self.set_status(f'{DECODERS[decoder]}: {len(strokes)} strokes in {seconds:.2f} s')
         self.report.write('result', decoder=decoder, text=text, shown=shown, seconds=seconds,
                           strokes=strokes)

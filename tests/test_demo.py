@@ -275,6 +275,26 @@ def check_shown(window, model_folder, result):
     assert window.title() == f'{TITLE}: {result["shown"]}'
 
 
+def check_saved(window, model_folder, result, path):
+    """Save ink writes InkML of the strokes with the recognized text, and recognize.py
+    reads it back to that text. The path is typed into the file dialog."""
+    from data.inkml import read_inkml
+    from recognize import recognize_file
+    window.click('save')
+    dialog = window.xdotool('search', '--sync', '--name', '^Save ink as InkML').split()[0]
+    window.xdotool('windowfocus', '--sync', dialog, 'key', 'End', 'key', '--repeat', 20,
+                   'BackSpace', 'type', str(path))
+    window.xdotool('key', 'Return')
+    saved = window.wait_for('saved')
+    assert saved['path'] == str(path) and saved['text'] == result['text']
+    assert '<annotation type="recognized">' in path.read_text()
+    [line] = read_inkml(path)
+    assert [[list(p) for p in s] for s in line.strokes] == result['strokes']
+    read_back = recognize_file(recognizer(model_folder, result['decoder']), path, None,
+                               result['decoder'])
+    assert read_back['text'] == result['text']
+
+
 @pytest.fixture(scope='module')
 def broken_window(other_display, model_folder, tmp_path_factory):
     """The demo on a model folder whose network file is damaged. The first window test
@@ -309,6 +329,7 @@ def test_window_draw_recognize_and_show_example(display, model_folder, broken_wi
         result = window.wait_for('result')
         check_recorded(result['strokes'], STROKES)
         check_shown(window, model_folder, result)
+        check_saved(window, model_folder, result, tmp_path / 'saved.inkml')
 
         window.click('undo')
         window.click('recognize')

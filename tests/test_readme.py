@@ -21,6 +21,7 @@ with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as f:
 SKIPPED = {
     'python demo/draw.py': 'opens a window: tests/test_demo.py drives it under Xvfb',
     'python demo/web/serve.py': 'serves until stopped: tests/test_deploy.py drives the page',
+    'python serve.py': 'serves until stopped: tests/test_serve.py drives it',
     'python benchmarks/': 'benchmarks are run by hand and print figures',
 }
 SKIPPED_CONTAINING = {
@@ -88,7 +89,8 @@ def test_every_command_is_run_or_covered_elsewhere():
     for command in commands:
         assert skipped(command) or command.startswith((
             'python compile.py', 'python train.py', 'python evaluate.py', 'python build_lm.py',
-            'python deploy.py', 'python quickstart.py', 'python -m models.curves')), command
+            'python deploy.py', 'python quickstart.py', 'python -m models.curves',
+            'python recognize.py')), command
 
 
 def test_commands_in_plain_blocks_are_seen_and_listed_as_skipped(capsys):
@@ -108,6 +110,7 @@ def scratch_folder(tmp_path):
     shutil.copytree(os.path.join(ROOT, 'weights', 'synthetic'), tmp_path / 'weights' / 'synthetic',
                     ignore=shutil.ignore_patterns('training'))
     (tmp_path / 'docs').mkdir()
+    shutil.copytree(os.path.join(ROOT, 'examples'), tmp_path / 'examples')
     source = next(b for b in blocks('python') if 'class MyDataProvider' in b)
     (tmp_path / 'my_provider.py').write_text(source)
     return tmp_path
