@@ -2,12 +2,16 @@
 
     python deploy.py                                  # weights/synthetic -> weights/deployed/synthetic
     python deploy.py --model weights/mine --output /tmp/mine_web
+    python deploy.py --quantize none                  # float32 weights (twice the download)
     python demo/web/serve.py --model weights/deployed/synthetic   # serve the page, open its address
 
 Writes model.json and its weight shards (a TensorFlow.js layers model, converted by the
 `tensorflowjs` converter from a tf_keras twin of the network; see models/tfjs_export.py)
 and metadata.json (character table, blank index, pre-processing steps with their fitted
-parameters, format version). An existing deployment in the output folder is replaced.
+parameters, format version, quantization). Weights are stored as float16 by default: half
+the download, and the page's text stayed the Python Recognizer's on the tests' lines (README,
+"Deploying to the web"); uint8 is a quarter, at some risk to the text.
+An existing deployment in the output folder is replaced.
 The page needs TensorFlow.js from npm once: `cd demo/web && npm ci`.
 """
 import argparse
@@ -17,7 +21,7 @@ import sys
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up chatter
 
 from models.model_folder import DEFAULT_MODEL, ModelFolderError  # noqa: E402
-from models.tfjs_export import ExportError, deploy  # noqa: E402
+from models.tfjs_export import QUANTIZATIONS, ExportError, deploy  # noqa: E402
 
 DEPLOYED_DIR = os.path.join('weights', 'deployed')
 
@@ -29,7 +33,14 @@ def parse_args(argv=None):
                    help='trained model folder, as train.py writes it (default: %(default)s)')
     p.add_argument('--output', help=f'folder to write the deployed model to (default: '
                    f'{DEPLOYED_DIR}/<name of the model folder>)')
+    p.add_argument('--quantize', choices=['none', *QUANTIZATIONS], default='float16',
+                   help='how the weights are stored for the browser; the change it makes in '
+                   'probability on a random line is printed (default: %(default)s)')
     return p.parse_args(argv)
+
+
+def _megabytes(folder):
+    return sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)) / 1e6
 
 
 def main(argv=None):
@@ -37,11 +48,15 @@ def main(argv=None):
     output = args.output or os.path.join(DEPLOYED_DIR,
                                          os.path.basename(os.path.normpath(args.model)))
     try:
-        metadata = deploy(args.model, output)
+        metadata = deploy(args.model, output,
+                          quantize=None if args.quantize == 'none' else args.quantize)
     except (ModelFolderError, ExportError) as e:
         sys.exit(f'deploy.py: error: {e}')
     print(f'wrote {output}: TensorFlow.js layers model, {len(metadata["characters"])} '
-          f'characters, Keras 2 twin within {metadata["twin_max_difference"]:.1g} of the model')
+          f'characters, Keras 2 twin within {metadata["twin_max_difference"]:.1g} of the model; '
+          f'weights {args.quantize if metadata["quantization"] else "float32"} '
+          f'({_megabytes(output):.2f} MB), probabilities within '
+          f'{metadata["quantization_max_difference"]:.1g} of float32 weights')
     print(f'serve the web page with it: python demo/web/serve.py --model {output}')
 
 

@@ -6,7 +6,12 @@
 Writes to the output folder:
     model.json, group1-shard*.bin   the TensorFlow.js layers model, (1, T, F) -> (1, T, C)
     metadata.json                   character table, blank index, pre-processing steps with
-                                    their fitted parameters, format version
+                                    their fitted parameters, format version, quantization
+
+Quantization (`quantize`): the weights are stored as float16 (half the download) or uint8
+(a quarter; an affine range per tensor) and widened to float32 when the page loads them;
+the largest change in probability that costs on a random line is measured here, with the
+converter's own (de)quantization, and written to the metadata. None keeps float32.
 
 Why a twin: `tensorflowjs` 4.22 converts a Keras 3 model into a model.json that
 `@tensorflow/tfjs` 4.22 refuses to load (its InputLayer config lacks `batchInputShape`).
@@ -34,18 +39,22 @@ METADATA_FILE = 'metadata.json'
 MODEL_JSON = 'model.json'
 CHECK_FRAMES = 50      # frames of the random line on which twin and original must agree
 CHECK_TOLERANCE = 1e-5  # largest absolute difference in probability allowed
+QUANTIZATIONS = ('float16', 'uint8')  # what the converter can store weights as
 
 
 class ExportError(ValueError):
     """The model cannot be exported; the message says which layer or check failed."""
 
 
-def deploy(model_dir, output_dir) -> dict:
-    """Convert the model folder `model_dir` into `output_dir`; return the metadata written.
+def deploy(model_dir, output_dir, quantize=None) -> dict:
+    """Convert the model folder `model_dir` into `output_dir`, with weights quantized to
+    `quantize` (one of QUANTIZATIONS, or None); return the metadata written.
 
     The folder is written beside its final place and moved in at the end, so an existing
     deployment is replaced whole or not at all.
     """
+    if quantize not in (None, *QUANTIZATIONS):
+        raise ExportError(f'unknown quantization {quantize!r}; known: {", ".join(QUANTIZATIONS)}')
     read_config(model_dir)  # a missing or broken folder is reported before TensorFlow loads
     _check_output(model_dir, output_dir)
     model, char_table, pipeline, config = load_model_folder(model_dir)
@@ -60,12 +69,15 @@ def deploy(model_dir, output_dir) -> dict:
                 'preprocessing': pipeline.to_json(),
                 'architecture': config.get('architecture'),
                 'twin_max_difference': difference,
+                'quantization': quantize,
+                'quantization_max_difference': (quantization_difference(model, twin, quantize)
+                                                if quantize else 0.0),
                 'versions': _versions()}
     staging = os.path.normpath(output_dir) + '.partial'
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging)
     try:
-        _convert(twin, staging)
+        _convert(twin, staging, quantize)
     except ExportError:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -161,8 +173,7 @@ def keras2_twin(model):
 
 def check_twin(model, twin, seed=0) -> float:
     """Largest |twin - model| over a random line; ExportError beyond CHECK_TOLERANCE."""
-    line = np.random.default_rng(seed).normal(size=(1, CHECK_FRAMES, model.input_shape[-1]))
-    line = line.astype(np.float32)
+    line = _check_line(model, seed)
     expected = np.asarray(model(line, training=False))
     got = np.asarray(twin(line, training=False))
     difference = float(np.abs(expected - got).max())
@@ -172,8 +183,28 @@ def check_twin(model, twin, seed=0) -> float:
     return difference
 
 
-def _convert(twin, folder):
-    """The real converter: model.json plus binary weight shards (float32, unquantized)."""
+def _check_line(model, seed=0):
+    line = np.random.default_rng(seed).normal(size=(1, CHECK_FRAMES, model.input_shape[-1]))
+    return line.astype(np.float32)
+
+
+def quantization_difference(model, twin, quantize) -> float:
+    """Largest |probability change| on a random line when the twin's weights go through the
+    converter's quantization and back, as the page will see them."""
+    from tensorflowjs import quantization
+    line = _check_line(model)
+    original = twin.get_weights()
+    try:
+        twin.set_weights([quantization.dequantize_weights(
+            *quantization.quantize_weights(w, np.dtype(quantize).type)) for w in original])
+        quantized = np.asarray(twin(line, training=False))
+    finally:
+        twin.set_weights(original)
+    return float(np.abs(quantized - np.asarray(model(line, training=False))).max())
+
+
+def _convert(twin, folder, quantize=None):
+    """The real converter: model.json plus binary weight shards."""
     try:
         import tensorflowjs
     except ImportError as e:
@@ -186,7 +217,8 @@ def _convert(twin, folder):
         tf_logger.setLevel(logging.ERROR)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            tensorflowjs.converters.save_keras_model(twin, folder)
+            tensorflowjs.converters.save_keras_model(
+                twin, folder, quantization_dtype_map={quantize: '*'} if quantize else None)
     except Exception as e:  # the converter raises many kinds for what it cannot handle
         raise ExportError(f'the tensorflowjs converter failed: {type(e).__name__}: {e}') from None
     finally:

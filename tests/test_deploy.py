@@ -1,9 +1,12 @@
 """deploy.py and the web demo, held to Python in real JavaScript runtimes.
 
-Node loads the deployed model with @tensorflow/tfjs and runs the JavaScript pre-processing
-and decoding on stored test lines (demo/web/test/node_model.js); headless Chromium writes a
-stored line on the page with real mouse events, presses Recognize, and must show the
-Python Recognizer's text for the strokes the page recorded (demo/web/test/browser_draw.js).
+Node loads the deployed model (float32 weights) with @tensorflow/tfjs and runs the
+JavaScript pre-processing, both engines (bilstm.js and tf.LayersModel) and decoding on stored
+test lines (demo/web/test/node_model.js); headless Chromium writes a stored line on the page
+(deployed with deploy.py's defaults: float16 weights, the backend the page picks) with real
+mouse events and must show the Python Recognizer's text for the strokes the page recorded,
+after the pause and on Recognize, and download them as InkML that reads back exactly
+(demo/web/test/browser_draw.js).
 They need `npm ci` in demo/web and Debian's chromium: skipped without them locally, failed
 in CI (CI=true).
 
@@ -31,7 +34,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WEB = os.path.join(ROOT, 'demo', 'web')
 CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
 FEATURE_TOLERANCE = 1e-5  # JavaScript float64 pre-processing vs NumPy's
-OUTPUT_TOLERANCE = 1e-4   # TensorFlow.js probabilities vs Keras 3's
+OUTPUT_TOLERANCE = 1e-4   # TensorFlow.js probabilities vs Keras 3's, same float32 weights
+QUANTIZED_TOLERANCE = 1e-2  # the same with the page's float16 weights (texts must be equal)
 NODE_LINES = 6            # stored test lines run through Node
 
 
@@ -91,6 +95,16 @@ def model_folder(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def deployed(model_folder, tmp_path_factory):
+    """float32 weights: JavaScript's probabilities are held to Keras's closely."""
+    output = str(tmp_path_factory.mktemp('deployed') / 'web')
+    run([sys.executable, 'deploy.py', '--model', model_folder, '--output', output,
+         '--quantize', 'none'])
+    return output
+
+
+@pytest.fixture(scope='module')
+def deployed_default(model_folder, tmp_path_factory):
+    """What a user gets from deploy.py: float16 weights."""
     output = str(tmp_path_factory.mktemp('deployed') / 'web')
     run([sys.executable, 'deploy.py', '--model', model_folder, '--output', output])
     return output
@@ -148,6 +162,19 @@ def test_deploy_writes_a_layers_model_and_its_metadata(deployed, recognizer):
     assert metadata['num_classes'] == recognizer.char_table.num_classes
     assert metadata['preprocessing'] == recognizer.pipeline.to_json()
     assert metadata['twin_max_difference'] <= 1e-5
+    assert metadata['quantization'] is None and metadata['quantization_max_difference'] == 0
+
+
+@pytest.mark.slow
+def test_deploy_quantizes_to_float16_by_default(deployed, deployed_default):
+    def weight_bytes(folder):
+        return sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)
+                   if f.endswith('.bin'))
+    with open(os.path.join(deployed_default, 'metadata.json'), encoding='utf-8') as f:
+        metadata = json.load(f)
+    assert metadata['quantization'] == 'float16'
+    assert 0 < metadata['quantization_max_difference'] <= QUANTIZED_TOLERANCE
+    assert weight_bytes(deployed_default) == weight_bytes(deployed) // 2
 
 
 # -- JavaScript in Node ------------------------------------------------------------------
@@ -164,7 +191,9 @@ def test_node_runs_the_model_preprocessing_and_decoding_like_python(
     run([node, os.path.join(WEB, 'test', 'node_model.js'), deployed,
          str(tmp_path / 'cases.json'), str(tmp_path / 'result.json')])
     with open(tmp_path / 'result.json', encoding='utf-8') as f:
-        results = json.load(f)['lines']
+        js_run = json.load(f)
+    results = js_run['lines']
+    assert js_run['engine'] == 'fused'
 
     worst_feature = worst_output = 0.0
     for line, (s, x, js) in enumerate(zip(strokes, stored, results)):
@@ -174,8 +203,8 @@ def test_node_runs_the_model_preprocessing_and_decoding_like_python(
         assert js_features.shape == python_features.shape, f'line {line}'
         worst_feature = max(worst_feature, np.abs(js_features - python_features).max())
         keras_output = recognizer.probabilities([x])[0]  # (T, C)
-        worst_output = max(worst_output, np.abs(np.array(js['probabilities'])
-                                                - keras_output).max())
+        for engine in ('probabilities', 'layers_probabilities'):
+            worst_output = max(worst_output, np.abs(np.array(js[engine]) - keras_output).max())
         python_text = recognizer.char_table.decode(best_path_decode(keras_output))
         assert js['text_from_python_features'] == python_text, f'line {line}'
         assert js['text'] == recognizer.recognize(s), f'line {line}'
@@ -194,10 +223,10 @@ def chromium(node):
 
 
 @pytest.fixture
-def server(chromium, deployed):
+def server(chromium, deployed_default):
     """demo/web/serve.py on a free port; yields the address it prints."""
     process = subprocess.Popen([sys.executable, os.path.join(WEB, 'serve.py'),
-                                '--model', deployed, '--port', '0'], cwd=ROOT,
+                                '--model', deployed_default, '--port', '0'], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline()  # printed once the server listens
     try:
@@ -223,11 +252,19 @@ def test_browser_shows_the_python_recognizers_text(node, server, recognizer, tes
     # the strokes exactly as the page recorded them (its clock, its pixels)
     text, probabilities = recognizer.recognize(shown['strokes'], return_probabilities=True)
     browser_output = np.array(shown['probabilities']).reshape(probabilities.shape)
-    print(f'browser ({shown["backend"]}) shows {shown["text"]!r}, Python {text!r}; '
-          f'probabilities within {np.abs(browser_output - probabilities).max():.2g}; '
+    print(f'browser ({shown["backend"]}, {shown["engine"]} engine) shows {shown["text"]!r}, '
+          f'Python {text!r}; probabilities within '
+          f'{np.abs(browser_output - probabilities).max():.2g}; '
           f'screenshot {tmp_path / "screenshot.png"}')
     assert text, 'the Python text is empty: the comparison would prove little'
-    assert shown['text'] == text
-    assert np.abs(browser_output - probabilities).max() <= OUTPUT_TOLERANCE
+    assert shown['backend'].startswith('wasm') and shown['engine'] == 'fused'
+    assert shown['live_text'] == shown['text'] == text
+    assert np.abs(browser_output - probabilities).max() <= QUANTIZED_TOLERANCE
+
+    # Download ink: the InkML reads back to the very strokes, so to the same text
+    from data.inkml import read_inkml
+    [line] = read_inkml(str(tmp_path / 'ink.inkml'))
+    assert line.timed
+    assert [np.asarray(s).tolist() for s in line.strokes] == shown['strokes']
     if os.environ.get('WEB_DEMO_SCREENSHOT'):
         shutil.copyfile(tmp_path / 'screenshot.png', os.environ['WEB_DEMO_SCREENSHOT'])

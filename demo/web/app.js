@@ -1,11 +1,21 @@
-// The page: load the deployed model, let the user write, show the recognized text.
+// The page: load the deployed model, let the user write, show the recognized text while
+// writing (after a pause), and let the user download the ink as InkML.
 //
-// The model folder is `model/` beside the page (demo/web/serve.py serves it there), or
-// the URL given as ?model=... . For tests and the curious, window.hwrDemo exposes the
-// recorded strokes and the recognizer; <body data-state> is loading, ready or error.
+// URL parameters (all optional; the benchmark and the curious use them):
+//   model=URL          the deployed model folder (default: model/, where serve.py puts it)
+//   backend=NAME       wasm, webgl or cpu (default: the first that starts, in that order)
+//   engine=NAME        fused (bilstm.js, default) or layers (tf.LayersModel.predict)
+//   worker=0           recognize in the page rather than in a Web Worker
+//   warmup=16,200      frames of the warm-up lines (empty: none)
+// window.hwrDemo exposes the recorded strokes and the recognizer (recognize(strokes));
+// <body data-state> is loading, ready or error; #result[data-state] is done once the text
+// shown is that of the ink as it is.
+import { toInkml } from './inkml.js';
 import { Ink } from './ink.js';
-import { Recognizer } from './recognizer.js';
+import { WARM_UP_FRAMES } from './setup_recognizer.js';
+import { WorkerRecognizer } from './worker_client.js';
 
+const PAUSE_MS = 600; // recognize once the pen has rested this long
 const $ = (id) => document.getElementById(id);
 
 function setStatus(message, state) {
@@ -13,48 +23,120 @@ function setStatus(message, state) {
   if (state) document.body.dataset.state = state;
 }
 
-async function recognize(ink, recognizer) {
-  const result = $('result');
-  const started = performance.now();
-  try {
-    const { text, frames } = await recognizer.recognize(ink.strokes);
-    result.textContent = text;
-    setStatus(`${frames} frames in ${Math.round(performance.now() - started)} ms`);
-  } catch (error) {
-    result.textContent = '';
-    setStatus(ink.strokes.length ? `Cannot recognize: ${error.message}` : 'Write something first.');
+function options() {
+  const params = new URLSearchParams(window.location.search);
+  const warmUp = params.get('warmup');
+  return {
+    folder: new URL(params.get('model') || 'model/', window.location.href).href,
+    backend: params.get('backend') || undefined,
+    engine: params.get('engine') || 'fused',
+    worker: params.get('worker') !== '0',
+    warmUp: warmUp === null ? WARM_UP_FRAMES : warmUp.split(',').filter(Boolean).map(Number),
+  };
+}
+
+/** The recognizer in a worker, or in the page (TensorFlow.js then loads here). */
+async function start(settings) {
+  if (settings.worker) return WorkerRecognizer.start(settings);
+  await import('./node_modules/@tensorflow/tfjs/dist/tf.min.js');
+  await import('./node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js');
+  const { setUpRecognizer } = await import('./setup_recognizer.js');
+  const setUp = await setUpRecognizer(window.tf, settings);
+  return Object.assign(setUp.recognizer, { backend: setUp.backend, timings: setUp.timings,
+    tfjsVersion: window.tf.version.tfjs });
+}
+
+/** Recognizes the ink when asked and after each pause; shows only the newest ink's text. */
+class LiveText {
+  constructor(ink, recognizer) {
+    this.ink = ink;
+    this.recognizer = recognizer;
+    this.version = 0; // bumped by every change of the ink
+    this.timer = null;
+    this.text = '';
   }
-  result.dataset.state = 'done';
+
+  changed() {
+    this.version++;
+    delete $('result').dataset.state;
+    clearTimeout(this.timer);
+    if (this.ink.strokes.length) this.timer = setTimeout(() => this.recognize(), PAUSE_MS);
+    else this.show('', 'Write something first.');
+  }
+
+  penDown() {
+    clearTimeout(this.timer);
+    this.version++; // a result on its way is for ink that is no longer all there is
+    delete $('result').dataset.state;
+  }
+
+  async recognize() {
+    clearTimeout(this.timer);
+    const version = this.version;
+    delete $('result').dataset.state;
+    if (!this.ink.strokes.length) {
+      this.show('', 'Write something first.');
+      return;
+    }
+    const started = performance.now();
+    let text = '';
+    let status;
+    try {
+      const result = await this.recognizer.recognize(this.ink.strokes);
+      text = result.text;
+      status = `${result.frames} frames in ${Math.round(performance.now() - started)} ms`;
+    } catch (error) {
+      status = `Cannot recognize: ${error.message}`;
+    }
+    if (version === this.version) this.show(text, status); // else newer ink is on its way
+  }
+
+  show(text, status) {
+    this.text = text;
+    $('result').textContent = text;
+    $('result').dataset.state = 'done';
+    setStatus(status);
+  }
+}
+
+function download(ink, text) {
+  const blob = new Blob([toInkml(ink.strokes, text)], { type: 'application/inkml+xml' });
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = 'ink.inkml';
+  link.click();
+  URL.revokeObjectURL(link.href);
 }
 
 async function main() {
-  const ink = new Ink($('ink'));
-  const forget = () => { $('result').textContent = ''; delete $('result').dataset.state; };
-  $('undo').addEventListener('click', () => { ink.undo(); forget(); });
-  $('clear').addEventListener('click', () => { ink.clear(); forget(); });
-  if (!window.tf) {
-    setStatus('TensorFlow.js is missing: run `npm ci` in demo/web, then reload.', 'error');
-    return;
-  }
-  const folder = new URLSearchParams(window.location.search).get('model') || 'model/';
+  let live = null; // once the model is ready
+  const ink = new Ink($('ink'), { penDown: () => live?.penDown(), changed: () => live?.changed() });
+  $('undo').addEventListener('click', () => ink.undo());
+  $('clear').addEventListener('click', () => ink.clear());
+  $('download').addEventListener('click', () => download(ink,
+    live && $('result').dataset.state === 'done' ? live.text : ''));
+  const settings = options();
   let recognizer;
   try {
-    recognizer = await Recognizer.load(window.tf, folder);
-    // the first call compiles the backend's kernels (seconds on WebGL): do it before the user asks
-    setStatus('Preparing the model…');
-    const frames = 16;
-    await recognizer.probabilities(new Float32Array(frames * recognizer.metadata.num_features),
-      frames);
+    recognizer = await start(settings);
   } catch (error) {
-    setStatus(`Cannot load the model from ${folder}: ${error.message}`, 'error');
+    setStatus(`Cannot load the model from ${settings.folder}: ${error.message}`, 'error');
     return;
   }
-  window.hwrDemo = { recognizer, strokes: () => JSON.parse(JSON.stringify(ink.strokes)) };
-  $('recognize').addEventListener('click', () => recognize(ink, recognizer));
+  live = new LiveText(ink, recognizer);
+  window.hwrDemo = {
+    recognizer,
+    backend: recognizer.backend,
+    engine: recognizer.engine,
+    timings: recognizer.timings,
+    strokes: () => JSON.parse(JSON.stringify(ink.strokes)),
+  };
+  $('recognize').addEventListener('click', () => live.recognize());
   $('recognize').disabled = false;
   const { model, characters } = recognizer.metadata;
   setStatus(`Model ${model} ready: ${characters.length} characters, TensorFlow.js ` +
-    `${window.tf.version.tfjs} on ${window.tf.getBackend()}.`, 'ready');
+    `${recognizer.tfjsVersion} on ${recognizer.backend}, ${recognizer.engine} engine` +
+    `${settings.worker ? ' in a worker' : ''}.`, 'ready');
 }
 
 main();

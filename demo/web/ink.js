@@ -2,10 +2,13 @@
 //
 // A stroke is a list of [x, y, t]: x right and y down in CSS pixels from the canvas's
 // top-left corner, t in seconds (event.timeStamp), the project's raw handwriting format.
+// `listeners.penDown()` is called when a stroke starts, `listeners.changed()` when the ink
+// has changed (a stroke finished, undo, clear): the page recognizes after a pause.
 
 export class Ink {
-  constructor(canvas) {
+  constructor(canvas, listeners = {}) {
     this.canvas = canvas;
+    this.listeners = { penDown() {}, changed() {}, ...listeners };
     this.strokes = [];
     this.pointerId = null; // the pointer that is writing now, if any
     canvas.addEventListener('pointerdown', (event) => this.down(event));
@@ -29,6 +32,7 @@ export class Ink {
     this.pointerId = event.pointerId;
     this.strokes.push([this.point(event)]);
     this.draw();
+    this.listeners.penDown();
   }
 
   move(event) {
@@ -43,16 +47,21 @@ export class Ink {
   up(event) {
     if (event.pointerId !== this.pointerId) return;
     this.pointerId = null;
+    this.listeners.changed();
   }
 
   undo() {
-    if (this.pointerId === null) this.strokes.pop();
+    if (this.pointerId !== null) return;
+    this.strokes.pop();
     this.draw();
+    this.listeners.changed();
   }
 
   clear() {
-    if (this.pointerId === null) this.strokes = [];
+    if (this.pointerId !== null) return;
+    this.strokes = [];
     this.draw();
+    this.listeners.changed();
   }
 
   /** Match the drawing buffer to the displayed size (sharp on high-density screens). */

@@ -1,12 +1,13 @@
 """Serve the web demo with a deployed model, then open the address it prints.
 
-    python deploy.py                                    # once: weights/deployed/synthetic
+    python deploy.py                                    # once: weights/deployed/<model name>
     python demo/web/serve.py                            # http://127.0.0.1:8000/
     python demo/web/serve.py --model weights/deployed/mine --port 8080
 
-The page (this folder, with TensorFlow.js from its node_modules: run `npm ci` here once)
-is served at /, and the deployed model folder at /model/, where the page looks for it.
-Nothing is fetched from the internet. Stop with Ctrl+C.
+The page (this folder, with TensorFlow.js and its wasm backend from its node_modules: run
+`npm ci` here once) is served at /, and the deployed model folder at /model/, where the
+page looks for it. Nothing is fetched from the internet. The page is served cross-origin
+isolated (COOP/COEP headers), which lets the wasm backend run threads. Stop with Ctrl+C.
 """
 import argparse
 import functools
@@ -15,7 +16,15 @@ import sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 WEB_ROOT = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(WEB_ROOT)))  # the repository root
+
+from models.model_folder import DEFAULT_MODEL  # noqa: E402  (imports no TensorFlow)
+
+# where deploy.py puts the shipped model by default
+DEFAULT_DEPLOYED = os.path.join('weights', 'deployed', os.path.basename(DEFAULT_MODEL))
 TFJS = os.path.join('node_modules', '@tensorflow', 'tfjs', 'dist', 'tf.min.js')
+TFJS_WASM = os.path.join('node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist',
+                         'tfjs-backend-wasm-simd.wasm')
 MODEL_PREFIX = '/model/'
 MODEL_FILES = ('model.json', 'metadata.json')
 
@@ -37,6 +46,10 @@ class DemoHandler(SimpleHTTPRequestHandler):
 
     def end_headers(self):
         self.send_header('Cache-Control', 'no-store')  # a re-deployed model shows at once
+        # cross-origin isolation: lets TensorFlow.js's wasm backend use threads
+        # (SharedArrayBuffer); everything the page loads comes from here anyway
+        self.send_header('Cross-Origin-Opener-Policy', 'same-origin')
+        self.send_header('Cross-Origin-Embedder-Policy', 'require-corp')
         super().end_headers()
 
     def log_message(self, format, *args):
@@ -45,7 +58,7 @@ class DemoHandler(SimpleHTTPRequestHandler):
 
 def check(model_dir):
     """One clear line for what is missing before anything is served."""
-    if not os.path.isfile(os.path.join(WEB_ROOT, TFJS)):
+    if not all(os.path.isfile(os.path.join(WEB_ROOT, f)) for f in (TFJS, TFJS_WASM)):
         sys.exit(f'serve.py: error: TensorFlow.js is not installed: run `npm ci` in {WEB_ROOT}')
     if not os.path.isdir(model_dir):
         sys.exit(f'serve.py: error: deployed model not found: {model_dir} '
@@ -59,7 +72,7 @@ def check(model_dir):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--model', default=os.path.join('weights', 'deployed', 'synthetic'),
+    p.add_argument('--model', default=DEFAULT_DEPLOYED,
                    help='deployed model folder, as deploy.py writes it (default: %(default)s)')
     p.add_argument('--host', default='127.0.0.1',
                    help='address to listen on; 0.0.0.0 lets other machines in '

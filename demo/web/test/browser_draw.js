@@ -1,13 +1,16 @@
 // Writes stored strokes on the demo page in headless Chromium with real mouse input
-// (Chrome DevTools Protocol Input.dispatchMouseEvent, through playwright-core), presses
-// Recognize, and saves what the page shows plus a screenshot.
+// (Chrome DevTools Protocol Input.dispatchMouseEvent, through playwright-core), waits for
+// the text the page shows after the pause, presses Recognize, presses Download ink, and
+// saves what the page shows, the downloaded InkML and a screenshot.
 //
 //   node demo/web/test/browser_draw.js URL STROKES_JSON OUT_DIR
 //
 // STROKES_JSON: [[[x, y, t], ...], ...], any units: scaled to fit the canvas.
-// OUT_DIR/result.json: {"text": shown text, "strokes": the strokes as the page recorded
-// them, "status", "backend": TensorFlow.js backend, "probabilities": the page's model
-// output for those strokes (T * C, row-major), "errors": uncaught page errors}; OUT_DIR/screenshot.png.
+// OUT_DIR/result.json: {"live_text": text shown after the pause, "text": shown after
+// Recognize, "strokes": the strokes as the page recorded them, "status", "backend" (the
+// TensorFlow.js backend the page picked), "engine", "probabilities": the page's model
+// output for those strokes (T * C, row-major), "errors": uncaught page errors};
+// OUT_DIR/ink.inkml (the download), OUT_DIR/screenshot.png.
 // Chromium: Debian's /usr/bin/chromium, or the one named by $CHROMIUM (no download), which
 // playwright-core starts headless with a new empty profile (--user-data-dir).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -56,7 +59,8 @@ async function main([url, strokesPath, outDir]) {
     headless: true,
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 560 } });
+    const page = await browser.newPage({ viewport: { width: 1000, height: 560 },
+      acceptDownloads: true });
     page.setDefaultTimeout(TIMEOUT_MS);
     const errors = [];
     page.on('pageerror', (error) => errors.push(String(error)));
@@ -66,13 +70,20 @@ async function main([url, strokesPath, outDir]) {
       throw new Error(`the page failed: ${await page.textContent('#status')}`);
     }
     await write(page, JSON.parse(readFileSync(strokesPath, 'utf8')));
+    await page.waitForSelector('#result[data-state="done"]'); // recognized after the pause
+    const liveText = await page.textContent('#result');
     await page.click('#recognize');
     await page.waitForSelector('#result[data-state="done"]');
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      page.click('#download')]);
+    await download.saveAs(join(outDir, 'ink.inkml'));
     const result = {
+      live_text: liveText,
       text: await page.textContent('#result'),
       strokes: await page.evaluate(() => window.hwrDemo.strokes()),
       status: await page.textContent('#status'),
-      backend: await page.evaluate(() => window.tf.getBackend()),
+      backend: await page.evaluate(() => window.hwrDemo.backend),
+      engine: await page.evaluate(() => window.hwrDemo.engine),
       probabilities: await page.evaluate(async () => {
         const { recognizer, strokes } = window.hwrDemo;
         return Array.from((await recognizer.recognize(strokes())).probabilities);

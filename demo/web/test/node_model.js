@@ -6,9 +6,10 @@
 //
 // CASES_JSON: {"lines": [{"strokes": [[[x, y, t], ...], ...], "features": [[4 numbers], ...]}]}
 //   `features` are Python's, so that the model is compared with Keras on the same input.
-// RESULT_JSON: {"backend", "lines": [{"features": JS features (float64 rows),
-//   "probabilities": (T, C) rows on Python's features, "text": JS text from the strokes,
-//   "text_from_python_features": best path over "probabilities"}]}
+// RESULT_JSON: {"backend", "engine": the Recognizer's (fused, see bilstm.js), "lines":
+//   [{"features": JS features (float64 rows), "probabilities": (T, C) rows on Python's
+//   features, "layers_probabilities": the same from the tf.LayersModel engine, "text": JS
+//   text from the strokes, "text_from_python_features": best path over "probabilities"}]}
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -46,23 +47,26 @@ async function main([folder, casesPath, resultPath]) {
   if (!resultPath) throw new Error('usage: node_model.js DEPLOYED_DIR CASES_JSON RESULT_JSON');
   await tf.setBackend('cpu');
   const metadata = JSON.parse(readFileSync(join(folder, 'metadata.json'), 'utf8'));
-  const recognizer = new Recognizer(tf, await tf.loadLayersModel(folderHandler(folder)),
-    metadata);
+  const model = await tf.loadLayersModel(folderHandler(folder));
+  const recognizer = new Recognizer(tf, model, metadata);
+  const layers = new Recognizer(tf, model, metadata, 'layers');
   const { lines } = JSON.parse(readFileSync(casesPath, 'utf8'));
   const classes = metadata.num_classes;
   const results = [];
   for (const { strokes, features } of lines) {
-    const probabilities = await recognizer.probabilities(Float32Array.from(features.flat()),
-      features.length);
+    const input = Float32Array.from(features.flat());
+    const probabilities = await recognizer.probabilities(input, features.length);
     const ids = bestPath(probabilities, features.length, classes);
     results.push({
       features: recognizer.pipeline.run(strokesToPoints(strokes)),
       probabilities: rows(probabilities, classes),
+      layers_probabilities: rows(await layers.probabilities(input, features.length), classes),
       text: (await recognizer.recognize(strokes)).text,
       text_from_python_features: idsToText(ids, metadata.characters),
     });
   }
-  writeFileSync(resultPath, JSON.stringify({ backend: tf.getBackend(), lines: results }));
+  writeFileSync(resultPath, JSON.stringify({ backend: tf.getBackend(),
+    engine: recognizer.engine, lines: results }));
 }
 
 main(process.argv.slice(2)).catch((error) => {

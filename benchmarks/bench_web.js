@@ -1,0 +1,93 @@
+// The web page's speed in headless Chromium, one page load per configuration; driven by
+// benchmarks/bench_web.py, which makes the lines, serves the page and prints the table.
+//
+//   node benchmarks/bench_web.js URL LINES_JSON RESULT_JSON QUERY...
+//
+// QUERY: the page's URL parameters for one configuration ("backend=wasm&engine=fused",
+// "" for the page's defaults). LINES_JSON: [strokes, ...]. Each configuration: the page is
+// loaded (a new browser context: nothing cached), then every line is recognized --runs
+// times through window.hwrDemo.recognizer.recognize, the first call timed apart.
+// RESULT_JSON: [{query, backend, engine, loadMs (navigation to data-state=ready), timings
+// (the page's own: model load, warm-up), firstMs, calls: [{line, ms, cpuMs, text}],
+// errors}]. cpuMs is the renderer process's CPU time (Chrome's ProcessTime metric), which
+// on a busy machine says what an idle one would take; ms is wall time.
+// Chromium: Debian's /usr/bin/chromium, or $CHROMIUM, as demo/web/test/browser_draw.js.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../demo/web/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TIMEOUT_MS = 300000;
+const RUNS = Number(process.env.BENCH_WEB_RUNS || 3);
+
+async function processSeconds(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return metrics.find((m) => m.name === 'ProcessTime').value;
+}
+
+async function recognizeTimed(page, cdp, strokes) {
+  const cpuBefore = await processSeconds(cdp);
+  const result = await page.evaluate(async (ink) => {
+    const started = performance.now();
+    const { text } = await window.hwrDemo.recognizer.recognize(ink);
+    return { ms: performance.now() - started, text };
+  }, strokes);
+  return { ...result, cpuMs: 1000 * ((await processSeconds(cdp)) - cpuBefore) };
+}
+
+async function measure(browser, url, query, lines) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+  const started = Date.now();
+  await page.goto(`${url}?${query}`);
+  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+  const loadMs = Date.now() - started;
+  if (await page.locator('body[data-state="error"]').count()) {
+    await context.close();
+    return { query, error: await page.textContent('#status') };
+  }
+  const info = await page.evaluate(() => {
+    const { backend, engine, timings } = window.hwrDemo;
+    return { backend, engine, timings };
+  });
+  const first = await recognizeTimed(page, cdp, lines[0]);
+  const calls = [];
+  for (let run = 0; run < RUNS; run++) {
+    for (let line = 0; line < lines.length; line++) {
+      calls.push({ line, ...(await recognizeTimed(page, cdp, lines[line])) });
+    }
+  }
+  await context.close();
+  return { query, ...info, loadMs, firstMs: first.ms, firstCpuMs: first.cpuMs, calls, errors };
+}
+
+async function main([url, linesPath, resultPath, ...queries]) {
+  if (!queries.length) throw new Error('usage: bench_web.js URL LINES_JSON RESULT_JSON QUERY...');
+  const lines = JSON.parse(readFileSync(linesPath, 'utf8'));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS,
+  });
+  const results = [];
+  try {
+    for (const query of queries) {
+      results.push(await measure(browser, url, query, lines));
+      process.stderr.write(`bench_web.js: measured ${query || '(defaults)'}\n`);
+    }
+  } finally {
+    await browser.close();
+  }
+  writeFileSync(resultPath, JSON.stringify(results));
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(`bench_web.js: ${error.stack || error}`);
+  process.exit(1);
+});

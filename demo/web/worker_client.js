@@ -1,0 +1,44 @@
+// The page's side of worker.js: the same recognize(strokes) as Recognizer, answered by
+// the worker. Requests are answered in order; each gets its own promise.
+
+export class WorkerRecognizer {
+  /** Start worker.js and load the model there; resolves once it is warmed up. */
+  static async start(options) {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const ready = await new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => {
+        if (data.type === 'ready') resolve(data);
+        else reject(new Error(data.message));
+      };
+      worker.onerror = (event) => reject(new Error(`the worker failed: ${event.message}`));
+      worker.postMessage({ type: 'load', options });
+    });
+    return new WorkerRecognizer(worker, ready);
+  }
+
+  constructor(worker, ready) {
+    this.worker = worker;
+    this.metadata = ready.metadata;
+    this.engine = ready.engine;
+    this.backend = ready.backend;
+    this.timings = ready.timings;
+    this.tfjsVersion = ready.tfjs;
+    this.pending = new Map();
+    this.nextId = 0;
+    worker.onmessage = ({ data }) => {
+      const { resolve, reject } = this.pending.get(data.id);
+      this.pending.delete(data.id);
+      if (data.error) reject(new Error(data.error));
+      else resolve(data.result);
+    };
+  }
+
+  /** Strokes of (x, y, t) -> {text, frames, probabilities}, computed in the worker. */
+  recognize(strokes) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'recognize', id, strokes });
+    });
+  }
+}
