@@ -36,7 +36,7 @@ from data.iam import UnreadableFile, read_line_strokes
 from data.inkml import (InkLine, InkmlError, local, make_up_times, model_pen_speed,
                         read_inkml)
 from models.model_folder import DEFAULT_MODEL
-from models.recognizer import DECODERS, Recognizer
+from models.recognizer import DECODERS, BestPathDecoder, Recognizer
 
 INK_EXTENSIONS = ('.inkml', '.xml', '.json')
 BEAM = 16  # prefix beam search width; at least --nbest
@@ -128,11 +128,12 @@ def alternatives(recognizer: Recognizer, probabilities, k: int) -> list:
     Best path: a CTC prefix beam search (ln P(text | ink)). Token passing: only its best
     word sequence for now (its K-best search is not written yet), with its path score.
     """
-    if hasattr(recognizer.decoder, 'decode_with_score'):
-        text, score = recognizer.decoder.decode_with_score(probabilities)
-        return [{'text': text, 'score': float(score)}]
-    found = prefix_beam_search(probabilities, beam=max(BEAM, k), top=k)
-    return [{'text': recognizer.char_table.decode(ids), 'score': score} for ids, score in found]
+    if isinstance(recognizer.decoder, BestPathDecoder):
+        found = prefix_beam_search(probabilities, beam=max(BEAM, k), top=k)
+        return [{'text': recognizer.char_table.decode(ids), 'score': score}
+                for ids, score in found]
+    text, score = recognizer.decoder.decode_with_score(probabilities)
+    return [{'text': text, 'score': float(score)}]
 
 
 def timed_strokes(recognizer: Recognizer, line: InkLine) -> list:

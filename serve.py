@@ -24,6 +24,7 @@ requests robustly, caps bodies, and serves each connection on a worker thread. T
 listens on 127.0.0.1 only: it is for apps on this machine.
 """
 import argparse
+import itertools
 import json
 import os
 import queue
@@ -98,7 +99,7 @@ class Service:
         self.recognizer, self.model, self.decoder = recognizer, model, decoder
         self.max_bytes, self.max_points = max_bytes, max_points
         self.batcher = Batcher(recognizer, max_batch)
-        self.requests = 0
+        self.requests, self._answered = 0, itertools.count(1)  # next() is atomic
 
     def __call__(self, environ, start_response):
         try:
@@ -144,7 +145,7 @@ class Service:
             text, found = self.batcher.submit(features, nbest).result(ANSWER_TIMEOUT)
         except TimeoutError:
             raise RequestError(503, f'no answer within {ANSWER_TIMEOUT:.0f} s') from None
-        self.requests += 1
+        self.requests = next(self._answered)
         return {'text': text, 'alternatives': found, 'decoder': self.decoder,
                 'milliseconds': round(1000 * (time.perf_counter() - start), 2)}
 

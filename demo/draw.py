@@ -7,9 +7,10 @@
 
 Write on the canvas with the left mouse button. Recognize (Return), Undo stroke (Ctrl+Z)
 and Clear (Escape) act on the ink; Save ink (Ctrl+S) writes it as InkML, with the text
-recognized for it as an annotation (recognize.py reads it back); the decoder can be switched at any time. "Show example"
-replays a line of a compiled data set's test split at its recorded speed and shows its true
-text. With --live (the default) the ink is recognized by itself once the pen has rested.
+recognized for it as an annotation (recognize.py reads it back); the decoder can be
+switched at any time. "Show example" replays a line of a compiled data set's test split at
+its recorded speed and shows its true text. With --live (the default) the ink is
+recognized by itself once the pen has rested.
 
 TensorFlow and the model load in a background thread, and every recognition runs there too,
 so the window appears at once and never freezes. Results come back through a queue that the
