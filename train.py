@@ -29,7 +29,7 @@ from data.preprocessing import NUM_FEATURES
 from models.checkpoints import CheckpointError
 from models.fit import TrainingError
 from models.resume import (check_dataset, check_fits, dataset_fingerprint, lock_folder,
-                           prepare_folder)
+                           prepare_folder, tf_config_chief)
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
@@ -150,10 +150,12 @@ def run(args):
     architecture = {'num_features': NUM_FEATURES,
                     'num_classes': dataset.char_table.num_classes, 'num_layers': args.layers,
                     'units': args.units, 'dropout': args.dropout}
-    # the workers of one multi-machine run share the folder (only the chief writes to it)
+    # the workers of one multi-machine run share the folder: only the chief prepares it and
+    # writes to it; the others take the chief's checkpoint (models.workers)
     multi_worker = args.distribute and 'TF_CONFIG' in os.environ
+    chief = not multi_worker or tf_config_chief()
     with nullcontext() if multi_worker else lock_folder(folder):
-        checkpoint = prepare_folder(folder, args.overwrite)
+        checkpoint = prepare_folder(folder, args.overwrite) if chief else None
         if checkpoint is not None:
             check_fits(checkpoint[0], architecture, dataset.char_table.characters, folder)
             check_dataset(checkpoint[0], dataset_fingerprint(dataset), folder,

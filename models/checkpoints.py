@@ -52,6 +52,10 @@ def _digest(arrays: dict) -> str:
     return h.hexdigest()
 
 
+def checkpoint_path(folder, epoch: int) -> str:
+    return os.path.join(folder, f'epoch-{epoch:04d}.npz')
+
+
 def save_checkpoint(folder, state: dict, model_values: dict, optimizer_values: dict) -> str:
     """Write epoch-<state['epoch']>.npz atomically; delete all but the KEEP newest.
 
@@ -62,7 +66,7 @@ def save_checkpoint(folder, state: dict, model_values: dict, optimizer_values: d
     arrays.update({f'optimizer/{name}': v for name, v in optimizer_values.items()})
     state = dict(state, keys=BY_NAME, sha256=_digest(arrays))
     arrays['state'] = np.frombuffer(json.dumps(state, ensure_ascii=False).encode(), np.uint8)
-    path = os.path.join(folder, f'epoch-{state["epoch"]:04d}.npz')
+    path = checkpoint_path(folder, state['epoch'])
     tmp = os.path.join(folder, f'.{os.path.basename(path)}.tmp')
     with open(tmp, 'wb') as f:
         np.savez(f, **arrays)

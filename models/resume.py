@@ -15,6 +15,7 @@ Two runs on one folder would overwrite each other's checkpoints, so a run holds 
 kill -9 included, so there is never a stale lock to remove by hand.
 """
 import hashlib
+import json
 import os
 import shutil
 import warnings
@@ -33,6 +34,16 @@ TRAINED_SPLITS = ('train', 'validation')
 
 def checkpoints_dir(folder):
     return os.path.join(folder, TRAINING_DIR, CHECKPOINTS_DIR)
+
+
+def tf_config_chief() -> bool:
+    """Whether TF_CONFIG makes this process the chief of a multi-worker run: the 'chief'
+    task, or worker 0 of a cluster without one (as tf.distribute decides)."""
+    config = json.loads(os.environ['TF_CONFIG'])
+    task = config.get('task', {})
+    if 'chief' in config.get('cluster', {}):
+        return task.get('type') == 'chief'
+    return task.get('type') == 'worker' and int(task.get('index', 0)) == 0
 
 
 def lock_folder(folder):

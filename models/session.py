@@ -20,6 +20,7 @@ from models.reporting import TensorBoardLog, write_csv
 from models.resume import checkpoints_dir, dataset_fingerprint
 from models.schedule import Schedule
 from models.training import Trainer
+from models.workers import chiefs_checkpoint, is_multi_worker
 
 # Options that shape the arithmetic of training: a resumed run keeps the first run's.
 RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate', 'augment')
@@ -28,10 +29,13 @@ LEGACY_RECIPE = {'augment': 0.0}  # what checkpoints written before an option me
 
 def train(args, dataset, folder, architecture, checkpoint):
     strategy, chief = make_strategy(args.distribute)
+    if is_multi_worker(strategy):  # the chief prepared the folder; the others wait for it
+        checkpoint = chiefs_checkpoint(strategy, chief, checkpoint, folder)
     use_cudnn = cudnn_choice(args.cuda)
     recipe, schedule = starting_point(args, checkpoint)
-    if _finished(schedule, args.epochs, folder) and not (
-            chief and checkpoint is not None and FolderWriter.behind(folder, schedule)):
+    if _finished(schedule, args.epochs, folder) and not (  # (workers would wait for the chief)
+            chief and checkpoint is not None and not is_multi_worker(strategy)
+            and FolderWriter.behind(folder, schedule)):
         return
     train_lines, validation = load_lines(dataset)
     if recipe['batch_size'] < strategy.num_replicas_in_sync:
@@ -176,7 +180,6 @@ class FolderWriter:
         save_network(self.folder, self.portable)
         write_config(self.folder, self.dataset.char_table, self.dataset.pipeline,
                      self.architecture, dataset=self.dataset.folder,
-                     dataset_from_model=os.path.relpath(self.dataset.folder, self.folder),
                      dataset_from_model=os.path.relpath(self.dataset.folder, self.folder),
                      validation={k: figures[k] for k in ('val_loss', 'val_cer', 'val_wer')},
                      epoch=figures['epoch'], training=self.recipe)
