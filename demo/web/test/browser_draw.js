@@ -23,7 +23,7 @@ const CHROMIUM_ARGS = [ // quiet and offline: a closed network otherwise floods 
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 const MARGIN = 24; // CSS pixels left free around the ink on the canvas
-const TIMEOUT_MS = 30000;
+const TIMEOUT_MS = 300000; // generous: a machine busy with training slows the page tenfold
 
 /** Page coordinates of the strokes, scaled and centred into the canvas box. */
 function fitToBox(strokes, box) {
