@@ -6,8 +6,9 @@
 
 Runs the network once over `--lines` lines of the validation split of the data set the
 model was trained on (evenly spread over the split), then searches the decoder's settings
-on those probabilities: a coordinate search (one setting at a time over a small grid,
-twice round) for the lowest CER + WER. It prints a table of every setting tried, best
+(lm_weight, word_penalty, nonword_penalty, beam) on those probabilities: a
+coordinate search (one setting at a time over a small grid, twice round) for the lowest
+CER + WER. It prints a table of every setting tried, best
 path's CER and WER on the same lines for comparison, and stores the chosen settings in
 decoder.json in the model folder, where Recognizer, evaluate.py and the demos read them
 (explicit --lm_weight / --word_penalty flags still win). The language model is the model
@@ -31,12 +32,12 @@ from models.model_folder import DEFAULT_MODEL, LM_FILE, read_config, trained_on
 
 # The grid of each setting; the search starts from START and moves one setting at a time.
 GRID = {
-    'lm_weight': [0.3, 0.5, 0.7, 1.0, 1.4, 2.0],
-    'word_penalty': [-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0],
-    'nonword_penalty': [-6.0, -4.0, -2.0, -1.0, 0.0, 1.0],
-    'beam': [8.0, 10.0, 12.0, 16.0],
+    'lm_weight': [0.3, 0.5, 0.7, 1.0, 1.5],
+    'word_penalty': [-2.0, -1.0, 0.0, 1.0, 2.0],
+    'nonword_penalty': [-4.0, -2.0, -1.0, 0.0],
+    'beam': [6.0, 8.0, 10.0],
 }
-START = {'lm_weight': 0.7, 'word_penalty': 0.0, 'nonword_penalty': -2.0, 'beam': 12.0}
+START = {'lm_weight': 0.7, 'word_penalty': 0.0, 'nonword_penalty': -2.0, 'beam': 8.0}
 ROUNDS = 2
 
 

@@ -467,3 +467,23 @@ def test_language_model_binding_checks_ids_and_dtypes():
     for arguments, message in bad:
         with pytest.raises(ValueError, match=message):
             _token_passing.LanguageModel(*arguments, True)
+
+
+def test_settings_travel_with_the_model_folder(tmp_path):
+    from algorithms.token_passing import read_settings, write_settings
+    from models.recognizer import token_passing_decoder
+    lm = tmp_path / 'lm.arpa'
+    write_arpa(model(['the', 'cat']), lm)
+    assert read_settings(tmp_path) == {}
+    settings = {'lm_weight': 0.5, 'word_penalty': -1.0, 'nonword_penalty': -2.0, 'beam': 9.0}
+    write_settings(tmp_path / 'decoder.json', settings, {'validation_lines': 3})
+    assert read_settings(tmp_path) == settings
+    decoder = token_passing_decoder(CharTable(list(CHARS)), str(lm), word_penalty=0.5,
+                                    model_dir=str(tmp_path))
+    assert (decoder.lm_weight, decoder.word_penalty, decoder.beam) == (0.5, 0.5, 9.0)
+    other = decoder.with_settings(lm_weight=0.0)
+    assert other.lm_weight == 0.0 and other.beam == reference.default_beam(0.0)
+    assert other.decode(spell('the cat')) == decoder.decode(spell('the cat')) == 'the cat'
+    (tmp_path / 'decoder.json').write_text('{"lm_weight": "x"}')
+    with pytest.raises(ValueError, match='decoder.json: unreadable token passing settings'):
+        read_settings(tmp_path)
