@@ -196,7 +196,10 @@ class FolderWriter:
         """Whether the folder lacks what the newest checkpoint's epoch end should have
         written (a kill came between them); cheap, before any model is built."""
         log = os.path.join(folder, TRAINING_DIR, LOG_FILE)
-        rows = sum(1 for _ in open(log, encoding='utf-8')) - 1 if os.path.isfile(log) else 0
+        rows = 0
+        if os.path.isfile(log):
+            with open(log, encoding='utf-8') as f:
+                rows = sum(1 for _ in f) - 1  # less the header
         return _network_behind(folder, schedule) or rows != schedule.epoch
 
 
