@@ -1,12 +1,18 @@
-"""Draw a few synthetic lines to a PNG and time the generator, to check it by eye and clock.
+"""Draw synthetic lines to a PNG and time the generator, to check it by eye and clock.
 
     python benchmarks/render_synthetic.py
     python benchmarks/render_synthetic.py --lines 12 --seed 3 --output /tmp/lines.png
+    python benchmarks/render_synthetic.py --language el --output /tmp/greek.png
+    python benchmarks/render_synthetic.py --real datasets/iam_online_db   # + /tmp/real_lines.png
     python benchmarks/render_synthetic.py --lines 0 --benchmark 5000
 
 Each line is drawn as the pen wrote it: ink along the strokes, and a dot per sampled point
-(points crowd where the simulated pen slows down). The benchmark prints lines per second on
-one core (CPU time, word shapes built on first use included) and points per character
+(points crowd where the simulated pen slows down). Every line is scaled to the same ink
+height (5% to 95% of its y values), as the recognizer's pre-processing also does, so that a
+page of real lines drawn with --real compares at the same scale. --real writes that page
+(IAM-OnDB validation lines, t1 lists) to --real_output, outside the repository: the data
+set's license does not allow publishing it. The benchmark prints lines per second on one
+core (CPU time, word shapes built on first use included) and points per character
 (IAM-OnDB has about 17).
 """
 import argparse
@@ -16,7 +22,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from data.synthetic import SINGLE_LINE_FACES, SyntheticSource  # noqa: E402
+import numpy as np  # noqa: E402
+
+from data.glyphs import FACES  # noqa: E402
+from data.synthetic import SyntheticSource  # noqa: E402
+
+INK_HEIGHT = 60.0   # pixels from the 5% to the 95% quantile of a line's y
 
 
 def parse_args(argv=None):
@@ -24,10 +35,17 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--lines', type=int, default=8, help='lines to draw (default: %(default)s)')
     p.add_argument('--seed', type=int, default=0, help='source seed (default: %(default)s)')
-    p.add_argument('--faces', nargs='+', default=list(SINGLE_LINE_FACES),
-                   help='Hershey faces (default: %(default)s)')
-    p.add_argument('--max_words', type=int, default=4,
+    p.add_argument('--faces', nargs='+', choices=FACES, default=None,
+                   help='faces to draw with (default: the source\'s default faces)')
+    p.add_argument('--language', default='en', help='wordfreq language (default: %(default)s)')
+    p.add_argument('--max_words', type=int, default=6,
                    help='most words per line (default: %(default)s)')
+    p.add_argument('--real', metavar='IAM_ROOT',
+                   help='also draw as many IAM-OnDB validation lines from this folder')
+    p.add_argument('--split_lists', default='../shared/data/iam-ondb/t1',
+                   help='IAM-OnDB t1 lists, for --real (default: %(default)s)')
+    p.add_argument('--real_output', default='/tmp/real_lines.png',
+                   help='PNG for --real; keep it out of the repository (default: %(default)s)')
     p.add_argument('--output', default='docs/synthetic_lines.png',
                    help='PNG to write (default: %(default)s)')
     p.add_argument('--benchmark', type=int, default=2000,
@@ -35,30 +53,51 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def render(source, count, path):
-    """One row per line, equal aspect, y down as the pen wrote it."""
+def render(lines, path, name='syn'):
+    """One row per line, equal aspect, y down as the pen wrote it, at one ink height."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    lines = [source.line(i) for i in range(count)]
+    lines = [(_scaled(strokes), text) for strokes, text in lines]
     right = max(stroke[:, 0].max() for strokes, _ in lines for stroke in strokes) + 20
-    fig, axes = plt.subplots(count, 1, figsize=(12, 12 * 130 / right * count + 0.3 * count),
+    count = len(lines)
+    fig, axes = plt.subplots(count, 1, figsize=(12, 12 * 150 / right * count + 0.3 * count),
                              squeeze=False)
     for i, (ax, (strokes, text)) in enumerate(zip(axes[:, 0], lines)):
         for stroke in strokes:
-            ax.plot(stroke[:, 0], stroke[:, 1], '-', color='#1a1a4d', lw=1.4)
-            ax.plot(stroke[:, 0], stroke[:, 1], '.', color='#d04020', ms=1.5)
+            ax.plot(stroke[:, 0], stroke[:, 1], '-', color='#1a1a4d', lw=1.2)
+            ax.plot(stroke[:, 0], stroke[:, 1], '.', color='#d04020', ms=1.2)
         points = sum(len(s) for s in strokes)
-        ax.set_title(f'syn-{i:06d}  "{text}"  ({points} points, {len(strokes)} strokes, '
-                     f'{strokes[-1][-1, 2]:.2f} s)', fontsize=9, loc='left')
+        ax.set_title(f'{name} {i}  "{text}"  ({points} points, {len(strokes)} strokes, '
+                     f'{strokes[-1][-1, 2] - strokes[0][0, 2]:.2f} s)', fontsize=9, loc='left')
         ax.set_aspect('equal')
         ax.set_xlim(-20, right)
-        ax.set_ylim(60, -70)
+        ax.set_ylim(75, -75)
         ax.axis('off')
     os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
+    plt.close(fig)
     print(f'wrote {path}')
+
+
+def _scaled(strokes):
+    """Strokes moved to x = 0 and the middle of the ink, scaled to INK_HEIGHT."""
+    strokes = [np.asarray(s, dtype=np.float64) for s in strokes]
+    xyt = np.concatenate(strokes)
+    low, high = np.percentile(xyt[:, 1], [5, 95])
+    scale = INK_HEIGHT / max(high - low, 1e-6)
+    origin = np.array([xyt[:, 0].min(), (low + high) / 2, 0.0])
+    return [(s - origin) * [scale, scale, 1.0] for s in strokes]
+
+
+def real_lines(root, split_lists, count):
+    """`count` IAM-OnDB validation lines spread over the set (several writers)."""
+    from data.iam import IamSource
+    source = IamSource(root=root, split_lists=split_lists)
+    lines = [e for e in source.get_examples() if e.split == 'validation']
+    step = max(len(lines) // count, 1)
+    return [(e.strokes, e.text) for e in lines[::step][:count]]
 
 
 def benchmark(source, count):
@@ -75,10 +114,14 @@ def benchmark(source, count):
 
 def main(argv=None):
     args = parse_args(argv)
-    source = SyntheticSource(max(args.lines, args.benchmark), seed=args.seed,
-                             faces=args.faces, max_words=args.max_words)
+    source = SyntheticSource(max(args.lines, args.benchmark, 1), seed=args.seed,
+                             language=args.language, faces=args.faces,
+                             max_words=args.max_words)
     if args.lines:
-        render(source, args.lines, args.output)
+        render([source.line(i) for i in range(args.lines)], args.output)
+        if args.real:
+            render(real_lines(args.real, args.split_lists, args.lines), args.real_output,
+                   name='IAM-OnDB')
     if args.benchmark:
         benchmark(source, args.benchmark)
 

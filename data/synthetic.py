@@ -1,91 +1,64 @@
 """Synthetic online handwriting, made on the fly: the built-in source that needs no download.
 
     from data.synthetic import SyntheticSource
-    source = SyntheticSource(1000, seed=0, faces=['cursive', 'futural'], max_words=3)
+    source = SyntheticSource(1000, seed=0, max_words=6)
     strokes, text = source.line(7)   # the same line for the same (seed, 7, options)
+    SyntheticSource(100, language='el')   # Greek, in Hershey's Greek face
 
 Why it exists: a user can try the whole framework (compile, train, decode with a dictionary,
-demo) in minutes, before registering for IAM-OnDB. The lines are real words, so a dictionary
-and a language model mean something, and they are written the way a pen moves, so a model
-trained here has seen pen-up gaps, joined cursive strokes and a real clock.
+demo) in minutes, before registering for IAM-OnDB, and pre-train on it. The lines are
+running text in the character set people write (see data/synthetic_text.py), and they are
+written the way a pen moves, by a different "writer" on every line.
 
 How a line is made (`SyntheticSource.line`):
-1. Text: 1 to a few words drawn from the `wordfreq` list of the language (its most frequent
-   words of letters and apostrophes that the faces can write: ASCII, so words with accents
-   are left out), by frequency flattened to frequency ** 0.5.
-2. Glyphs: a Hershey single-line face, in font units (y down, baseline at 0, 'a' 9 high).
-   Strokes that end where the next one starts (retraces, cursive links between letters) are
-   written without lifting the pen; i-dots and t-bars wait until the joined run is finished.
-3. Style of one writer per line: letter proportions, slant, baseline tilt and drift, letter
-   size, width and spacing, and a smooth wobble of the hand (slow sinusoids over time, not
-   white noise, so letters bend rather than fray).
+1. Text: words by frequency with capitals, numbers and punctuation (`TextMaker`).
+2. Glyphs: one single-line face per line (data/glyphs.py: Hershey and EMS faces), in
+   common units (y down, baseline at 0, x-height 14). Strokes that end where the next one
+   starts are written without lifting the pen; cursive letters join.
+3. A writer (`Writer`, drawn once per line): slant, size, letter proportions and width,
+   letter and word spacing, baseline wander, smoothness, how often joined letters are
+   broken (or print letters joined), speed profile, and sloppiness: each letter bent by a
+   smooth elastic field, overshoots at stroke ends, and i-dots and t-bars written late
+   (after the word) and a little off their place.
 4. Pen timing: the pen slows where the path turns and at stroke ends, and is sampled at
    100 points per second, so t is a real clock and points crowd where a real pen slows.
 
 Acknowledgement, which the Hershey font data asks to travel with it: the Hershey Fonts were
 originally created by Dr. A. V. Hershey while working at the U. S. National Bureau of
 Standards. The format of the font data was originally created by James Hurt, Cognition, Inc.
-(Glyphs come from the `Hershey-Fonts` package; words from `wordfreq`.)
+(Glyphs come from the `Hershey-Fonts` package and from the EMS fonts in data/fonts/; words
+from `wordfreq`.)
 """
 import functools
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Tuple
+from typing import Iterator, List, Tuple
 
 import numpy as np
 
 from data.base import BaseSource, Example
+from data.glyphs import FACES, X_HEIGHT, _joins, load_face
+from data.synthetic_text import TextMaker, written_form
 
-# Faces drawn with one line whose ASCII codes hold Latin glyphs. The other Hershey faces
-# either trace every line twice for weight (scriptc, timesr, ...), which a pen never does,
-# or put Greek, Cyrillic or symbols on Latin codes, which would make the labels wrong.
-# cursive and scripts share their letters (they differ in digits and punctuation), as do
-# futural and rowmans: the default is half joined script, half print.
-SINGLE_LINE_FACES = ('cursive', 'scripts', 'futural', 'rowmans')
-
-HERSHEY_BASELINE = 9       # font units, y down: where the Hershey data puts the baseline
-DOT_SIZE = 2.0             # font units: a stroke no larger is a dot, written after its letter
-JOIN_DISTANCE = 4.5        # font units: a shorter gap between strokes is crossed pen-down
-SMOOTHING_PASSES = 2       # corner-cutting passes that round the Hershey polygons
-FREQUENCY_EXPONENT = 0.5   # words drawn by frequency ** 0.5: the common ones stay common,
-                           # and the model still sees the rest of the vocabulary
+# The faces a line is drawn in when none are named: those that look handwritten (Osmotron,
+# a square techno face, is left out). Named twice: picked twice as often (joined script
+# is most of what people write, IAM-OnDB included).
+DEFAULT_FACES = ('cursive', 'cursive', 'scripts', 'allure', 'allure', 'felix', 'elfin',
+                 'tech', 'tech', 'futural', 'rowmans', 'nixish', 'nixish_italic',
+                 'readability', 'readability_italic')
 
 SAMPLE_RATE = 100.0        # points per second while the pen is down, as tablets sample
-WRITING_SPEED = 275.0      # font units per second on straight parts, for the median writer
-CURVE_RADIUS = 3.0         # font units: paths curving tighter than this slow the pen down
-END_SPEED = 0.25           # speed at pen-down and pen-up, as a share of the straight speed
+WRITING_SPEED = 430.0      # common units per second on straight parts, median writer
+CURVE_RADIUS = 3.0         # common units: paths curving tighter than this slow the pen down
 PEN_UP_SPEED = 1.5         # pen moves in the air this many times faster than on paper
 PEN_UP_PAUSE = 0.06        # seconds of each pen lift beyond the travel time
-WOBBLE = 0.6               # font units: typical amplitude of each slow sinusoid of the hand
-UNITS_TO_PIXELS = 2.2      # cap line to descender (33 font units) becomes about 70 pixels
-
-
-@dataclass(frozen=True)
-class Glyph:
-    """One character of a face, in font units relative to its left edge and the baseline.
-
-    `body` strokes are written in order; `accents` (i-dots, t-bars, the second stroke of x)
-    may wait until the end of a joined run. `entry` is where the body starts, `exit` where
-    it ends, the latter relative to the right edge, so that a letter joins the next when
-    the two points nearly meet.
-    """
-    body: Tuple[np.ndarray, ...]
-    accents: Tuple[np.ndarray, ...]
-    advance: float
-    entry: np.ndarray
-    exit: np.ndarray
-    is_letter: bool
-
-
-@dataclass(frozen=True)
-class Face:
-    """The glyphs of one Hershey face, by character (the space has none: it is only a gap)."""
-    glyphs: Dict[str, Glyph]
-    space: float  # font units: the advance of the space character
-
+JOIN_GAP = 4.0             # common units: print letters this close may be joined pen-down
+WORD_SPACE = 16.0          # common units between words, median writer (faces' own spaces
+                           # differ by 2.5x, people's much less)
+UNITS_TO_PIXELS = 1.4      # x-height (14 units) becomes about 20 pixels
 
 # Words kept shaped per face. Bounded, so that memory stops growing after the first ~1,000
 # lines however many are made (compile's peak memory must not grow with the data set).
-WORD_CACHE_SIZE = 2048
+WORD_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -93,153 +66,128 @@ class WordTemplate:
     """A word in one face before any variation: the points of all its strokes, in order.
 
     points (P, 2) are in each glyph's own coordinates; char (P,) says which letter a point
-    belongs to and stroke (P,) which pen-down stroke, so one line of NumPy places them all.
+    belongs to, stroke (P,) which pen-down stroke, accent (P,) whether it is an i-dot or a
+    t-bar written after its word, and link (P,) whether the pen arrived there from the
+    previous letter without lifting (a cursive join the writer may break).
     """
     points: np.ndarray
     char: np.ndarray
     stroke: np.ndarray
-    advance: np.ndarray  # (C,) font units per letter
+    accent: np.ndarray
+    link: np.ndarray
+    advance: np.ndarray  # (C,) common units per letter
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One writer's habits, drawn once per line (see `draw_writer`)."""
+    face: str
+    slant: float          # shear, tan of the angle; forward > 0
+    width: float          # letter width, times the face's
+    tracking: float       # common units added to every advance
+    word_space: float     # times WORD_SPACE
+    smoothing: int        # smoothing passes over the sampled path: 1 angular, 3 round
+    lift: float           # chance of lifting the pen at a cursive join
+    join: float           # chance of joining two print letters whose ends are close
+    speed: float          # common units per second on straight parts
+    end_speed: float      # speed at pen-down and pen-up, share of `speed`
+    wander: float         # common units: baseline drift per letter
+    elastic: float        # common units: amplitude of the bending of each letter
+    overshoot: float      # chance that a stroke runs on past its end
+    sloppy_dots: float    # common units: how far i-dots and t-bars land from their place
+
+
+def draw_writer(rng, faces) -> Writer:
+    sloppiness = rng.beta(2.0, 3.0)                                        # 0 neat .. 1 sloppy
+    return Writer(
+        face=faces[rng.integers(len(faces))],
+        slant=np.tan(rng.normal(0.12, 0.15)),
+        width=np.exp(rng.normal(0.0, 0.12)),
+        tracking=rng.normal(0.5, 1.0),
+        word_space=np.exp(rng.normal(0.0, 0.25)),
+        smoothing=int(rng.integers(1, 4)),
+        lift=rng.beta(1.0, 4.0),
+        join=rng.beta(1.0, 6.0),
+        speed=WRITING_SPEED * np.exp(rng.normal(0.0, 0.25)),
+        end_speed=rng.uniform(0.15, 0.4),
+        wander=rng.uniform(0.1, 0.6),
+        elastic=0.2 + 0.8 * sloppiness,
+        overshoot=0.3 * sloppiness,
+        sloppy_dots=0.5 + 2.5 * sloppiness)
 
 
 @functools.lru_cache(maxsize=None)
-def load_face(name: str) -> Face:
-    """Read one Hershey face into NumPy glyphs; cached, since every line reuses them."""
-    if name not in SINGLE_LINE_FACES:
-        raise ValueError(f'unknown or unsuitable face {name!r}: use some of '
-                         f'{", ".join(SINGLE_LINE_FACES)} (the other Hershey faces draw '
-                         f'each line twice or are not Latin)')
-    from HersheyFonts import HersheyFonts
-    font = HersheyFonts()
-    font.load_default_font(name)
-    hershey = font.all_glyphs
-    glyphs = {c: _make_glyph(c, g) for c, g in hershey.items() if g.strokes}
-    return Face(glyphs, float(hershey[' '].char_width))
+def _glyph_arrays(face_name: str, char: str):
+    """One glyph as flat arrays, its polygons rounded by a pass of Chaikin's corner cutting
+    (the pen draws curves, the font data polygons): points (n, 2) of the body strokes then
+    the accents, each point's stroke number within the glyph (n,), and the number of body
+    strokes."""
+    glyph = load_face(face_name).glyphs[char]
+    strokes = [_cut_corners(s) for s in glyph.body + glyph.accents]
+    number = np.repeat(np.arange(len(strokes)), [len(s) for s in strokes])
+    return np.concatenate(strokes).astype(np.float32), number, len(glyph.body)
 
 
-def _make_glyph(char: str, hershey) -> Glyph:
-    origin = (hershey.left_offset, HERSHEY_BASELINE)
-    strokes = [_drop_repeats(np.array(s, dtype=np.float64) - origin) for s in hershey.strokes]
-    strokes.sort(key=_is_dot)  # stable: dots move behind the strokes they sit on
-    # The body ends with the stroke that leaves furthest right: there the next letter joins.
-    ends = np.array([s[-1, 0] for s in strokes])
-    last = int(np.flatnonzero(ends >= ends.max() - 0.5)[-1])
-    body = _join_close(strokes[:last + 1])
-    advance = float(hershey.char_width)
-    return Glyph(tuple(body), tuple(strokes[last + 1:]), advance, body[0][0],
-                 body[-1][-1] - (advance, 0.0), char.isalpha())
+def _cut_corners(stroke: np.ndarray) -> np.ndarray:
+    """Each segment gives its points at 1/4 and 3/4; the two ends stay."""
+    if len(stroke) < 3:
+        return stroke
+    cuts = np.stack([0.75 * stroke[:-1] + 0.25 * stroke[1:],
+                     0.25 * stroke[:-1] + 0.75 * stroke[1:]], axis=1).reshape(-1, 2)
+    return np.concatenate([stroke[:1], cuts[1:-1], stroke[-1:]])
 
 
-def _drop_repeats(points: np.ndarray) -> np.ndarray:
-    keep = np.ones(len(points), dtype=bool)
-    keep[1:] = np.any(np.diff(points, axis=0) != 0, axis=1)
-    return points[keep]
-
-
-def _is_dot(stroke: np.ndarray) -> bool:
-    return bool(np.ptp(stroke, axis=0).max() <= DOT_SIZE)
-
-
-def _join_close(strokes: List[np.ndarray]) -> List[np.ndarray]:
-    """Merge strokes whose gap a writer crosses without lifting the pen (a retrace)."""
-    joined = [strokes[0]]
-    for s in strokes[1:]:
-        if np.hypot(*(s[0] - joined[-1][-1])) <= JOIN_DISTANCE:
-            joined[-1] = _drop_repeats(np.concatenate([joined[-1], s]))
-        else:
-            joined.append(s)
-    return joined
-
-
-def _joins(left: Glyph, right: Glyph) -> bool:
-    """Whether cursive writing links the two letters: the exit of one meets the entry of
-    the next. Only letters: a writer lifts the pen before an apostrophe or a digit."""
-    return (left.is_letter and right.is_letter
-            and np.hypot(*(right.entry - left.exit)) <= JOIN_DISTANCE)
+@functools.lru_cache(maxsize=None)
+def _letters_join(face_name: str, left: str, right: str) -> bool:
+    glyphs = load_face(face_name).glyphs
+    return _joins(glyphs[left], glyphs[right])
 
 
 @functools.lru_cache(maxsize=WORD_CACHE_SIZE)
 def word_template(face_name: str, word: str) -> WordTemplate:
-    """The strokes of one word, with letters joined and accents delayed; cached per word."""
-    glyphs = [load_face(face_name).glyphs[c] for c in word]
-    strokes, owners, waiting = [], [], []
-    for k, glyph in enumerate(glyphs):
-        body = list(glyph.body)
-        if k and _joins(glyphs[k - 1], glyph):
-            strokes[-1] = np.concatenate([strokes[-1], body[0]])
-            owners[-1] = np.concatenate([owners[-1], np.full(len(body[0]), k)])
-            body = body[1:]
-        strokes += body
-        owners += [np.full(len(s), k) for s in body]
-        waiting += [(a, k) for a in glyph.accents]
-        if k + 1 == len(glyphs) or not _joins(glyph, glyphs[k + 1]):
-            strokes += [a for a, _ in waiting]
-            owners += [np.full(len(a), owner) for a, owner in waiting]
-            waiting = []
-    char = np.concatenate(owners)
-    stroke = np.repeat(np.arange(len(strokes)), [len(s) for s in strokes])
-    advance = np.array([g.advance for g in glyphs])
-    left = np.concatenate([[0.0], np.cumsum(advance)[:-1]])   # nominal letter positions
-    points = np.concatenate(strokes) + np.stack([left[char], np.zeros(len(char))], axis=1)
-    for _ in range(SMOOTHING_PASSES):   # on the word as set, so that links stay links
-        points, char, stroke = _cut_corners(points, char, stroke)
-    points[:, 0] -= left[char]
+    """The strokes of one word, letters joined, accents after the word; cached per word.
+
+    Body strokes keep the glyphs' order and numbers, shifted so that a letter that joins
+    the previous one continues its last stroke; accents come after all of them."""
+    parts = [_glyph_arrays(face_name, c) for c in word]
+    body, accents, numbers, accent_numbers, links = [], [], [], [], []
+    first = 0                                   # the number of the next new stroke
+    for k, (points, number, bodies) in enumerate(parts):
+        joined = k > 0 and _letters_join(face_name, word[k - 1], word[k])
+        start = first - 1 if joined else first
+        in_body = number < bodies
+        body.append(points[in_body])
+        numbers.append(number[in_body] + start)
+        links.append(np.arange(in_body.sum()) == 0 if joined else np.zeros(in_body.sum(), bool))
+        accents.append(points[~in_body])
+        accent_numbers.append(number[~in_body] - bodies)
+        first = start + bodies
+    body_counts = [len(b) for b in body]
+    accent_counts = [len(a) for a in accents]
+    accent_strokes = [number[-1] + 1 - bodies for _, number, bodies in parts]
+    accent_first = first + np.cumsum([0] + accent_strokes)[:-1]
+    stroke = np.concatenate(numbers + [n + f for n, f in zip(accent_numbers, accent_first)])
+    char = np.concatenate([np.repeat(np.arange(len(word)), body_counts),
+                           np.repeat(np.arange(len(word)), accent_counts)])
+    accent = np.arange(len(char)) >= sum(body_counts)
+    link = np.concatenate(links + [np.zeros(sum(accent_counts), bool)])
+    advance = np.array([load_face(face_name).glyphs[c].advance for c in word])
     # compact types: the cache holds thousands of these
-    return WordTemplate(points.astype(np.float32), char.astype(np.int16),
-                        stroke.astype(np.int16), advance)
-
-
-def _cut_corners(points: np.ndarray, char: np.ndarray, stroke: np.ndarray):
-    """One pass of Chaikin's corner cutting: a pen draws curves, the Hershey data polygons.
-
-    Each segment inside a stroke gives its points at 1/4 and 3/4; stroke ends stay. Point i
-    contributes, in order: itself if it starts a stroke, the two cuts of segment (i, i+1),
-    itself if it ends a stroke (and did not start it).
-    """
-    inside = np.concatenate([stroke[1:] == stroke[:-1], [False]])          # (P,)
-    start = np.concatenate([[True], ~inside[:-1]])
-    after = np.concatenate([points[1:], points[-1:]])                      # point i+1
-    candidates = np.stack([points, 0.75 * points + 0.25 * after,
-                           0.25 * points + 0.75 * after, points], axis=1)  # (P, 4, 2)
-    keep = np.stack([start, inside, inside, ~inside & ~start], axis=1)     # (P, 4)
-    next_char = np.concatenate([char[1:], char[-1:]])
-    owner = np.stack([char, char, next_char, char], axis=1)
-    return candidates[keep], owner[keep], np.repeat(stroke, 4).reshape(-1, 4)[keep]
-
-
-@functools.lru_cache(maxsize=16)
-def load_words(language: str, vocabulary_size: int,
-               characters: frozenset) -> Tuple[Tuple[str, ...], np.ndarray]:
-    """The `vocabulary_size` most frequent words that the faces can write, and the
-    cumulative probabilities to draw them with (frequency ** FREQUENCY_EXPONENT)."""
-    import wordfreq
-    try:
-        candidates = wordfreq.top_n_list(language, max(4 * vocabulary_size, 1000))
-    except LookupError:
-        raise ValueError(f'language {language!r}: wordfreq has no word list for it; use one '
-                         f'of {", ".join(sorted(wordfreq.available_languages()))}') from None
-    # Letters and apostrophes only: wordfreq's other tokens are numbers (stored as zeros,
-    # '00' for any two digits) and abbreviations stripped of their last period ('u.s').
-    words = [w for w in candidates
-             if set(w) <= characters and w.replace("'", '').isalpha()][:vocabulary_size]
-    if len(words) < vocabulary_size:
-        raise ValueError(f'language {language!r}: only {len(words)} of its {len(candidates)} '
-                         f'most frequent words can be written with the Hershey faces (ASCII '
-                         f'only); ask for vocabulary_size <= {len(words)} or another language')
-    weights = np.array([wordfreq.word_frequency(w, language) for w in words])
-    cumulative = np.cumsum(weights ** FREQUENCY_EXPONENT)
-    return tuple(words), cumulative / cumulative[-1]
+    return WordTemplate(np.concatenate(body + accents), char.astype(np.int16),
+                        stroke.astype(np.int16), accent, link, advance)
 
 
 class SyntheticSource(BaseSource):
-    """Lines of real words in Hershey single-line faces, written with a simulated pen.
+    """Lines of running text in single-line faces, written with a simulated pen.
 
     Line i depends only on (seed, i) and the options, never on `num_examples`, so a longer
-    data set extends a shorter one. Each line picks one face (one "writer") at random; a
-    face named twice in `faces` is picked twice as often.
+    data set extends a shorter one. Each line has its own writer and face; a face named
+    twice in `faces` is picked twice as often. `faces=None` picks the default handwriting
+    faces for Latin languages, and the faces that can write the language otherwise.
     """
 
-    def __init__(self, num_examples, seed=0, language='en', faces=SINGLE_LINE_FACES,
-                 min_words=1, max_words=4, vocabulary_size=2000):
+    def __init__(self, num_examples, seed=0, language='en', faces=None,
+                 min_words=1, max_words=6, vocabulary_size=2000):
         if num_examples is None:
             raise ValueError('SyntheticSource can make any number of lines: give '
                              'num_examples > 0')
@@ -248,21 +196,21 @@ class SyntheticSource(BaseSource):
         self.min_words = _count('min_words', min_words, 1)
         self.max_words = _count('max_words', max_words, self.min_words)
         self.vocabulary_size = _count('vocabulary_size', vocabulary_size, 1)
-        if isinstance(faces, str) or not faces:
+        if faces is not None and (isinstance(faces, str) or not faces):
             raise ValueError(f'faces must be a non-empty list of face names, got {faces!r}')
-        self.faces = tuple(faces)
         self.language = language
-        glyph_sets = [frozenset(load_face(name).glyphs) for name in self.faces]
-        characters = frozenset.intersection(*glyph_sets)
-        self.words, self._cumulative = load_words(language, self.vocabulary_size, characters)
+        self.faces = tuple(faces) if faces else _faces_for(language)
+        writable = frozenset.intersection(*(frozenset(load_face(f).glyphs) for f in self.faces))
+        self.text = TextMaker(language, self.vocabulary_size, writable)
+        self.words = self.text.words
 
     def __len__(self) -> int:
         return self.num_examples
 
     @property
     def characters(self) -> str:
-        """Every character a line can hold: those of the vocabulary, and the space."""
-        return ''.join(sorted(set(''.join(self.words)) | {' '}))
+        """Every character a line can hold."""
+        return self.text.characters
 
     def options(self) -> dict:
         return {'seed': self.seed, 'language': self.language, 'faces': list(self.faces),
@@ -282,15 +230,33 @@ class SyntheticSource(BaseSource):
         """Line i and its text. Strokes are float64 (n, 3) arrays of (x, y, t): pixels from
         x = 0 rightwards with the baseline near y = 0 (y down), seconds from t = 0."""
         rng = np.random.default_rng([self.seed, i])
-        face = self.faces[rng.integers(len(self.faces))]
-        count = rng.integers(self.min_words, self.max_words + 1)
-        picks = np.searchsorted(self._cumulative, rng.random(count), side='right')
-        words = [self.words[min(k, len(self.words) - 1)] for k in picks]
-        templates = [word_template(face, w) for w in words]
-        points, stroke = _write_line(rng, templates, load_face(face).space)
-        xy, t, counts = _pen_timing(rng, points, stroke)
+        writer = draw_writer(rng, self.faces)
+        text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
+        words = text.split(' ')
+        templates = [word_template(writer.face, w) for w in words]
+        points, stroke = _write_line(rng, writer, templates)
+        xy, t, counts = _pen_timing(rng, writer, points, stroke)
+        xy = _smooth(xy, counts, writer.smoothing)
         xyt = np.column_stack([_hand(rng, xy, t), t])
-        return np.split(xyt, np.cumsum(counts)[:-1]), ' '.join(words)
+        return np.split(xyt, np.cumsum(counts)[:-1]), text
+
+
+def _faces_for(language: str) -> Tuple[str, ...]:
+    """The default faces if they can write the language's common words, else every face
+    that can (Hershey's Greek face for Greek)."""
+    import wordfreq
+    try:
+        words = (written_form(w, language) for w in wordfreq.top_n_list(language, 200))
+        letters = set(''.join(words)) - set("'0")
+    except LookupError:
+        return DEFAULT_FACES   # TextMaker says which languages there are
+    writes = [f for f in dict.fromkeys(DEFAULT_FACES + FACES)
+              if sum(c in load_face(f).glyphs for c in letters) >= 0.9 * len(letters)]
+    if not writes:
+        raise ValueError(f'language {language!r}: no face can write its letters; faces: '
+                         f'{", ".join(FACES)}')
+    default = tuple(f for f in DEFAULT_FACES if f in writes)
+    return default or tuple(writes)
 
 
 def _count(name, value, minimum) -> int:
@@ -299,57 +265,110 @@ def _count(name, value, minimum) -> int:
     return int(value)
 
 
-def _write_line(rng, templates: List[WordTemplate], space: float):
-    """Place the words side by side with one writer's variation.
+def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
+    """Place the words side by side in one writer's hand.
 
-    Returns points (N, 2) in font units, y down, and stroke (N,) pen-down stroke ids.
+    Returns points (N, 2) in common units, y down, and stroke (N,) pen-down stroke ids.
     """
-    points = np.concatenate([t.points for t in templates])
-    points[:, 1] = _proportions(rng, points[:, 1])
+    points = np.concatenate([t.points for t in templates]).astype(np.float64)
     first_char = np.cumsum([0] + [len(t.advance) for t in templates])
     first_stroke = np.cumsum([0] + [t.stroke[-1] + 1 for t in templates])
     char = np.concatenate([t.char + c for t, c in zip(templates, first_char)])
     stroke = np.concatenate([t.stroke + s for t, s in zip(templates, first_stroke)])
-
-    # Per letter (C,): a line-wide habit times a letter-to-letter wobble.
+    accent = np.concatenate([t.accent for t in templates])
+    link = np.concatenate([t.link for t in templates])
     advance = np.concatenate([t.advance for t in templates])
     n = len(advance)
-    size = np.exp(rng.normal(0.0, 0.06, n))                               # height
-    width = size * np.exp(rng.normal(-0.05, 0.06) + rng.normal(0.0, 0.06, n))
-    step = advance * width * np.exp(rng.normal(-0.05, 0.06) + rng.normal(0.0, 0.04, n))
-    slant = np.tan(rng.normal(0.0, 0.12) + rng.normal(0.0, 0.05, n))      # shear, forward > 0
+
+    points = _bend(rng, writer, points, char, n)
+    points[:, 1] = _proportions(rng, points[:, 1])
+    dots = rng.normal(0.0, writer.sloppy_dots, (stroke[-1] + 1, 2)) * [1.0, 0.5]
+    dots[:, 0] += 0.5 * writer.sloppy_dots
+    points[accent] += dots[stroke[accent]]
+    word = np.repeat(np.arange(len(templates)), [len(t.char) for t in templates])
+    stroke = _lift_and_join(rng, writer, points, stroke, char, word, link, accent, advance)
+
+    # Per letter (C,): a line-wide habit times a letter-to-letter wobble.
+    size = np.exp(rng.normal(0.0, 0.06, n))                                # height
+    width = size * writer.width * np.exp(rng.normal(0.0, 0.06, n))
+    step = np.maximum(advance * width + writer.tracking + rng.normal(0.0, 0.6, n),
+                      0.3 * advance)
+    slant = writer.slant + rng.normal(0.0, 0.05, n)
     gaps = np.zeros(n)
-    gaps[first_char[1:-1] - 1] = space * np.exp(rng.normal(-0.1, 0.2, len(templates) - 1))
+    gaps[first_char[1:-1] - 1] = (WORD_SPACE * writer.word_space
+                                  * np.exp(rng.normal(0.0, 0.2, len(templates) - 1)))
     left = np.concatenate([[0.0], np.cumsum(step + gaps)[:-1]])            # letter positions
-    baseline = np.cumsum(rng.normal(0.0, 0.35, n))                         # drifting baseline
+    baseline = np.cumsum(rng.normal(0.0, writer.wander, n))               # drifting baseline
     baseline -= baseline.mean()
 
     x = left[char] + points[:, 0] * width[char] - points[:, 1] * slant[char] * size[char]
     y = baseline[char] + points[:, 1] * size[char]
-    return np.stack([x, y], axis=1), stroke
+    xy = np.stack([x, y], axis=1)
+    return _overshoot(rng, writer, xy, stroke)
+
+
+def _bend(rng, writer: Writer, points, char, n):
+    """Elastic distortion: each letter displaced by two smooth waves over its own shape, so
+    that strokes bend the way a hand varies, without fraying."""
+    k = rng.uniform(0.1, 0.3, (2, 2)) * rng.choice([-1.0, 1.0], (2, 2))   # wave numbers
+    phase = rng.uniform(0.0, 2 * np.pi, (n, 2, 2))                          # (C, wave, axis)
+    amplitude = writer.elastic * rng.normal(0.0, 1.0, (n, 2, 2))
+    wave = points @ k.T                                                     # (P, wave)
+    shift = amplitude[char] * np.sin(wave[:, :, None] + phase[char])        # (P, wave, axis)
+    return points + shift.sum(axis=1)
+
+
+def _lift_and_join(rng, writer: Writer, points, stroke, char, word, link, accent, advance):
+    """Renumber strokes: lift the pen at some cursive joins, and join some print letters
+    of a word whose strokes end close to where the next letter starts."""
+    breaks = np.zeros(len(stroke), bool)
+    breaks[1:] = stroke[1:] != stroke[:-1]
+    breaks |= link & (rng.random(len(stroke)) < writer.lift)
+    this = np.flatnonzero(breaks[1:]) + 1                                  # stroke starts
+    prev = this - 1
+    nominal = np.concatenate([[0.0], np.cumsum(advance)[:-1]])[char]      # letter positions
+    gap = np.hypot(points[this, 0] + nominal[this] - points[prev, 0] - nominal[prev],
+                   points[this, 1] - points[prev, 1])
+    joinable = ((char[this] == char[prev] + 1) & (word[this] == word[prev])
+                & ~accent[this] & ~accent[prev] & ~link[this] & (gap < JOIN_GAP))
+    breaks[this[joinable & (rng.random(len(this)) < writer.join)]] = False
+    return np.cumsum(breaks)
+
+
+def _overshoot(rng, writer: Writer, xy, stroke):
+    """Let some strokes run on past their end along their last direction, 1 to 3 units."""
+    ends = np.flatnonzero(np.concatenate([stroke[1:] != stroke[:-1], [True]]))
+    ends = ends[(ends > 0) & (stroke[ends - 1] == stroke[ends])]
+    ends = ends[rng.random(len(ends)) < writer.overshoot]
+    if not len(ends):
+        return xy, stroke
+    direction = xy[ends] - xy[ends - 1]
+    direction /= np.maximum(np.hypot(*direction.T), 1e-6)[:, None]
+    extra = xy[ends] + direction * rng.uniform(1.0, 3.0, (len(ends), 1))
+    return np.insert(xy, ends + 1, extra, axis=0), np.insert(stroke, ends + 1, stroke[ends])
 
 
 def _proportions(rng, y: np.ndarray) -> np.ndarray:
     """Stretch ascenders, x-height and descenders independently, as writers differ in them.
 
-    y is in font units with the baseline at 0 and the x-height line at -9; the map is
-    piecewise linear with its knees at those two lines.
+    y is in common units with the baseline at 0 and the x-height line at -X_HEIGHT; the
+    map is piecewise linear with its knees at those two lines.
     """
-    ascender, x_height, descender = np.exp(rng.normal(0.0, [0.12, 0.08, 0.12]))
-    top = -9.0 * x_height
-    return np.interp(y, [-1000.0, -9.0, 0.0, 1000.0],
-                     [top - 991.0 * ascender, top, 0.0, 1000.0 * descender])
+    ascender, x_height, descender = np.exp(rng.normal(0.0, [0.12, 0.1, 0.12]))
+    top = -X_HEIGHT * x_height
+    return np.interp(y, [-1000.0, -X_HEIGHT, 0.0, 1000.0],
+                     [top - (1000.0 - X_HEIGHT) * ascender, top, 0.0, 1000.0 * descender])
 
 
-def _pen_timing(rng, points: np.ndarray, stroke: np.ndarray):
+def _pen_timing(rng, writer: Writer, points: np.ndarray, stroke: np.ndarray):
     """Move a pen along the strokes and sample it at SAMPLE_RATE while it touches paper.
 
     The pen slows where the path curves, following the two-thirds power law of human
     movement (speed ~ curvature ** -1/3), and at both ends of a stroke; it lifts between
-    strokes for the travel time plus a pause. Returns the sampled points (M, 2) in font
+    strokes for the travel time plus a pause. Returns the sampled points (M, 2) in common
     units, their times (M,) in seconds from 0, and the number of samples per stroke.
     """
-    speed = WRITING_SPEED * np.exp(rng.normal(0.0, 0.2))                  # this writer
+    speed = writer.speed
     seg = np.diff(points, axis=0)                                          # (N-1, 2)
     length = np.hypot(seg[:, 0], seg[:, 1])
     a, b = seg[:-1], seg[1:]
@@ -361,7 +380,7 @@ def _pen_timing(rng, points: np.ndarray, stroke: np.ndarray):
     down = stroke[1:] == stroke[:-1]                                       # pen-down segments
     starts = np.flatnonzero(np.concatenate([[True], ~down]))
     ends = np.flatnonzero(np.concatenate([~down, [True]]))
-    velocity[starts] = velocity[ends] = END_SPEED * speed
+    velocity[starts] = velocity[ends] = writer.end_speed * speed
 
     seconds = 0.5 * length * (1.0 / velocity[:-1] + 1.0 / velocity[1:])
     lifts = ~down
@@ -376,13 +395,26 @@ def _pen_timing(rng, points: np.ndarray, stroke: np.ndarray):
     return xy, t, counts
 
 
+def _smooth(xy: np.ndarray, counts: np.ndarray, passes: int) -> np.ndarray:
+    """Round the sampled path: `passes` of a (1, 2, 1) / 4 filter within each stroke (the
+    ends stay), so that corners the pen turned become curves of the writer's smoothness."""
+    last = np.cumsum(counts) - 1
+    inner = np.ones(len(xy), bool)
+    inner[last] = inner[last - counts + 1] = False
+    for _ in range(passes):
+        smooth = xy.copy()
+        smooth[1:-1] = 0.25 * xy[:-2] + 0.5 * xy[1:-1] + 0.25 * xy[2:]
+        xy = np.where(inner[:, None], smooth, xy)
+    return xy
+
+
 def _hand(rng, xy: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The hand on the page: a smooth wobble over time (three sinusoids per axis, a few
     hertz, so it bends letters rather than roughening them), a tilted baseline, and the
-    writer's size in pixels. xy (M, 2) in font units -> (M, 2) in pixels."""
+    writer's size in pixels. xy (M, 2) in common units -> (M, 2) in pixels."""
     hertz = rng.uniform(0.7, 4.0, (3, 2))
     phase = rng.uniform(0.0, 2 * np.pi, (3, 2))
-    amplitude = rng.normal(0.0, WOBBLE, (3, 2))
+    amplitude = rng.normal(0.0, 0.6, (3, 2))
     xy = xy + (amplitude * np.sin(2 * np.pi * hertz * t[:, None, None] + phase)).sum(axis=1)
     tilt = rng.normal(0.0, 0.02)                                          # radians
     rotation = np.array([[np.cos(tilt), np.sin(tilt)], [-np.sin(tilt), np.cos(tilt)]])

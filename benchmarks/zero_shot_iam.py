@@ -1,0 +1,89 @@
+"""Zero-shot transfer: how well a model trained on synthetic lines reads real IAM-OnDB lines.
+
+    python benchmarks/zero_shot_iam.py --model weights/synthetic
+    python benchmarks/zero_shot_iam.py --model weights/quickstart --lines 300 --show 5
+
+Reads the IAM-OnDB validation lines (testset_v and testset_t of the t1 lists) as raw ink
+and recognizes them through `Recognizer` with best path, as a user's program would: the
+model's own pre-processing and character table, no language model. `--lines` picks that
+many lines spread evenly over the validation set (sorted by line id, so several writers).
+
+Prints CER and WER as IAM-OnDB transcribes (LOB style: "Mr . Smith , the"), and again
+with the spaces before punctuation taken out of truth and output alike, since a model
+trained on ordinary text writes "Mr. Smith, the" and is not wrong to.
+"""
+import argparse
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+from algorithms.error_rates import cer, wer  # noqa: E402
+from data.iam import IamSource  # noqa: E402
+from models.model_folder import DEFAULT_MODEL  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--model', default=DEFAULT_MODEL,
+                   help='model folder (default: %(default)s)')
+    p.add_argument('--root', default='datasets/iam_online_db',
+                   help='IAM-OnDB folder (default: %(default)s)')
+    p.add_argument('--split_lists', default='../shared/data/iam-ondb/t1',
+                   help='folder of trainset.txt, testset_v.txt, testset_t.txt '
+                        '(default: %(default)s)')
+    p.add_argument('--lines', type=int, default=300,
+                   help='validation lines to read, spread evenly; 0 = all '
+                        '(default: %(default)s)')
+    p.add_argument('--show', type=int, default=0,
+                   help='print this many lines beside their truth (default: %(default)s)')
+    args = p.parse_args(argv)
+    if args.lines < 0:
+        p.error(f'--lines must be >= 0, got {args.lines}')
+    return args
+
+
+def validation_lines(root, split_lists, count):
+    source = IamSource(root=root, split_lists=split_lists)
+    lines = [e for e in source.get_examples() if e.split == 'validation']
+    if not lines:
+        raise SystemExit(f'zero_shot_iam.py: error: no validation lines in {root} with the '
+                         f'lists of {split_lists}')
+    if count and count < len(lines):
+        lines = [lines[i * len(lines) // count] for i in range(count)]
+    return lines
+
+
+def close_punctuation(text):
+    """'Mr . Smith , the' -> 'Mr. Smith, the': IAM-OnDB's spacing made ordinary."""
+    return re.sub(r' +([.,;:!?)\]])', r'\1', re.sub(r'([(\[]) +', r'\1', text)).strip()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from models.recognizer import Recognizer
+    lines = validation_lines(args.root, args.split_lists, args.lines)
+    recognizer = Recognizer.load(args.model)
+    started = time.perf_counter()
+    outputs = recognizer.recognize_batch([e.strokes for e in lines])
+    seconds = time.perf_counter() - started
+    truths = [e.text for e in lines]
+    for e, out in list(zip(lines, outputs))[:args.show]:
+        print(f'{e.id}: {e.text!r}\n{"":>{len(e.id)}}  {out!r}')
+    unknown = sum(sum(recognizer.char_table.unknown(t).values()) for t in truths)
+    closed = [close_punctuation(t) for t in truths]
+    closed_out = [close_punctuation(o) for o in outputs]
+    print(f'{args.model} on {len(lines)} IAM-OnDB validation lines (testset_v + testset_t), '
+          f'best path, {seconds:.0f} s:')
+    print(f'  CER {cer(truths, outputs):.1%}, WER {wer(truths, outputs):.1%} '
+          f'(IAM-OnDB spacing); CER {cer(closed, closed_out):.1%}, '
+          f'WER {wer(closed, closed_out):.1%} (no space before punctuation); '
+          f'{unknown} truth characters outside the model\'s table')
+
+
+if __name__ == '__main__':
+    main()
