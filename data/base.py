@@ -65,10 +65,16 @@ class BaseSource:
 
 def validate_handwriting(strokes, example_id='?') -> List[np.ndarray]:
     """Return the strokes as float64 arrays of shape (n, 3), or raise BadExample."""
+    if strokes is not None and not hasattr(strokes, '__len__'):
+        raise BadExample(example_id, 'handwriting is not a list of strokes',
+                         type(strokes).__name__)
     if strokes is None or len(strokes) == 0:
         raise BadExample(example_id, 'empty handwriting', 'no strokes')
     arrays = []
     for s, stroke in enumerate(strokes):
+        if stroke is not None and not hasattr(stroke, '__len__'):
+            raise BadExample(example_id, 'stroke is not a list of (x, y, t) points',
+                             f'stroke {s} is a {type(stroke).__name__}')
         if stroke is None or len(stroke) == 0:
             raise BadExample(example_id, 'empty stroke', f'stroke {s}')
         try:
