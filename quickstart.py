@@ -57,13 +57,15 @@ def dataset_matches(folder, lines):
 
 
 def write_vocabulary(path, dataset):
-    """The synthetic writer's own words, so that token passing knows test words that the
-    training lines happen to lack (3,000 lines leave a few of its 2,000 words out); only
-    those the model can spell (a tiny run may never have seen a 'z')."""
+    """The synthetic writer's own words, also capitalized, so that token passing knows test
+    words that the training lines happen to lack (3,000 lines leave some of its 2,000 words
+    out); only those the model can spell (a tiny run may never have seen a 'z')."""
     from data.compiled import open_dataset
     from data.synthetic import SyntheticSource
     known = set(open_dataset(dataset).char_table.characters)
-    words = [w for w in SyntheticSource(1).words if set(w) <= known]
+    words = SyntheticSource(1).words
+    words += tuple(w[0].upper() + w[1:] for w in words)   # as sentence starts and names
+    words = [w for w in dict.fromkeys(words) if set(w) <= known]
     with open(path, 'w', encoding='utf-8') as f:
         f.write('\n'.join(words) + '\n')
     return path

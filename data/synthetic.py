@@ -47,7 +47,8 @@ DEFAULT_FACES = ('cursive', 'cursive', 'scripts', 'allure', 'allure', 'felix', '
                  'readability', 'readability_italic')
 
 SAMPLE_RATE = 100.0        # points per second while the pen is down, as tablets sample
-WRITING_SPEED = 430.0      # common units per second on straight parts, median writer
+WRITING_SPEED = 275.0      # common units per second on straight parts, median writer: about
+                           # 19 points per character, as IAM-OnDB has 17
 CURVE_RADIUS = 3.0         # common units: paths curving tighter than this slow the pen down
 PEN_UP_SPEED = 1.5         # pen moves in the air this many times faster than on paper
 PEN_UP_PAUSE = 0.06        # seconds of each pen lift beyond the travel time
