@@ -1,9 +1,9 @@
 """Deploy a trained model folder to TensorFlow.js, for the web page that recognizes in the browser.
 
-    python deploy.py                                  # weights/synthetic -> weights/deployed/synthetic
+    python deploy.py                                  # weights/iam -> weights/deployed/iam
     python deploy.py --model weights/mine --output /tmp/mine_web
     python deploy.py --quantize none                  # float32 weights (twice the download)
-    python demo/web/serve.py --model weights/deployed/synthetic   # serve the page, open its address
+    python demo/web/serve.py --model weights/deployed/iam   # serve the page, open its address
 
 Writes model.json and its weight shards (a TensorFlow.js layers model, converted by the
 `tensorflowjs` converter from a tf_keras twin of the network; see models/tfjs_export.py)

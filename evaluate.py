@@ -1,6 +1,6 @@
 """Character and word error rates of a trained model on a split of a compiled data set.
 
-    python evaluate.py                      # weights/synthetic on its data set's test split
+    python evaluate.py                      # weights/iam on its data set's test split
     python evaluate.py --model weights/iam --split validation
     python evaluate.py --model weights/iam --decoder token_passing --lm datasets/iam/lm.arpa
     python evaluate.py --limit 200 --output results.csv   # per-line rows (.jsonl: JSON lines)

@@ -7,9 +7,11 @@ line is one slice):
     labels         (total_labels,) int32       class ids (1..N; 0 is the CTC blank)
     label_offsets  (n + 1,) int64
     texts, ids     (n,) UTF-8 strings          the true text and the source's line id
-    ink            (total_points, 4) float64   test split only: the raw points (x, y, t,
-    ink_offsets    (n + 1,) int64              stroke_start), for demos and for checking a
-                                               recognizer end to end on raw strokes
+    ink            (total_points, 4) float64   validation and test splits only: the raw
+    ink_offsets    (n + 1,) int64              points (x, y, t, stroke_start), for demos and
+                                               for checking a recognizer end to end on raw
+                                               strokes (a data set may have no test lines:
+                                               IAM-OnDB's final test set is often kept apart)
 """
 import json
 import os
@@ -22,6 +24,7 @@ from data.charset import CharTable
 from data.preprocessing import NUM_FEATURES, Pipeline
 
 SPLITS = ('train', 'validation', 'test')
+INK_SPLITS = ('validation', 'test')  # the splits that keep their raw ink
 DEFAULT_DATASET = os.path.join('datasets', 'synthetic')  # compile.py synthetic, by its name
 META_FILE = 'meta.json'
 FLUSH_EVERY = 256  # lines buffered in memory between writes
@@ -169,7 +172,7 @@ class CompiledSplit:
     def strokes(self, i) -> list:
         """The raw strokes of line i: a list of (n, 3) arrays of (x, y, t)."""
         if not self.has_ink:
-            raise ValueError(f'{self.path} keeps no raw ink (only the test split does)')
+            raise ValueError(f'{self.path} keeps no raw ink (only the validation and test splits do)')
         points = self._open()['ink'][self._ink_offsets[i]:self._ink_offsets[i + 1]]
         starts = np.flatnonzero(points[:, 3])
         return [s[:, :3] for s in np.split(points, starts[1:])]

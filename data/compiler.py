@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from data.base import BadExample, validate_handwriting, validate_text
 from data.charset import CharTable, normalize_text
-from data.compiled import META_FILE, SPLITS, SplitWriter
+from data.compiled import INK_SPLITS, META_FILE, SPLITS, SplitWriter
 from data.preprocessing import strokes_to_points
 
 MAX_LISTED = 20  # bad example ids kept for the report
@@ -48,7 +48,7 @@ def compile_dataset(source, pipeline, folder, *, seed=0, fractions=(0.1, 0.1), s
     partial = os.path.join(parent, f'.{name}.partial')
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(partial)
-    writers = {s: SplitWriter(os.path.join(partial, f'{s}.h5'), keep_ink=s == 'test')
+    writers = {s: SplitWriter(os.path.join(partial, f'{s}.h5'), keep_ink=s in INK_SPLITS)
                for s in SPLITS}
     try:
         bad, short = _write_lines(source, pipeline, writers, seed, fractions, strict, progress)

@@ -1,6 +1,6 @@
 """Write with the mouse and see the text: a Tk window around the Recognizer.
 
-    python demo/draw.py                                  the shipped model, weights/synthetic
+    python demo/draw.py                                  the shipped model, weights/iam
     python demo/draw.py --model weights/iam --dataset datasets/iam
     python demo/draw.py --decoder token_passing          only words of the model's lm.arpa
     python demo/draw.py --no-live --report events.jsonl  recognize on request; log each event
@@ -8,8 +8,8 @@
 Write on the canvas with the left mouse button. Recognize (Return), Undo stroke (Ctrl+Z)
 and Clear (Escape) act on the ink; Save ink (Ctrl+S) writes it as InkML, with the text
 recognized for it as an annotation (recognize.py reads it back); the decoder can be
-switched at any time. "Show example" replays a line of a compiled data set's test split at
-its recorded speed and shows its true text. With --live (the default) the ink is
+switched at any time. "Show example" replays a line of a compiled data set's test split (its
+validation split if the test split is empty) at its recorded speed and shows its true text. With --live (the default) the ink is
 recognized by itself once the pen has rested.
 
 TensorFlow and the model load in a background thread, and every recognition runs there too,
@@ -59,7 +59,8 @@ def parse_args(argv=None):
                    help=f'language model for token passing (default: {LM_FILE} in the model '
                    'folder); without one, token passing is offered but disabled')
     p.add_argument('--dataset', metavar='FOLDER',
-                   help='compiled data set whose test split "Show example" replays (default: '
+                   help='compiled data set whose test (else validation) split "Show example" '
+                   'replays (default: '
                    'the one the model was trained on, when its recognizer.json records it '
                    f'under "dataset", else {DEFAULT_DATASET}); without one the button is '
                    'disabled')
@@ -95,7 +96,7 @@ class Demo:
         self.replay_job = None     # root.after id of the next replayed point
         self.example_shown = False  # the canvas holds a replayed example
         self.recognized = None     # the text recognized for the ink as it is now, if any
-        self.examples = None       # the test split, opened on first use
+        self.examples = None       # the split of examples, opened on first use
         self.random = random.Random()
         self._build()
         self.worker.start()
@@ -305,10 +306,15 @@ class Demo:
         self._replay(replay_schedule(strokes), time.monotonic(), 0, split.ids[i])
 
     def _test_split(self):
-        """The data set's test split, opened once; None (button disabled) if unusable."""
+        """The data set's test split, or its validation split where the test split has no
+        lines (IAM-OnDB's final test set is often kept apart), opened once; None (button
+        disabled) if unusable."""
         if self.examples is None:
             try:
-                self.examples = open_dataset(self.args.dataset).split('test')
+                dataset = open_dataset(self.args.dataset)
+                self.examples = dataset.split('test')
+                if not len(self.examples):
+                    self.examples = dataset.split('validation')
                 if not self.examples.has_ink or not len(self.examples):
                     raise ValueError(f'{self.examples.path} keeps no raw ink to replay')
             except (OSError, ValueError, KeyError) as e:

@@ -17,7 +17,9 @@ from data.preprocessing import Pipeline
 
 MODEL_FILE = 'model.keras'
 CONFIG_FILE = 'recognizer.json'
-DEFAULT_MODEL = os.path.join('weights', 'synthetic')  # the shipped pre-trained model
+# The shipped models: weights/iam reads people's handwriting (trained on IAM-OnDB, for
+# non-commercial research); weights/synthetic has no IAM-OnDB in its history.
+DEFAULT_MODEL = os.path.join('weights', 'iam')
 LM_FILE = 'lm.arpa'  # a language model in the model folder; token passing uses it by default
 TRAINING_DIR = 'training'
 LOG_FILE = 'log.csv'  # under TRAINING_DIR: one row per finished epoch

@@ -1,7 +1,7 @@
 """Raw strokes in, text out, on the CPU: the Python API of a trained model folder.
 
     from models.recognizer import Recognizer
-    recognizer = Recognizer.load('weights/synthetic')
+    recognizer = Recognizer.load('weights/iam')
     text = recognizer.recognize([[(0, 0, 0.0), (5, 2, 0.01), ...], ...])  # strokes of (x, y, t)
     text, probabilities = recognizer.recognize(strokes, return_probabilities=True)  # (T, C)
     texts = recognizer.recognize_batch([strokes_a, strokes_b])

@@ -155,9 +155,10 @@ def test_reader_reads_h5_without_loading_sequences(tmp_path):
         data.strokes(0)
 
 
-def test_test_split_keeps_the_raw_ink(tmp_path):
+@pytest.mark.parametrize('split', ['validation', 'test'])
+def test_validation_and_test_splits_keep_the_raw_ink(tmp_path, split):
     compile_dataset(WaveSource(40), Pipeline.named('default'), tmp_path / 'k', progress=False)
-    test = open_dataset(tmp_path / 'k').split('test')
+    test = open_dataset(tmp_path / 'k').split(split)
     assert test.has_ink and len(test) > 0
     for i in range(len(test)):
         strokes, _ = wave_line(int(test.ids[i]))
