@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+from models.model_folder import DEFAULT_MODEL
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as f:
     README = f.read()
@@ -109,6 +111,9 @@ def scratch_folder(tmp_path):
     it there), the README's own source file written out."""
     shutil.copytree(os.path.join(ROOT, 'weights', 'synthetic'), tmp_path / 'weights' / 'synthetic',
                     ignore=shutil.ignore_patterns('training'))
+    if not (tmp_path / DEFAULT_MODEL).exists():  # what recognize.py reads without --model
+        shutil.copytree(os.path.join(ROOT, DEFAULT_MODEL), tmp_path / DEFAULT_MODEL,
+                        ignore=shutil.ignore_patterns('training'))
     (tmp_path / 'docs').mkdir()
     shutil.copytree(os.path.join(ROOT, 'examples'), tmp_path / 'examples')
     source = next(b for b in blocks('python') if 'class MyDataProvider' in b)
