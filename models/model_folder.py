@@ -82,6 +82,13 @@ def read_config(folder) -> dict:
 def load_model_folder(folder):
     """-> (keras model, CharTable, Pipeline, config). Loads TensorFlow; call it once."""
     config = read_config(folder)  # before importing Keras: a bad folder fails in a blink
+    try:
+        char_table = CharTable.from_json(config['char_table'])
+        pipeline = Pipeline.from_json(config['preprocessing'])
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        raise ModelFolderError(f'{os.path.join(folder, CONFIG_FILE)} is unusable: no valid '
+                               f'character table and pre-processing ({type(e).__name__}: '
+                               f'{e})') from None
     import keras
     model_path = os.path.join(folder, MODEL_FILE)
     if not os.path.isfile(model_path):
@@ -90,5 +97,4 @@ def load_model_folder(folder):
         model = keras.saving.load_model(model_path, compile=False)
     except Exception as e:  # Keras raises many types for a damaged zip or a wrong file
         raise ModelFolderError(f'cannot load {model_path}: {e}') from None
-    return (model, CharTable.from_json(config['char_table']),
-            Pipeline.from_json(config['preprocessing']), config)
+    return model, char_table, pipeline, config
