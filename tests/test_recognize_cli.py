@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not os.path.isdir(MODEL), reason='weights/synthe
 
 def run(*args, cwd):
     return subprocess.run([sys.executable, os.path.join(ROOT, 'recognize.py'), *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=300,
+                          cwd=cwd, capture_output=True, text=True, timeout=900,
                           env=dict(os.environ, PYTHONPATH=ROOT))
 
 
