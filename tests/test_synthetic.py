@@ -81,7 +81,7 @@ def test_size_and_density_are_like_real_handwriting(lines):
     assert 10 < points / characters < 25  # IAM-OnDB: about 17 per character
     for strokes, _ in lines:
         xy = np.concatenate(strokes)[:, :2]
-        assert 20 < np.ptp(xy[:, 1]) < 250  # pixel-like: ascender to descender
+        assert 10 < np.ptp(xy[:, 1]) < 250  # pixel-like: x-height (a word like "on") to lines
         assert np.ptp(xy[:, 0]) > np.ptp(xy[:, 1]) / 3
 
 
