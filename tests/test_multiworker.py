@@ -18,8 +18,10 @@ from models.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# no dropout: each replica draws its own masks, so with dropout the runs differ by more
+# than rounding (measured: 2.3e-2 with --dropout 0.2)
 OPTIONS = ['--layers', '1', '--units', '8', '--batch_size', '8', '--no-progress', '--show', '0',
-           '--epochs', '3', '--dropout', '0.2']
+           '--epochs', '3']
 NAME = 'glyphs-1x8'
 TOLERANCE = 1e-4  # two replicas sum the gradient in another order than one device
 
