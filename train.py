@@ -100,6 +100,11 @@ def parse_args(argv=None):
     p.add_argument('--show', type=int, default=3,
                    help='validation lines printed as truth -> prediction after each epoch '
                    '(default: %(default)s)')
+    p.add_argument('--threads', type=int, default=0,
+                   help='CPU threads for TensorFlow\'s operations; 0 = TensorFlow\'s choice '
+                   '(all cores). On a machine shared with other work, 1 thread pinned to '
+                   'a core (taskset -c 1 python train.py --threads 1 ...) suffers far '
+                   'less from the other work than threads that must wait for each other')
     p.add_argument('--no-progress', dest='progress', action='store_false',
                    help='no progress bar')
     args = p.parse_args(argv)
@@ -115,7 +120,8 @@ def parse_args(argv=None):
                            ('reduce_lr_factor', 0 < args.reduce_lr_factor < 1, 'in (0, 1)'),
                            ('min_learning_rate', args.min_learning_rate >= 0, '>= 0'),
                            ('early_stopping', args.early_stopping >= 0, '>= 0'),
-                           ('show', args.show >= 0, '>= 0')]:
+                           ('show', args.show >= 0, '>= 0'),
+                           ('threads', args.threads >= 0, '>= 0')]:
         if not ok:
             p.error(f'--{name} must be {rule}, got {getattr(args, name)}')
     return args

@@ -28,6 +28,9 @@ LEGACY_RECIPE = {'augment': 0.0}  # what checkpoints written before an option me
 
 
 def train(args, dataset, folder, architecture, checkpoint):
+    if args.threads:  # before TensorFlow's first operation, which fixes its thread pools
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     strategy, chief = make_strategy(args.distribute)
     if is_multi_worker(strategy):  # the chief prepared the folder; the others wait for it
         checkpoint = chiefs_checkpoint(strategy, chief, checkpoint, folder)

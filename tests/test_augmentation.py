@@ -103,3 +103,18 @@ def test_resumed_augmented_training_equals_straight(tmp_path):
         for name in a[kind]:
             np.testing.assert_array_equal(a[kind][name], b[kind][name])
     assert any(not np.array_equal(a[1][name], c[1][name]) for name in a[1])  # it did act
+
+
+@pytest.mark.slow
+def test_one_thread_trains_like_the_default(tmp_path):
+    """--threads 1 (for a shared machine) trains the same arithmetic as TensorFlow's default
+    thread pools, to float rounding."""
+    glyphs = make_dataset(tmp_path / 'glyphs', num_examples=24)
+    options = ['--dataset', glyphs, '--layers', '1', '--units', '8', '--batch_size', '8',
+               '--no-progress', '--show', '0', '--epochs', '1']
+    train.main([*options, '--weights_dir', str(tmp_path / 'a')])
+    train.main([*options, '--weights_dir', str(tmp_path / 'b'), '--threads', '1'])
+    a, b = (read_checkpoint(checkpoint_paths(checkpoints_dir(tmp_path / k / 'glyphs-1x8'))[0])
+            for k in 'ab')
+    for name in a[1]:
+        np.testing.assert_allclose(a[1][name], b[1][name], atol=1e-5)

@@ -112,7 +112,8 @@ def test_missing_dataset(tmp_path, capsys):
 
 @pytest.mark.parametrize('option, value', [('--epochs', '0'), ('--dropout', '1.5'),
                                            ('--learning_rate', '-1'), ('--units', '0'),
-                                           ('--reduce_lr_factor', '2')])
+                                           ('--reduce_lr_factor', '2'), ('--augment', '-1'),
+                                           ('--threads', '-1')])
 def test_impossible_options(glyphs, capsys, option, value):
     message = fails(capsys, ['--dataset', glyphs, *TINY, option, value])
     assert option in message
