@@ -2,7 +2,9 @@
 
 HWR_SANITIZE=1 builds the decoder with AddressSanitizer and UndefinedBehaviorSanitizer, to
 test it for memory errors (CI does); Python must then run with the sanitizer runtime
-preloaded: LD_PRELOAD=$(c++ -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0.
+preloaded, and libstdc++ with it (Python is not a C++ program: without it, ASan misses the
+C++ exception runtime and aborts at the first exception the binding throws):
+LD_PRELOAD="$(c++ -print-file-name=libasan.so) $(c++ -print-file-name=libstdc++.so)" ASAN_OPTIONS=detect_leaks=0.
 """
 import os
 from glob import glob

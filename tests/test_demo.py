@@ -18,6 +18,7 @@ import warnings
 
 import pytest
 
+from algorithms.language_model import text_words
 from demo.ink import Ink, fit_to_box, problem, replay_schedule
 from demo.recognizer_thread import RecognizerThread
 
@@ -354,7 +355,7 @@ def test_window_draw_recognize_and_show_example(display, model_folder, broken_wi
             result = window.wait_for('result')
             assert result['decoder'] == 'token_passing'
             check_shown(window, model_folder, result)
-            words = result['text'].split()  # one or more dictionary words, never nothing
+            words = text_words(result['text'])  # one or more dictionary words, never none
             assert words and set(words) <= set(
                 recognizer(model_folder, 'token_passing').decoder.words)
         image, origin = window.screenshot(tmp_path / 'tk_demo.png')
