@@ -29,8 +29,12 @@ LEGACY_RECIPE = {'augment': 0.0}  # what checkpoints written before an option me
 
 def train(args, dataset, folder, architecture, checkpoint):
     if args.threads:  # before TensorFlow's first operation, which fixes its thread pools
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+            tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+        except RuntimeError:  # train.main() called in a process where TensorFlow runs
+            raise TrainingError('--threads must be set before TensorFlow starts in this '
+                                'process; run train.py in a process of its own') from None
     strategy, chief = make_strategy(args.distribute)
     if is_multi_worker(strategy):  # the chief prepared the folder; the others wait for it
         checkpoint = chiefs_checkpoint(strategy, chief, checkpoint, folder)

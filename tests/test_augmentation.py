@@ -1,5 +1,9 @@
 """Training-time distortion of the ink: what it does to the features, that it is seeded,
 and that a resumed run with --augment still equals an uninterrupted one bit for bit."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -11,6 +15,7 @@ from models.checkpoints import checkpoint_paths, read_checkpoint
 from models.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
+TRAIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'train.py')
 MEAN, STD = np.array([0.3, -0.1, 0.02]), np.array([0.8, 1.2, 0.05])
 
 
@@ -108,12 +113,14 @@ def test_resumed_augmented_training_equals_straight(tmp_path):
 @pytest.mark.slow
 def test_one_thread_trains_like_the_default(tmp_path):
     """--threads 1 (for a shared machine) trains the same arithmetic as TensorFlow's default
-    thread pools, to float rounding."""
+    thread pools, to float rounding; each run in its own process, as TensorFlow fixes its
+    threads when it starts."""
     glyphs = make_dataset(tmp_path / 'glyphs', num_examples=24)
     options = ['--dataset', glyphs, '--layers', '1', '--units', '8', '--batch_size', '8',
                '--no-progress', '--show', '0', '--epochs', '1']
-    train.main([*options, '--weights_dir', str(tmp_path / 'a')])
-    train.main([*options, '--weights_dir', str(tmp_path / 'b'), '--threads', '1'])
+    for folder, threads in (('a', []), ('b', ['--threads', '1'])):
+        subprocess.run([sys.executable, TRAIN, *options, '--weights_dir', str(tmp_path / folder),
+                        *threads], check=True, capture_output=True, timeout=600)
     a, b = (read_checkpoint(checkpoint_paths(checkpoints_dir(tmp_path / k / 'glyphs-1x8'))[0])
             for k in 'ab')
     for name in a[1]:

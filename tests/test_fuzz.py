@@ -295,4 +295,6 @@ def test_bad_inputs_give_value_errors_or_results(model_dir, tmp_path):
     assert tally.tried >= 10_000
     for surface in ('decode', 'read_arpa', 'recognize', 'recognize_batch', 'compile_dataset',
                     'Recognizer.load'):  # each surface saw both bad input and good
-        assert (surface, 'ValueError') in tally.outcomes or surface == 'compile_dataset'
+        outcomes = {outcome for s, outcome in tally.outcomes if s == surface}
+        assert 'result' in outcomes, surface  # compile skips its bad lines, errs on none:
+        assert outcomes - {'result'} or surface == 'compile_dataset', surface

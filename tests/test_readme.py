@@ -143,7 +143,7 @@ def test_readme_commands_run_as_written(tmp_path):
         ran.append(command)
     assert len(ran) >= 12
     assert (cwd / 'datasets' / 'mydataprovider' / 'meta.json').is_file()
-    assert (cwd / 'weights' / 'deployed' / 'synthetic' / 'model.json').is_file()
+    assert (cwd / 'weights' / 'deployed' / os.path.basename(DEFAULT_MODEL) / 'model.json').is_file()
     assert (cwd / 'docs' / 'training_curves.png').is_file()
     assert (cwd / 'results.csv').is_file()
 
