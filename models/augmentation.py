@@ -23,19 +23,9 @@ class Augmentation:
     rotation: float = 3.0     # degrees, in [-rotation, rotation]
     speed: float = 0.2        # time factor in [1 - speed, 1 + speed]
 
-    @classmethod
-    def from_json(cls, data) -> 'Augmentation':
-        return cls(**data)
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
     def scaled(self, factor: float) -> 'Augmentation':
         """Every range times `factor` (train.py's --augment): 0 is none, 1 the recipe's."""
         return Augmentation(**{k: v * factor for k, v in asdict(self).items()})
-
-    def __bool__(self):
-        return any(v != 0 for v in asdict(self).values())
 
     def matrices(self, rng: np.random.Generator, count: int) -> tuple:
         """-> ((count, 2, 2) maps of (dx, dy), (count,) time factors)."""
