@@ -40,7 +40,7 @@ def main(argv=None):
     args = parse_args(argv)
     from models.recognizer import Recognizer
     source = IamSource(None, root=args.root, split_lists=args.split_lists)
-    validation = [e for e in source.get_examples() if e.split == 'validation']
+    validation = list(source.get_examples(split='validation'))
     rng = np.random.default_rng(args.seed)
     picked = [validation[i] for i in sorted(rng.choice(len(validation), args.lines, False))]
     decoders = ['best_path'] + (['token_passing']

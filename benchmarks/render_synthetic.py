@@ -95,7 +95,7 @@ def real_lines(root, split_lists, count):
     """`count` IAM-OnDB validation lines spread over the set (several writers)."""
     from data.iam import IamSource
     source = IamSource(root=root, split_lists=split_lists)
-    lines = [e for e in source.get_examples() if e.split == 'validation']
+    lines = list(source.get_examples(split='validation'))
     step = max(len(lines) // count, 1)
     return [(e.strokes, e.text) for e in lines[::step][:count]]
 

@@ -49,7 +49,7 @@ def parse_args(argv=None):
 
 def validation_lines(root, split_lists, count):
     source = IamSource(root=root, split_lists=split_lists)
-    lines = [e for e in source.get_examples() if e.split == 'validation']
+    lines = list(source.get_examples(split='validation'))
     if not lines:
         raise SystemExit(f'zero_shot_iam.py: error: no validation lines in {root} with the '
                          f'lists of {split_lists}')

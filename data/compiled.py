@@ -172,7 +172,8 @@ class CompiledSplit:
     def strokes(self, i) -> list:
         """The raw strokes of line i: a list of (n, 3) arrays of (x, y, t)."""
         if not self.has_ink:
-            raise ValueError(f'{self.path} keeps no raw ink (only the validation and test splits do)')
+            raise ValueError(f'{self.path} keeps no raw ink (only the validation and test '
+                             f'splits do)')
         points = self._open()['ink'][self._ink_offsets[i]:self._ink_offsets[i + 1]]
         starts = np.flatnonzero(points[:, 3])
         return [s[:, :3] for s in np.split(points, starts[1:])]
@@ -211,6 +212,13 @@ class CompiledDataset:
         if name not in SPLITS:
             raise ValueError(f'unknown split {name!r}; choose from {", ".join(SPLITS)}')
         return CompiledSplit(os.path.join(self.folder, f'{name}.h5'))
+
+    def ink_split(self) -> CompiledSplit:
+        """Raw lines to replay or recognize from strokes: the test split, or the validation
+        split where the test split has no lines (IAM-OnDB's final test set is often kept
+        apart)."""
+        test = self.split('test')
+        return test if len(test) else self.split('validation')
 
 
 def open_dataset(folder) -> CompiledDataset:

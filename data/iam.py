@@ -252,15 +252,19 @@ class IamSource(BaseSource):
         n = len(self._index())
         return min(n, self.num_examples) if self.num_examples else n
 
-    def get_examples(self):
+    def get_examples(self, split=None):
         """Read the stroke files in line id order; unreadable ones are skipped and reported
-        together at the end, so one bad file among thousands does not stop a compile."""
+        together at the end, so one bad file among thousands does not stop a compile.
+        `split` ('train', 'validation', 'test' or None for all) reads only the stroke files
+        of that split's lines, as the form lists assign them."""
         lines = self._index()
         self.skipped = list(self._text_skipped)
         count = 0
         for line_id, path, text in lines:
             if count == self.num_examples:
                 break
+            if split is not None and split_of(line_id, self._form_splits) != split:
+                continue
             try:
                 strokes = read_line_strokes(path)
             except UnreadableFile as error:

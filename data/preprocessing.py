@@ -84,7 +84,7 @@ class NormalizeScale(Step):
         x, y, t = points[:, 0], points[:, 1], points[:, 2]
         low, high = y.min(), y.max()
         quantile = self.params.get('quantile', 0.0)
-        travel = _pen_travel(points)
+        travel = _pen_travel(points) if quantile else None
         if quantile and travel.sum() > 0:
             low = weighted_quantile(y, travel, quantile)
             high = weighted_quantile(y, travel, 1.0 - quantile)

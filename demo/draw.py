@@ -306,15 +306,11 @@ class Demo:
         self._replay(replay_schedule(strokes), time.monotonic(), 0, split.ids[i])
 
     def _test_split(self):
-        """The data set's test split, or its validation split where the test split has no
-        lines (IAM-OnDB's final test set is often kept apart), opened once; None (button
-        disabled) if unusable."""
+        """The data set's lines to replay (CompiledDataset.ink_split), opened once; None
+        (button disabled) if unusable."""
         if self.examples is None:
             try:
-                dataset = open_dataset(self.args.dataset)
-                self.examples = dataset.split('test')
-                if not len(self.examples):
-                    self.examples = dataset.split('validation')
+                self.examples = open_dataset(self.args.dataset).ink_split()
                 if not self.examples.has_ink or not len(self.examples):
                     raise ValueError(f'{self.examples.path} keeps no raw ink to replay')
             except (OSError, ValueError, KeyError) as e:

@@ -168,6 +168,16 @@ def test_validation_and_test_splits_keep_the_raw_ink(tmp_path, split):
             np.testing.assert_array_equal(a, np.asarray(b))
 
 
+def test_ink_split_is_validation_where_the_test_split_is_empty(tmp_path):
+    compile_dataset(WaveSource(40), Pipeline.named('default'), tmp_path / 'a', progress=False)
+    compile_dataset(WaveSource(40), Pipeline.named('default'), tmp_path / 'b',
+                    fractions=(0.25, 0.0), progress=False)
+    with_test, without = open_dataset(tmp_path / 'a'), open_dataset(tmp_path / 'b')
+    assert with_test.ink_split().path == with_test.split('test').path
+    assert without.ink_split().path == without.split('validation').path
+    assert len(without.ink_split()) > 0 and without.ink_split().has_ink
+
+
 def test_source_lookup(tmp_path):
     assert load_source_class('synthetic').__name__ == 'SyntheticSource'
     assert load_source_class('IamSource').__name__ == 'IamSource'

@@ -341,9 +341,7 @@ def test_window_draw_recognize_and_show_example(display, model_folder, broken_wi
 
         window.click('example')
         example = window.wait_for('example')
-        dataset = open_dataset(ready['dataset'])  # examples come from the test split, or
-        shown = dataset.split('test')             # from validation where it has no lines
-        shown = shown if len(shown) else dataset.split('validation')
+        shown = open_dataset(ready['dataset']).ink_split()
         assert example['text'] == shown.texts[shown.ids.index(example['id'])]
         replayed = window.wait_for('example_done')
         window.click('recognize')

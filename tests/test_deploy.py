@@ -118,11 +118,7 @@ def recognizer(model_folder):
 
 @pytest.fixture(scope='module')
 def test_split(model_folder):
-    """Lines with raw ink: the test split, or validation where the test split has none
-    (an IAM-OnDB data set without the final test set, for WEB_DEMO_MODEL=weights/iam)."""
-    dataset = open_dataset(read_config(model_folder)['dataset'])
-    test = dataset.split('test')
-    return test if len(test) else dataset.split('validation')
+    return open_dataset(read_config(model_folder)['dataset']).ink_split()
 
 
 # -- deploy.py ---------------------------------------------------------------------------

@@ -13,11 +13,12 @@ T1 = {'trainset.txt': ['a01-000u'], 'testset_v.txt': ['a01-020x'],
       'testset_t.txt': ['d04-081'], 'testset_f.txt': ['z01-000z']}
 
 
-def read_all(source):
-    """The examples, and the one warning about skipped files (None if there was none)."""
+def read_all(source, examples=None):
+    """The examples (of `examples`, else all the source's), and the one warning about
+    skipped files (None if there was none)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
-        examples = list(source.get_examples())
+        examples = list(source.get_examples() if examples is None else examples)
     assert len(caught) <= 1, [str(w.message) for w in caught]
     return examples, (str(caught[0].message) if caught else None)
 
@@ -99,6 +100,19 @@ def test_splits_from_t1_form_lists_with_leading_spaces(tmp_path):
     assert {e.id: e.split for e in examples} == {
         'a01-000u-01': 'train', 'a01-000u-02': 'train', 'a01-020x-01': 'test',
         'd04-081-01': 'validation'}
+
+
+def test_one_split_reads_only_its_stroke_files(tmp_path):
+    write_tree(tmp_path)
+    lists = write_lists(tmp_path / 't1', T1)
+    (tmp_path / 'lineStrokes-all/lineStrokes/a01/a01-000/a01-000u-01.xml').write_text('<x')
+    source = IamSource(None, root=tmp_path, split_lists=lists)
+    examples, _ = read_all(source, source.get_examples(split='validation'))
+    assert {e.id: e.split for e in examples} == {'a01-020x-01': 'validation',
+                                                 'd04-081-01': 'validation'}
+    # the broken training file is never read; the fixture's broken validation file is
+    assert [name for name, _ in source.skipped] == [
+        'lineStrokes-all/lineStrokes/a01/a01-020/a01-020x-02.xml']
 
 
 @pytest.mark.parametrize('testset_t', ['validation', 'test', 'train'])

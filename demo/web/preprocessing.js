@@ -58,7 +58,7 @@ export function weightedQuantile(values, weights, q) {
 function normalizeScale(points, { quantile = 0.0 } = {}) {
   const [xMin, xMax] = extent(points, 0);
   let [low, high] = extent(points, 1);
-  const travel = penTravel(points);
+  const travel = quantile ? penTravel(points) : null;
   if (quantile && travel.reduce((a, b) => a + b, 0.0) > 0) {
     const ys = points.map((p) => p[1]);
     low = weightedQuantile(ys, travel, quantile);
