@@ -13,7 +13,7 @@ import sys
 import warnings
 
 from data.base import BadExample
-from data.compiler import CompileError, compile_dataset
+from data.compiling import CompileError, compile_dataset
 from data.preprocessing import PREPROCESSORS, Pipeline
 from data.sources import BUILTIN, SourceError, make_source, parse_options
 

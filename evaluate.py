@@ -20,7 +20,7 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 from algorithms.error_rates import cer, edit_distance, wer
-from data.compiled import DEFAULT_DATASET, SPLITS, open_dataset
+from data.dataset_format import DEFAULT_DATASET, SPLITS, open_dataset
 from data.preprocessing import Pipeline
 from models.model_folder import DEFAULT_MODEL, LM_FILE, read_config, trained_on
 from models.recognizer import Recognizer

@@ -60,7 +60,7 @@ def write_vocabulary(path, dataset):
     """The synthetic writer's own words, also capitalized, so that token passing knows test
     words that the training lines happen to lack (3,000 lines leave some of its 2,000 words
     out); only those the model can spell (a tiny run may never have seen a 'z')."""
-    from data.compiled import open_dataset
+    from data.dataset_format import open_dataset
     from data.synthetic import SyntheticSource
     known = set(open_dataset(dataset).char_table.characters)
     words = SyntheticSource(1).words
@@ -84,7 +84,7 @@ def error_rates(rows_path):
 
 def show_recognitions(model, dataset, count):
     """End to end on raw ink: the test split keeps each line's original strokes."""
-    from data.compiled import open_dataset
+    from data.dataset_format import open_dataset
     from models.recognizer import Recognizer
     test = open_dataset(dataset).split('test')
     lines = [test.strokes(i) for i in range(min(count, len(test)))]

@@ -24,12 +24,12 @@ import sys
 import warnings
 from contextlib import nullcontext
 
-from data.compiled import DEFAULT_DATASET, open_dataset
+from data.dataset_format import DEFAULT_DATASET, open_dataset
 from data.preprocessing import NUM_FEATURES
-from models.checkpoints import CheckpointError
-from models.fit import TrainingError
-from models.resume import (check_dataset, check_fits, dataset_fingerprint, lock_folder,
-                           prepare_folder, tf_config_chief)
+from models.training.checkpoints import CheckpointError
+from models.training.epoch_loop import TrainingError
+from models.training.resume import (check_dataset, check_fits, dataset_fingerprint, lock_folder,
+                                    prepare_folder, tf_config_chief)
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
@@ -157,7 +157,7 @@ def run(args):
                     'num_classes': dataset.char_table.num_classes, 'num_layers': args.layers,
                     'units': args.units, 'dropout': args.dropout}
     # the workers of one multi-machine run share the folder: only the chief prepares it and
-    # writes to it; the others take the chief's checkpoint (models.workers)
+    # writes to it; the others take the chief's checkpoint (models.training.workers)
     multi_worker = args.distribute and 'TF_CONFIG' in os.environ
     chief = not multi_worker or tf_config_chief()
     with nullcontext() if multi_worker else lock_folder(folder):
@@ -167,8 +167,8 @@ def run(args):
             check_dataset(checkpoint[0], dataset_fingerprint(dataset), folder,
                           args.allow_dataset_change)
 
-        from models import session  # TensorFlow starts here, after the cheap checks
-        session.train(args, dataset, folder, architecture, checkpoint)
+        from models.training.run import train  # TensorFlow starts here, after the cheap checks
+        train(args, dataset, folder, architecture, checkpoint)
 
 
 if __name__ == '__main__':

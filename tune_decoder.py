@@ -27,7 +27,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chat
 import numpy as np
 
 from algorithms.error_rates import cer, wer
-from data.compiled import open_dataset
+from data.dataset_format import open_dataset
 from models.model_folder import DEFAULT_MODEL, LM_FILE, read_config, trained_on
 
 # The grid of each setting; the search starts from START and moves one setting at a time.

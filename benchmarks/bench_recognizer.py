@@ -64,7 +64,7 @@ def line_of_length(chars, seed=0):
 
 def stand_in_recognizer(args, Recognizer):
     """A random network with the default pipeline fitted on a few synthetic lines."""
-    from models.ctc_model import build_model
+    from models.network import build_model
     pipeline = Pipeline.named('default')
     stop = pipeline.fitting_split()
     source = SyntheticSource(20, seed=1)

@@ -17,9 +17,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 import train  # noqa: E402 (after the path is set)
-from data.compiled import open_dataset  # noqa: E402
-from models.batching import (LineSet, epoch_rng, grouped_batches,  # noqa: E402
-                             padding_fraction, random_batches)
+from data.dataset_format import open_dataset  # noqa: E402
+from models.training.batching import (LineSet, epoch_rng, grouped_batches,  # noqa: E402
+                                      padding_fraction, random_batches)
 
 
 def parse_args(argv=None):
@@ -56,8 +56,8 @@ def main(argv=None):
     lines, _ = LineSet.from_split(dataset.split('train'))
 
     import keras
-    from models.ctc_model import build_model
-    from models.training import Trainer
+    from models.network import build_model
+    from models.training.optimizer_step import Trainer
     keras.utils.set_random_seed(args.seed)
     model = build_model(lines.features[0].shape[1], dataset.char_table.num_classes,
                         args.layers, args.units)

@@ -27,7 +27,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from data.compiler import compile_dataset  # noqa: E402 (after the path is set)
+from data.compiling import compile_dataset  # noqa: E402 (after the path is set)
 from data.iam import IamSource  # noqa: E402
 from data.preprocessing import Pipeline  # noqa: E402
 

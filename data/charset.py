@@ -13,6 +13,12 @@ import numpy as np
 BLANK = 0
 
 
+def ctc_min_frames(labels) -> int:
+    """Fewest frames CTC needs for `labels` (a text, or its class ids): one per label, plus
+    a blank between repeats."""
+    return len(labels) + sum(1 for a, b in zip(labels, labels[1:]) if a == b)
+
+
 def normalize_text(text: str) -> str:
     """NFC, so that 'é' typed two ways is one character."""
     return unicodedata.normalize('NFC', text)

@@ -17,8 +17,8 @@ import numpy as np
 from tqdm import tqdm
 
 from data.base import BadExample, validate_handwriting, validate_text
-from data.charset import CharTable, normalize_text
-from data.compiled import INK_SPLITS, META_FILE, SPLITS, SplitWriter
+from data.charset import CharTable, ctc_min_frames, normalize_text
+from data.dataset_format import INK_SPLITS, META_FILE, SPLITS, SplitWriter
 from data.preprocessing import strokes_to_points
 
 MAX_LISTED = 20  # bad example ids kept for the report
@@ -26,11 +26,6 @@ MAX_LISTED = 20  # bad example ids kept for the report
 
 class CompileError(RuntimeError):
     pass
-
-
-def min_frames(text: str) -> int:
-    """Fewest frames CTC needs for `text`: one per character, plus a blank between repeats."""
-    return len(text) + sum(a == b for a, b in zip(text, text[1:]))
 
 
 def choose_split(rng, fractions) -> str:
@@ -101,7 +96,7 @@ def _write_lines(source, pipeline, writers, seed, fractions, strict, progress):
         if split not in writers:
             raise CompileError(f'example {example.id}: unknown split {split!r}')
         writers[split].add(example.id, features, text, points)
-        short += len(features) < min_frames(text)
+        short += len(features) < ctc_min_frames(text)
     if short:
         warnings.warn(f'{short} lines have fewer frames than CTC needs for their text; '
                       f'they are kept, and train.py leaves them out', stacklevel=2)

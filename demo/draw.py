@@ -29,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)  # `python demo/draw.py` puts demo/ on the path, not the root
 
-from data.compiled import DEFAULT_DATASET, META_FILE, open_dataset  # noqa: E402
+from data.dataset_format import DEFAULT_DATASET, META_FILE, open_dataset  # noqa: E402
 from data.inkml import to_inkml  # noqa: E402
 from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
 from demo.recognizer_thread import RecognizerThread  # noqa: E402

@@ -12,7 +12,7 @@ import json
 import os
 
 from data.charset import CharTable
-from data.compiled import DEFAULT_DATASET
+from data.dataset_format import DEFAULT_DATASET
 from data.preprocessing import Pipeline
 
 MODEL_FILE = 'model.keras'

@@ -13,9 +13,9 @@ import keras
 from keras import layers, ops
 
 from data.charset import BLANK
-from models.batching import PAD_VALUE
 
 LOGITS_LAYER = 'logits'
+PAD_VALUE = 0.0  # padded frames are all zeros; real frames never are (see data.preprocessing)
 
 
 def build_model(num_features, num_classes, num_layers=2, units=128, dropout=0.0,

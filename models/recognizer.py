@@ -18,8 +18,8 @@ import numpy as np
 from algorithms.best_path import best_path_decode
 from data.base import validate_handwriting
 from data.charset import CharTable
-from models.batching import PAD_VALUE
 from models.model_folder import LM_FILE, load_model_folder, read_config
+from models.network import PAD_VALUE
 
 DECODERS = ('best_path', 'token_passing')
 BATCH_SIZE = 32

@@ -10,9 +10,9 @@ import pytest
 import train
 from data.base import validate_handwriting
 from data.preprocessing import Pipeline, strokes_to_points
-from models.augmentation import NO_AUGMENTATION, Augmentation, Distorter
-from models.checkpoints import checkpoint_paths, read_checkpoint
-from models.resume import checkpoints_dir
+from models.training.augmentation import NO_AUGMENTATION, Augmentation, Distorter
+from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
 TRAIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'train.py')

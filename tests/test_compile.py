@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from data import BaseSource
-from data.compiled import open_dataset
-from data.compiler import CompileError, compile_dataset, min_frames
+from data.charset import ctc_min_frames
+from data.compiling import CompileError, compile_dataset
+from data.dataset_format import open_dataset
 from data.preprocessing import Pipeline
 from data.sources import SourceError, load_source_class, make_source, parse_options
 
@@ -140,7 +141,7 @@ def test_strict_stops_at_the_first_bad_example(tmp_path):
 
 
 def test_min_frames_counts_blanks_between_repeats():
-    assert min_frames('ab') == 2 and min_frames('aab') == 4 and min_frames('aaa') == 5
+    assert ctc_min_frames('ab') == 2 and ctc_min_frames('aab') == 4 and ctc_min_frames('aaa') == 5
 
 
 def test_reader_reads_h5_without_loading_sequences(tmp_path):

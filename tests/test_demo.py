@@ -124,12 +124,12 @@ def model_folder(tmp_path_factory):
         return os.environ['DEMO_MODEL']
     import keras
     from algorithms.language_model import build_bigram_lm, write_arpa
-    from data.compiled import open_dataset
-    from data.compiler import compile_dataset
+    from data.compiling import compile_dataset
+    from data.dataset_format import open_dataset
     from data.preprocessing import Pipeline
     from data.synthetic import SyntheticSource
-    from models.ctc_model import build_model
     from models.model_folder import write_config
+    from models.network import build_model
     folder = tmp_path_factory.mktemp('demo')
     dataset = str(folder / 'dataset')
     with warnings.catch_warnings():  # so few lines miss a character or two: no matter here
@@ -311,7 +311,7 @@ def broken_window(other_display, model_folder, tmp_path_factory):
 
 @pytest.mark.slow
 def test_window_draw_recognize_and_show_example(display, model_folder, broken_window, tmp_path):
-    from data.compiled import open_dataset
+    from data.dataset_format import open_dataset
     window = Window(display, model_folder, tmp_path, '--no-live', '--pause', '0.3')
     try:
         ready = window.wait_for('ready')

@@ -26,7 +26,7 @@ import pytest
 
 from algorithms.best_path import best_path_decode
 from data.base import validate_handwriting
-from data.compiled import open_dataset
+from data.dataset_format import open_dataset
 from data.preprocessing import strokes_to_points
 from models.model_folder import read_config
 
@@ -73,11 +73,11 @@ def model_folder(tmp_path_factory):
     if os.environ.get('WEB_DEMO_MODEL'):
         return os.environ['WEB_DEMO_MODEL']
     import keras
-    from data.compiler import compile_dataset
+    from data.compiling import compile_dataset
     from data.preprocessing import Pipeline
     from data.synthetic import SyntheticSource
-    from models.ctc_model import architecture, build_model
     from models.model_folder import save_network, write_config
+    from models.network import architecture, build_model
     folder = tmp_path_factory.mktemp('deploy')
     dataset = str(folder / 'dataset')
     with warnings.catch_warnings():  # characters missing from a split of 40 lines: expected

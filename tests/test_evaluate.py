@@ -13,8 +13,8 @@ import evaluate
 from algorithms.error_rates import edit_distance
 from algorithms.language_model import text_words
 from data.base import BaseSource
-from data.compiled import open_dataset
-from data.compiler import compile_dataset
+from data.compiling import compile_dataset
+from data.dataset_format import open_dataset
 from data.preprocessing import Pipeline
 from models.model_folder import read_config, trained_on
 from test_recognizer import fitted_pipeline, make_model_folder, random_line

@@ -23,7 +23,7 @@ import pytest
 
 from algorithms.language_model import build_bigram_lm, read_arpa, write_arpa
 from data.base import BaseSource
-from data.compiler import CompileError, compile_dataset
+from data.compiling import CompileError, compile_dataset
 from data.preprocessing import Pipeline
 from models.recognizer import Recognizer
 from test_recognizer import CHARACTERS, fitted_pipeline, make_model_folder, random_line

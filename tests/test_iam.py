@@ -279,8 +279,8 @@ def test_a_broken_original_xml_file_is_skipped(tmp_path):
 
 
 def test_compile_records_what_the_source_passed_over(tmp_path):
-    from data.compiled import open_dataset
-    from data.compiler import compile_dataset
+    from data.compiling import compile_dataset
+    from data.dataset_format import open_dataset
     from data.preprocessing import Pipeline
     write_tree(tmp_path / 'iam')
     with warnings.catch_warnings():

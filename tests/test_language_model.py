@@ -11,7 +11,7 @@ from data.charset import CharTable
 
 from algorithms.language_model import (LN10, SPECIAL_WORDS, LanguageModel, build_bigram_lm,
                                        read_arpa, text_words, write_arpa)
-from data.compiled import SplitWriter
+from data.dataset_format import SplitWriter
 
 BUILD_LM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         'build_lm.py')

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import train
-from models.checkpoints import checkpoint_paths, read_checkpoint
-from models.resume import checkpoints_dir
+from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,13 +64,13 @@ def newest(weights):
 def test_only_the_chief_prepares_the_folder(tmp_path, monkeypatch):
     """Worker 1 with --overwrite leaves the folder alone (the chief may be writing to it)
     and takes no checkpoint of its own: it gets the chief's once TensorFlow is up."""
-    from models import session
+    from models.training import run as training_run
     glyphs = make_dataset(tmp_path / 'glyphs', num_examples=24)
     folder = tmp_path / 'weights' / NAME
     (folder / 'training' / 'checkpoints').mkdir(parents=True)
     (folder / 'recognizer.json').write_text('{"written by": "the chief"}')
     given = []
-    monkeypatch.setattr(session, 'train', lambda *args: given.append(args[-1]))
+    monkeypatch.setattr(training_run, 'train', lambda *args: given.append(args[-1]))
     for index, prepared in ((1, False), (0, True)):
         config = {'cluster': {'worker': ['127.0.0.1:1', '127.0.0.1:2']},
                   'task': {'type': 'worker', 'index': index}}

@@ -91,7 +91,7 @@ def test_every_command_is_run_or_covered_elsewhere():
     for command in commands:
         assert skipped(command) or command.startswith((
             'python compile.py', 'python train.py', 'python evaluate.py', 'python build_lm.py',
-            'python deploy.py', 'python quickstart.py', 'python -m models.curves',
+            'python deploy.py', 'python quickstart.py', 'python -m models.training.curves',
             'python recognize.py')), command
 
 

@@ -39,7 +39,7 @@ def fitted_pipeline(lines) -> Pipeline:
 def make_model_folder(folder, char_table, pipeline, build_options=None, **provenance):
     """A model folder like train.py writes, with a small untrained network."""
     import keras
-    from models.ctc_model import build_model
+    from models.network import build_model
     keras.utils.set_random_seed(0)
     architecture = {'num_layers': 1, 'units': 8, **(build_options or {})}
     model = build_model(4, char_table.num_classes, **architecture)

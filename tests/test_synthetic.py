@@ -10,8 +10,8 @@ import wordfreq
 
 import train
 from data.base import validate_handwriting
-from data.compiled import open_dataset
-from data.compiler import compile_dataset
+from data.compiling import compile_dataset
+from data.dataset_format import open_dataset
 from data.glyphs import FACES, SVG_FACES, X_HEIGHT, load_face
 from data.preprocessing import Pipeline
 from data.synthetic import DEFAULT_FACES, SAMPLE_RATE, SyntheticSource, word_template

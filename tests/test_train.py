@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import train
-from models import session
-from models.checkpoints import checkpoint_paths, read_checkpoint
 from models.model_folder import load_model_folder, read_config
-from models.resume import checkpoints_dir, lock_folder
+from models.training import folder_writer
+from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.resume import checkpoints_dir, lock_folder
 from train_fixtures import make_dataset
 
 TINY = ['--layers', '1', '--units', '8', '--batch_size', '8', '--no-progress', '--show', '1']
@@ -186,9 +186,9 @@ class Killed(BaseException):
     """Stands for kill -9: nothing after it runs, no handler catches it."""
 
 
-EPOCH_END = [(session, 'save_checkpoint'), (session, 'save_network'),
-             (session, 'write_config'), (session, 'write_csv'),
-             (session.TensorBoardLog, 'write')]
+EPOCH_END = [(folder_writer, 'save_checkpoint'), (folder_writer, 'save_network'),
+             (folder_writer, 'write_config'), (folder_writer, 'write_csv'),
+             (folder_writer.TensorBoardLog, 'write')]
 
 
 @pytest.fixture(scope='module')

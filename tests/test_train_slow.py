@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import train
-from models.checkpoints import checkpoint_paths, read_checkpoint
-from models.resume import checkpoints_dir
+from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

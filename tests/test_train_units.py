@@ -5,15 +5,15 @@ import json
 import numpy as np
 import pytest
 
-from data.compiled import open_dataset
-from data.compiler import compile_dataset
+from data.compiling import compile_dataset
+from data.dataset_format import open_dataset
 from data.preprocessing import Pipeline
-from models.batching import (LABEL_PAD, PAD_VALUE, LineSet, ctc_min_frames, epoch_rng,
-                             grouped_batches, pad_batch, padding_fraction, random_batches,
-                             sequential_batches)
-from models.checkpoints import (CheckpointError, checkpoint_paths, latest_checkpoint,
-                                read_checkpoint, save_checkpoint, stored_by_name)
-from models.schedule import Schedule
+from models.training.batching import (LABEL_PAD, PAD_VALUE, LineSet, ctc_min_frames, epoch_rng,
+                                      grouped_batches, pad_batch, padding_fraction, random_batches,
+                                      sequential_batches)
+from models.training.checkpoints import (CheckpointError, checkpoint_paths, latest_checkpoint,
+                                         read_checkpoint, save_checkpoint, stored_by_name)
+from models.training.schedule import Schedule
 from train_fixtures import GlyphSource
 
 
@@ -87,7 +87,7 @@ def test_pad_batch_pads_features_with_zeros_and_labels_with_the_blank():
 
 def test_padding_never_changes_probabilities_or_loss():
     import keras
-    from models.ctc_model import build_model, ctc_loss_per_line, logits_model
+    from models.network import build_model, ctc_loss_per_line, logits_model
     keras.utils.set_random_seed(0)
     model = build_model(4, 5, num_layers=2, units=6, dropout=0.3)
     data = lines(3)
@@ -106,7 +106,7 @@ def test_padding_never_changes_probabilities_or_loss():
 
 def test_portable_copy_predicts_the_same():
     import keras
-    from models.ctc_model import architecture, build_model, portable_copy
+    from models.network import architecture, build_model, portable_copy
     keras.utils.set_random_seed(0)
     model = build_model(4, 5, num_layers=2, units=6, use_cudnn=False)
     twin = portable_copy(model)
@@ -118,8 +118,8 @@ def test_portable_copy_predicts_the_same():
 
 def test_a_model_that_insists_on_cudnn_is_saved_to_run_on_a_cpu(tmp_path):
     import keras
-    from models.ctc_model import build_model, portable_copy
     from models.model_folder import MODEL_FILE, save_network
+    from models.network import build_model, portable_copy
     model = build_model(4, 5, num_layers=1, units=6, use_cudnn=True)  # as with --cuda
     save_network(tmp_path, portable_copy(model))
     loaded = keras.saving.load_model(tmp_path / MODEL_FILE, compile=False)
@@ -175,8 +175,8 @@ def test_best_model_is_kept_by_cer():
 def trainer(seed, units=4):
     """A fresh Trainer of a 1-layer BiLSTM with dropout, its weights drawn from `seed`."""
     import keras
-    from models.ctc_model import build_model
-    from models.training import Trainer
+    from models.network import build_model
+    from models.training.optimizer_step import Trainer
     keras.utils.set_random_seed(seed)
     return Trainer(build_model(4, 5, num_layers=1, units=units, dropout=0.2), 0.01)
 
@@ -223,7 +223,7 @@ def test_a_checkpoint_by_position_still_restores_in_order_with_a_warning(tmp_pat
     arrays = {f'model/{i:04d}': v for i, v in enumerate(source.model_values().values())}
     arrays.update({f'optimizer/{i:04d}': v
                    for i, v in enumerate(source.optimizer_values().values())})
-    from models.checkpoints import _digest
+    from models.training.checkpoints import _digest
     state = {'epoch': 3, 'sha256': _digest(arrays)}
     arrays['state'] = np.frombuffer(json.dumps(state).encode(), np.uint8)
     np.savez(tmp_path / 'epoch-0003.npz', **arrays)

@@ -4,7 +4,7 @@ shape, so a small network can tell them apart, and a set compiles in well under 
 import numpy as np
 
 from data.base import BaseSource
-from data.compiler import compile_dataset
+from data.compiling import compile_dataset
 from data.preprocessing import Pipeline
 
 ALPHABET = 'abcd'

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PAD_VALUE = 0.0  # padded frames are all zeros; real frames never are (see data.preprocessing)
+from data.charset import ctc_min_frames
+from models.network import PAD_VALUE
+
 LABEL_PAD = 0  # keras.ops.ctc_loss with mask_index=0 wants labels padded with the blank
 JITTER = 0.1  # lengths are scaled by a random factor in [1 - JITTER, 1 + JITTER] to sort
-
-
-def ctc_min_frames(labels: np.ndarray) -> int:
-    """Fewest frames CTC needs for `labels`: one per label, plus a blank between repeats."""
-    return len(labels) + int(np.sum(labels[1:] == labels[:-1]))
 
 
 class LineSet:
@@ -45,7 +42,7 @@ class LineSet:
 
     def batch(self, indices, distort=None) -> 'Batch':
         """The lines at `indices`, padded; `distort` (a list of feature arrays -> the same
-        list distorted, see models.augmentation) changes them first."""
+        list distorted, see models.training.augmentation) changes them first."""
         features = [self.features[i] for i in indices]
         if distort is not None:
             features = distort(features)

@@ -14,11 +14,11 @@ kill leaves either the old set of files or the new one. The zip's CRC-32 of ever
 and a SHA-256 over all arrays (kept in `state`) catch truncated and damaged files; the two
 newest checkpoints are kept, so a damaged newest one falls back to the one before.
 
-Variables are stored by name (models.training.variable_names: each variable's path), not by
-position: a BiLSTM's forward and backward weights have equal shapes, so a change in the
-order Keras lists them would otherwise swap them silently. Checkpoints written before names
-were stored (`model/0000`, ...; no `state['keys']`) still read: they restore in order, with
-a warning.
+Variables are stored by name (models.training.optimizer_step.variable_names: each
+variable's path), not by position: a BiLSTM's forward and backward weights have equal
+shapes, so a change in the order Keras lists them would otherwise swap them silently.
+Checkpoints written before names were stored (`model/0000`, ...; no `state['keys']`) still
+read: they restore in order, with a warning.
 """
 import glob
 import hashlib

@@ -1,7 +1,7 @@
 """A picture of training: loss and validation CER per epoch, from a model's log.csv.
 
-    python -m models.curves weights/synthetic                     # -> weights/synthetic/curves.png
-    python -m models.curves weights/synthetic --output docs/training_curves.png
+    python -m models.training.curves weights/synthetic           # -> weights/synthetic/curves.png
+    python -m models.training.curves weights/synthetic --output docs/training_curves.png
 """
 import argparse
 import csv

@@ -7,8 +7,8 @@ import time
 from tqdm import tqdm
 
 from algorithms.error_rates import cer, wer
-from models.batching import augmentation_rng, epoch_rng, grouped_batches
-from models.reporting import epoch_line, example_lines
+from models.training.batching import augmentation_rng, epoch_rng, grouped_batches
+from models.training.reporting import epoch_line, example_lines
 
 
 class TrainingError(RuntimeError):
@@ -23,9 +23,9 @@ def fit(trainer, train, validation, schedule, char_table, *, epochs, batch_size,
         on_epoch_end, show=3, progress=True, distorter=None):
     """Train until `epochs` are done or early stopping says stop.
 
-    train, validation: models.batching.LineSet. schedule: models.schedule.Schedule, updated
-    in place. on_epoch_end(schedule, improved) runs after each epoch's figures are in.
-    distorter: a models.augmentation.Distorter for the training lines, or None.
+    train, validation: models.training.batching.LineSet. schedule:
+    models.training.schedule.Schedule, updated in place. on_epoch_end(schedule, improved) runs after each epoch's figures are in.
+    distorter: a models.training.augmentation.Distorter for the training lines, or None.
     """
     while schedule.epoch < epochs and not schedule.stopped_early:
         start = time.time()

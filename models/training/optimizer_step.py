@@ -2,7 +2,7 @@
 
 A custom loop rather than model.fit: each step is one compiled TensorFlow function fed
 padded NumPy batches of varying shape, and everything a resumed run needs (variables,
-optimizer slots, step count) is in plain variables that models.checkpoints saves.
+optimizer slots, step count) is in plain variables that models.training.checkpoints saves.
 
 Distribution: under a tf.distribute strategy each replica gets its share of the batch
 (Batch.part); the loss is summed over the lines and divided by the whole batch's line
@@ -14,8 +14,8 @@ import tensorflow as tf
 
 import keras
 from algorithms.best_path import decode_batch
-from models.batching import sequential_batches
-from models.ctc_model import ctc_loss_per_line, logits_model
+from models.network import ctc_loss_per_line, logits_model
+from models.training.batching import sequential_batches
 
 _SIGNATURE = [tf.TensorSpec([None, None, None], tf.float32),  # features (B, T, F)
               tf.TensorSpec([None], tf.int32),                # frame lengths (B,)

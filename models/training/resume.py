@@ -25,8 +25,8 @@ try:
 except ImportError:  # Windows: no advisory locks; runs on one folder must be kept apart
     fcntl = None
 
-from models.checkpoints import CheckpointError, latest_checkpoint
 from models.model_folder import CONFIG_FILE, MODEL_FILE, TRAINING_DIR
+from models.training.checkpoints import CheckpointError, latest_checkpoint
 
 CHECKPOINTS_DIR = 'checkpoints'
 TRAINED_SPLITS = ('train', 'validation')

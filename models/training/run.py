@@ -1,5 +1,5 @@
-"""The TensorFlow side of train.py: devices, strategy, model, resume, the epoch loop, and
-writing the model folder after every epoch.
+"""One training run, the TensorFlow side of train.py: strategy, model, resume from the
+checkpoint, the epoch loop, and the model folder written after every epoch.
 
 Imported only after train.py has checked the options, the data set and the model folder,
 so that those mistakes are reported without waiting for TensorFlow to start.
@@ -9,18 +9,17 @@ import os
 import keras
 import tensorflow as tf
 
-from models.augmentation import Augmentation, Distorter
-from models.batching import LineSet
-from models.checkpoints import save_checkpoint, stored_by_name
-from models.ctc_model import build_model, portable_copy
-from models.fit import TrainingError, fit
-from models.model_folder import (LOG_FILE, TRAINING_DIR, ModelFolderError, read_config,
-                                 save_network, write_config)
-from models.reporting import TensorBoardLog, write_csv
-from models.resume import checkpoints_dir, dataset_fingerprint
-from models.schedule import Schedule
-from models.training import Trainer
-from models.workers import chiefs_checkpoint, is_multi_worker
+from models.network import build_model
+from models.training.augmentation import Augmentation, Distorter
+from models.training.batching import LineSet
+from models.training.checkpoints import stored_by_name
+from models.training.epoch_loop import TrainingError, fit
+from models.training.folder_writer import FolderWriter
+from models.training.optimizer_step import Trainer
+from models.training.resume import TRAINED_SPLITS
+from models.training.schedule import Schedule
+from models.training.strategy import cudnn_choice, make_strategy
+from models.training.workers import chiefs_checkpoint, is_multi_worker
 
 # Options that shape the arithmetic of training: a resumed run keeps the first run's.
 RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate', 'augment')
@@ -115,32 +114,10 @@ def _finished(schedule, epochs, folder) -> bool:
     return schedule.stopped_early or schedule.epoch >= epochs
 
 
-def make_strategy(distribute):
-    """-> (strategy, whether this process writes the model folder)."""
-    if not distribute:
-        return tf.distribute.get_strategy(), True
-    if 'TF_CONFIG' in os.environ:
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        resolver = strategy.cluster_resolver
-        chief = resolver.task_type == 'chief' or (
-            resolver.task_type == 'worker' and resolver.task_id == 0
-            and 'chief' not in resolver.cluster_spec().as_dict())
-        return strategy, chief
-    devices = tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU')
-    return tf.distribute.MirroredStrategy([d.name for d in devices]), True
-
-
-def cudnn_choice(cuda):
-    """--cuda / --no-cuda / neither -> LSTM use_cudnn True / False / 'auto'."""
-    if cuda and not tf.config.list_physical_devices('GPU'):
-        raise TrainingError('--cuda: TensorFlow sees no GPU; use --no-cuda, or leave both out')
-    return 'auto' if cuda is None else cuda
-
-
 def load_lines(dataset):
     """-> (train, validation) LineSets without the lines too short for CTC, counted."""
     sets = []
-    for name in ('train', 'validation'):
+    for name in TRAINED_SPLITS:
         lines, short = LineSet.from_split(dataset.split(name))
         if short:
             print(f'{name}: left out {short} lines with fewer frames than CTC needs '
@@ -150,70 +127,3 @@ def load_lines(dataset):
         sets.append(lines)
     print(f'{len(sets[0])} training lines, {len(sets[1])} validation lines')
     return sets
-
-
-class FolderWriter:
-    """After each epoch: a checkpoint, then the best network and recognizer.json, the logs.
-
-    The checkpoint comes first, so that a kill at any moment leaves a folder that resumes:
-    before it, the epoch is simply redone; after it, catch_up() on resuming redoes what the
-    kill cut off (TensorBoard's scalars of that one epoch excepted).
-    """
-
-    def __init__(self, folder, trainer, dataset, architecture, recipe):
-        self.folder, self.trainer, self.dataset = folder, trainer, dataset
-        self.architecture, self.recipe = architecture, recipe
-        self.fingerprint = dataset_fingerprint(dataset)
-        # saved instead of the trained model, which may insist on cuDNN: loads on any CPU
-        self.portable = portable_copy(trainer.model)
-        self.training = os.path.join(folder, TRAINING_DIR)
-        self.tensorboard = TensorBoardLog(os.path.join(self.training, 'tensorboard'))
-
-    def __call__(self, schedule, improved):
-        figures = schedule.history[-1]
-        state = {'epoch': schedule.epoch, 'schedule': schedule.to_json(),
-                 'recipe': self.recipe, 'architecture': self.architecture,
-                 'characters': self.dataset.char_table.characters,
-                 'dataset': self.dataset.folder, 'data': self.fingerprint}
-        save_checkpoint(checkpoints_dir(self.folder), state, self.trainer.model_values(),
-                        self.trainer.optimizer_values())
-        if improved:
-            self.save_best(figures)
-        write_csv(os.path.join(self.training, LOG_FILE), schedule.history)
-        self.tensorboard.write(figures)
-
-    def save_best(self, figures):
-        self.portable.set_weights(self.trainer.model.get_weights())
-        save_network(self.folder, self.portable)
-        write_config(self.folder, self.dataset.char_table, self.dataset.pipeline,
-                     self.architecture, dataset=self.dataset.folder,
-                     dataset_from_model=os.path.relpath(self.dataset.folder, self.folder),
-                     validation={k: figures[k] for k in ('val_loss', 'val_cer', 'val_wer')},
-                     epoch=figures['epoch'], training=self.recipe)
-
-    def catch_up(self, schedule):
-        """Right after restoring the newest checkpoint: write the network and the log that
-        a kill after the checkpoint may have left unwritten."""
-        if _network_behind(self.folder, schedule):
-            self.save_best(schedule.history[-1])
-        write_csv(os.path.join(self.training, LOG_FILE), schedule.history)
-
-    @staticmethod
-    def behind(folder, schedule) -> bool:
-        """Whether the folder lacks what the newest checkpoint's epoch end should have
-        written (a kill came between them); cheap, before any model is built."""
-        log = os.path.join(folder, TRAINING_DIR, LOG_FILE)
-        rows = 0
-        if os.path.isfile(log):
-            with open(log, encoding='utf-8') as f:
-                rows = sum(1 for _ in f) - 1  # less the header
-        return _network_behind(folder, schedule) or rows != schedule.epoch
-
-
-def _network_behind(folder, schedule) -> bool:
-    """The newest epoch was the best, and the folder's network is not that epoch's."""
-    try:
-        saved = read_config(folder).get('epoch')
-    except ModelFolderError:
-        saved = None
-    return schedule.best_cer_epoch == schedule.epoch and saved != schedule.epoch

@@ -7,13 +7,12 @@ resumes from (0: none) and a piece of its checksum, and each worker reads that v
 so workers that started at different moments cannot resume from different epochs. A worker
 reads it from the model folder, which must therefore be shared (or copied) between machines.
 """
-import os
 
 import tensorflow as tf
 
-from models.checkpoints import CheckpointError, checkpoint_path, read_checkpoint
-from models.fit import TrainingError
-from models.resume import checkpoints_dir
+from models.training.checkpoints import CheckpointError, checkpoint_path, read_checkpoint
+from models.training.epoch_loop import TrainingError
+from models.training.resume import checkpoints_dir
 
 _TAG_HEX = 6  # checksum digits sent: 24 bits, exact in float32
 
