@@ -35,19 +35,19 @@ def build_model(num_features, num_classes, num_layers=2, units=128, dropout=0.0,
             x = layers.Dropout(dropout, name=f'dropout_{i}')(x)
     logits = layers.Dense(num_classes, name=LOGITS_LAYER)(x)
     probabilities = layers.Activation('softmax', name='probabilities')(logits)
-    return keras.Model(features, probabilities, name=name)
+    model = keras.Model(features, probabilities, name=name)
+    model.build_arguments = {'num_features': int(num_features), 'num_classes': int(num_classes),
+                             'num_layers': int(num_layers), 'units': int(units),
+                             'dropout': float(dropout)}
+    return model
 
 
 def architecture(model) -> dict:
-    """The keyword arguments of build_model that rebuild `model` (saved in recognizer.json
-    and in checkpoints, so that a checkpoint that does not fit is caught by name)."""
-    first = model.get_layer('bilstm_0').forward_layer
-    num_layers = sum(layer.name.startswith('bilstm_') for layer in model.layers)
-    dropouts = [layer.rate for layer in model.layers if layer.name.startswith('dropout_')]
-    return {'num_features': int(model.input_shape[-1]),
-            'num_classes': int(model.output_shape[-1]),
-            'num_layers': num_layers, 'units': int(first.units),
-            'dropout': float(dropouts[0]) if dropouts else 0.0}
+    """The keyword arguments of build_model that rebuild `model`, as build_model stored
+    them (saved in recognizer.json and in checkpoints, so that a checkpoint that does not
+    fit is caught by name). A model loaded from model.keras has none: its folder's
+    recognizer.json holds them."""
+    return dict(model.build_arguments)
 
 
 def logits_model(model):
