@@ -19,6 +19,7 @@ import time
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
+from algorithms.decoders import DECODERS
 from algorithms.error_rates import cer, edit_distance, wer
 from data.dataset_format import DEFAULT_DATASET, SPLITS, open_dataset
 from data.preprocessing import Pipeline
@@ -42,7 +43,7 @@ def parse_args(argv=None):
                    f'was trained on (recorded in its recognizer.json), else {DEFAULT_DATASET}')
     p.add_argument('--split', default='test', choices=SPLITS,
                    help='which split to evaluate (default: %(default)s)')
-    p.add_argument('--decoder', default='best_path', choices=('best_path', 'token_passing'),
+    p.add_argument('--decoder', default='best_path', choices=DECODERS,
                    help='best_path: most likely character per frame, no dictionary; '
                    'token_passing: only words of the language model, weighted by it '
                    '(default: %(default)s)')

@@ -31,12 +31,14 @@ from pathlib import Path
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
+from algorithms.best_path import BestPathDecoder
+from algorithms.decoders import DECODERS
 from algorithms.prefix_beam_search import prefix_beam_search
 from data.iam import UnreadableFile, read_line_strokes
 from data.inkml import (InkLine, InkmlError, local, make_up_times, model_pen_speed,
                         read_inkml)
 from models.model_folder import DEFAULT_MODEL
-from models.recognizer import DECODERS, BestPathDecoder, Recognizer
+from models.recognizer import Recognizer
 
 INK_EXTENSIONS = ('.inkml', '.xml', '.json')
 BEAM = 16  # prefix beam search width; at least --nbest

@@ -36,9 +36,10 @@ from urllib.parse import parse_qs
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
+from algorithms.decoders import DECODERS
 from data.inkml import InkmlError, read_inkml
 from models.model_folder import DEFAULT_MODEL
-from models.recognizer import DECODERS, Recognizer
+from models.recognizer import Recognizer
 from recognize import InkFileError, alternatives, ink_from_json, timed_strokes
 
 HOST = '127.0.0.1'

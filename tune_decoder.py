@@ -133,7 +133,7 @@ def main(argv=None):
     args = parse_args(argv)
     from algorithms.token_passing import SETTINGS_FILE, TokenPassingDecoder, write_settings
     from data.charset import CharTable
-    from models.recognizer import BestPathDecoder
+    from algorithms.best_path import BestPathDecoder
     try:
         config = read_config(args.model)
         dataset = args.dataset or trained_on(config)

@@ -32,3 +32,16 @@ def decode_batch(probabilities: np.ndarray, lengths) -> list[list[int]]:
     if len(lengths) != len(probabilities):
         raise ValueError(f'{len(lengths)} lengths for a batch of {len(probabilities)} lines')
     return [best_path_decode(line[:int(n)]) for line, n in zip(probabilities, lengths)]
+
+
+class BestPathDecoder:
+    """Best path over a character table, as a decoder (see algorithms.decoders)."""
+
+    def __init__(self, char_table):
+        self.char_table = char_table
+
+    def decode(self, probabilities) -> str:
+        return self.char_table.decode(best_path_decode(probabilities))
+
+    def decode_batch(self, matrices) -> list:
+        return [self.decode(m) for m in matrices]

@@ -9,8 +9,9 @@ The algorithm, its input convention (class 0 blank, class i + 1 = characters[i])
 words, their case forms and the non-word characters between them (space, punctuation,
 digits) are modelled are described in
 algorithms/token_passing_reference.py, the pure-Python twin that the tests hold this
-decoder to. The C++ core (algorithms/cpp/) releases the GIL while it searches, so a batch
-decodes on several threads.
+decoder to; both spell their dictionary with algorithms/token_passing_lexicon.py. The C++
+core (algorithms/cpp/) releases the GIL while it searches, so a batch decodes on several
+threads.
 """
 import copy
 import json
@@ -22,9 +23,8 @@ import numpy as np
 
 from algorithms import _token_passing
 from algorithms.language_model import LN10, SENTENCE_END, SENTENCE_START, LanguageModel
-from algorithms.token_passing_reference import (default_beam, load_language_model,
-                                                require_array, spell_lexicon,
-                                                table_characters)
+from algorithms.token_passing_lexicon import (default_beam, load_language_model,
+                                              require_array, spell_lexicon, table_characters)
 
 SETTINGS_FILE = 'decoder.json'  # in a model folder: the settings tune_decoder.py chose
 SETTINGS = ('lm_weight', 'word_penalty', 'nonword_penalty', 'beam')

@@ -47,6 +47,7 @@ from algorithms.best_path import best_path_decode  # noqa: E402
 from algorithms.error_rates import cer, wer  # noqa: E402
 from algorithms.language_model import WORD_PATTERN, build_bigram_lm  # noqa: E402
 from algorithms.token_passing import TokenPassingDecoder  # noqa: E402
+from algorithms.token_passing_lexicon import word_forms  # noqa: E402
 
 CHARACTERS = string.ascii_letters + string.digits + " .,;:!?'\"-()&/#*+%"  # 80
 
@@ -286,7 +287,7 @@ def flashlight_peer(args, table, decoder, lm_path, texts, probabilities):
     start = lm.start(False)
     for i, word in enumerate(decoder.words):
         _, score = lm.score(start, i)
-        for form in token_passing_reference.word_forms(word):
+        for form in word_forms(word):
             if all(c in characters for c in form):
                 trie.insert([characters.index(c) + 1 for c in form], i, score)
     trie.smear(SmearingMode.MAX)

@@ -29,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)  # `python demo/draw.py` puts demo/ on the path, not the root
 
+from algorithms.decoders import DECODERS  # noqa: E402
 from data.dataset_format import DEFAULT_DATASET, META_FILE, open_dataset  # noqa: E402
 from data.inkml import to_inkml  # noqa: E402
 from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
@@ -39,7 +40,7 @@ from models.model_folder import (DEFAULT_MODEL, LM_FILE, ModelFolderError, read_
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 APP = 'keras-auto-hwr demo'
-DECODERS = {'best_path': 'best path', 'token_passing': 'token passing (language model)'}
+LABELS = {'best_path': 'best path', 'token_passing': 'token passing (language model)'}
 CANVAS_SIZE = (900, 300)  # pixels
 INK_WIDTH = 3             # pixels
 REPLAY_MARGIN = 30        # pixels of canvas left around a replayed example
@@ -52,7 +53,7 @@ def parse_args(argv=None):
     p.add_argument('--model', default=DEFAULT_MODEL,
                    help='model folder to recognize with (default: %(default)s, the shipped '
                    'pre-trained model)')
-    p.add_argument('--decoder', choices=sorted(DECODERS), default='best_path',
+    p.add_argument('--decoder', choices=DECODERS, default='best_path',
                    help='decoder to start with; the window switches between them '
                    '(default: %(default)s)')
     p.add_argument('--language_model', metavar='ARPA',
@@ -147,8 +148,8 @@ class Demo:
         self.live_box.pack(side='right')
         self.decoder = tk.StringVar(value=self.args.decoder)
         self.radios = {}
-        for name in ('token_passing', 'best_path'):  # packed from the right
-            self.radios[name] = ttk.Radiobutton(bar, text=DECODERS[name], value=name,
+        for name in reversed(DECODERS):  # packed from the right
+            self.radios[name] = ttk.Radiobutton(bar, text=LABELS[name], value=name,
                                                 variable=self.decoder,
                                                 command=self.decoder_changed)
             self.radios[name].pack(side='right', padx=(0, 10))
@@ -268,7 +269,7 @@ class Demo:
         self.report.write('saved', path=path, text=self.recognized)
 
     def decoder_changed(self):
-        self.set_status(f'decoder: {DECODERS[self.decoder.get()]}')
+        self.set_status(f'decoder: {LABELS[self.decoder.get()]}')
         if self.loaded and problem(self.ink.strokes) is None:
             self.recognize()  # the recognizer thread loads the decoder first if it must
         else:
@@ -357,7 +358,7 @@ class Demo:
         self.root.after(POLL_MS, self.poll)
 
     def on_loaded(self, decoder, seconds):
-        self.set_status(f'ready: {self.args.model}, {DECODERS[decoder]} '
+        self.set_status(f'ready: {self.args.model}, {LABELS[decoder]} '
                         f'(loaded in {seconds:.1f} s)')
         if self.loaded:
             return
@@ -389,7 +390,7 @@ class Demo:
         shown = text if text.strip() else '(nothing recognized)'
         self.show(shown, 'black')
         self.recognized = text
-        self.set_status(f'{DECODERS[decoder]}: {len(strokes)} strokes in {seconds:.2f} s')
+        self.set_status(f'{LABELS[decoder]}: {len(strokes)} strokes in {seconds:.2f} s')
         self.report.write('result', decoder=decoder, text=text, shown=shown, seconds=seconds,
                           strokes=strokes)
 

@@ -15,13 +15,13 @@ import os
 
 import numpy as np
 
-from algorithms.best_path import best_path_decode
+from algorithms.best_path import BestPathDecoder
+from algorithms.decoders import check_name, make_decoder
 from data.base import validate_handwriting
 from data.charset import CharTable
 from models.model_folder import LM_FILE, load_model_folder, read_config
 from models.network import PAD_VALUE
 
-DECODERS = ('best_path', 'token_passing')
 BATCH_SIZE = 32
 SMALLEST_BUCKET = 64  # frames; single lines are padded up to a bucket length (see Network)
 BUCKET_GROWTH = 1.25  # each bucket is about 25% longer than the one before
@@ -31,8 +31,8 @@ class Recognizer:
     """A trained network with its pre-processing, character table and decoder."""
 
     def __init__(self, model, char_table, pipeline, decoder=None, jit=False):
-        """decoder: has decode((T, C) probabilities) -> str and decode_batch(list) -> list;
-        best path over `char_table` when None. jit: see Network."""
+        """decoder: an algorithms.decoders.Decoder; best path over `char_table` when None.
+        jit: see Network."""
         self.char_table, self.pipeline = char_table, pipeline
         self.decoder = decoder or BestPathDecoder(char_table)
         self.network = Network(model, jit)
@@ -42,19 +42,18 @@ class Recognizer:
              word_penalty=None, jit=False) -> 'Recognizer':
         """Load a model folder (see models.model_folder).
 
-        decoder: 'best_path' (no dictionary) or 'token_passing' (words of the language
-        model only). language_model: an ARPA file for token passing; default `lm.arpa` in
+        decoder: a name of algorithms.decoders.DECODERS: 'best_path' (no dictionary) or
+        'token_passing' (words of the language model only). language_model: an ARPA file for token passing; default `lm.arpa` in
         the model folder. lm_weight, word_penalty: token passing settings (None = those
         tune_decoder.py stored in the model folder, else the decoder's defaults). jit:
         compile single-line calls with XLA, for servers that
         warm up once and then want the least CPU per line (see Network).
         """
-        if decoder not in DECODERS:
-            raise ValueError(f'unknown decoder {decoder!r}; choose from {", ".join(DECODERS)}')
-        chosen = None  # best path
-        if decoder == 'token_passing':  # before the network loads, so its errors come fast
-            chosen = token_passing_decoder(
-                CharTable.from_json(read_config(model_dir)['char_table']),
+        check_name(decoder)
+        chosen = None  # best path, over the character table that loads with the network
+        if decoder != 'best_path':  # before the network loads, so its errors come fast
+            chosen = make_decoder(
+                decoder, CharTable.from_json(read_config(model_dir)['char_table']),
                 language_model or os.path.join(model_dir, LM_FILE), lm_weight, word_penalty,
                 model_dir)
         model, char_table, pipeline, _ = load_model_folder(model_dir)
@@ -160,34 +159,3 @@ def pad(features_list) -> np.ndarray:
     for row, features in enumerate(features_list):
         batch[row, :len(features)] = features
     return batch
-
-
-class BestPathDecoder:
-    """Best path over a character table, with the token passing decoder's methods."""
-
-    def __init__(self, char_table):
-        self.char_table = char_table
-
-    def decode(self, probabilities) -> str:
-        return self.char_table.decode(best_path_decode(probabilities))
-
-    def decode_batch(self, matrices) -> list:
-        return [self.decode(m) for m in matrices]
-
-
-def token_passing_decoder(char_table, language_model, lm_weight=None, word_penalty=None,
-                          model_dir=None):
-    """The token passing decoder (algorithms.token_passing), or a clear ValueError; its
-    settings are those given, else those stored in model_dir by tune_decoder.py."""
-    try:
-        from algorithms.token_passing import TokenPassingDecoder, read_settings
-    except ImportError as e:
-        raise ValueError(f'the token passing decoder is not available ({e}); build it with '
-                         f'`python setup.py build_ext --inplace`, or use best_path') from None
-    if not os.path.isfile(language_model):
-        raise ValueError(f'language model not found: {language_model} (token passing needs '
-                         f'an ARPA file; build_lm.py writes one)')
-    settings = read_settings(model_dir) if model_dir else {}
-    settings.update((k, v) for k, v in (('lm_weight', lm_weight), ('word_penalty', word_penalty))
-                    if v is not None)
-    return TokenPassingDecoder(char_table.characters, language_model, **settings)

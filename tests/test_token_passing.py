@@ -483,7 +483,7 @@ def test_language_model_binding_checks_ids_and_dtypes():
 
 def test_settings_travel_with_the_model_folder(tmp_path):
     from algorithms.token_passing import read_settings, write_settings
-    from models.recognizer import token_passing_decoder
+    from algorithms.decoders import token_passing_decoder
     lm = tmp_path / 'lm.arpa'
     write_arpa(model(['the', 'cat']), lm)
     assert read_settings(tmp_path) == {}
