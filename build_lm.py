@@ -25,10 +25,8 @@ import sys
 from algorithms.language_model import (DEFAULT_MAX_WORDS, WORD_PATTERN, build_bigram_lm,
                                        text_words, write_arpa)
 from data.charset import normalize_text
-from data.dataset_format import DEFAULT_DATASET, CompiledSplit
+from data.dataset_format import DATASETS_DIR, DEFAULT_DATASET, CompiledSplit
 from models.model_folder import LM_FILE
-
-DATASETS_DIR = 'datasets'
 
 
 def parse_args(argv=None):

@@ -14,6 +14,7 @@ import warnings
 
 from data.base import BadExample
 from data.compiling import CompileError, compile_dataset
+from data.dataset_format import DATASETS_DIR
 from data.preprocessing import PREPROCESSORS, Pipeline
 from data.sources import BUILTIN, SourceError, make_source, parse_options
 
@@ -37,7 +38,7 @@ def parse_args(argv=None):
                    help='share of lines for validation (default: %(default)s)')
     p.add_argument('--test_fraction', type=float, default=0.1,
                    help='share of lines for test (default: %(default)s)')
-    p.add_argument('--datasets_dir', default='datasets',
+    p.add_argument('--datasets_dir', default=DATASETS_DIR,
                    help='where data sets are written (default: %(default)s)')
     p.add_argument('--strict', action='store_true',
                    help='stop at the first bad example instead of skipping it')

@@ -21,9 +21,7 @@ import sys
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up chatter
 
 from models.model_folder import DEFAULT_MODEL, ModelFolderError  # noqa: E402
-from models.tfjs_export import QUANTIZATIONS, ExportError, deploy  # noqa: E402
-
-DEPLOYED_DIR = os.path.join('weights', 'deployed')
+from models.tfjs_export import DEPLOYED_DIR, QUANTIZATIONS, ExportError, deploy  # noqa: E402
 
 
 def parse_args(argv=None):

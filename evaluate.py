@@ -21,7 +21,8 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chat
 
 from algorithms.decoders import DECODERS
 from algorithms.error_rates import cer, edit_distance, wer
-from data.dataset_format import DEFAULT_DATASET, SPLITS, open_dataset
+from data.base import SPLITS
+from data.dataset_format import DEFAULT_DATASET, open_dataset
 from data.preprocessing import Pipeline
 from models.model_folder import DEFAULT_MODEL, LM_FILE, read_config, trained_on
 from models.recognizer import Recognizer

@@ -98,8 +98,10 @@ def show_recognitions(model, dataset, count):
 def main(argv=None):
     args = parse_args(argv)
     started = time.perf_counter()
-    dataset = os.path.join('datasets', args.name)
-    model = os.path.join('weights', args.name)
+    from data.dataset_format import DATASETS_DIR
+    from models.model_folder import WEIGHTS_DIR
+    dataset = os.path.join(DATASETS_DIR, args.name)
+    model = os.path.join(WEIGHTS_DIR, args.name)
     fresh = not dataset_matches(dataset, args.lines)
     if fresh:
         step('compile', 'compile.py', 'synthetic', 'default', f'--num_examples={args.lines}',

@@ -26,10 +26,11 @@ from contextlib import nullcontext
 
 from data.dataset_format import DEFAULT_DATASET, open_dataset
 from data.preprocessing import NUM_FEATURES
+from models.model_folder import WEIGHTS_DIR
 from models.training.checkpoints import CheckpointError
 from models.training.epoch_loop import TrainingError
-from models.training.resume import (check_dataset, check_fits, dataset_fingerprint, lock_folder,
-                                    prepare_folder, tf_config_chief)
+from models.training.resume import (check_dataset, check_fits, dataset_fingerprint,
+                                    lock_folder, prepare_folder, tf_config_chief)
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
@@ -47,7 +48,7 @@ def parse_args(argv=None):
                    help='compiled data set folder, made by compile.py (default: %(default)s)')
     p.add_argument('--name', help='model folder name under --weights_dir; default: '
                    '<data set name>-<layers>x<units>, e.g. synthetic-2x64')
-    p.add_argument('--weights_dir', default='weights',
+    p.add_argument('--weights_dir', default=WEIGHTS_DIR,
                    help='where model folders live (default: %(default)s)')
     p.add_argument('--epochs', type=int, default=15,
                    help='train until this many epochs are done in all; a resumed run may '

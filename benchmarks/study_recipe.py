@@ -28,7 +28,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from data.compiling import compile_dataset  # noqa: E402 (after the path is set)
-from data.iam import IamSource  # noqa: E402
+from data.dataset_format import DATASETS_DIR  # noqa: E402
+from data.iam import DEFAULT_ROOT, IamSource  # noqa: E402
 from data.preprocessing import Pipeline  # noqa: E402
 
 def steps(deslant=False, quantile=0.0, step=0.2):
@@ -53,10 +54,10 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--only', nargs='+', choices=sorted(STUDIES), help='rows to run')
-    p.add_argument('--root', default='datasets/iam_online_db', help='IAM-OnDB (%(default)s)')
+    p.add_argument('--root', default=DEFAULT_ROOT, help='IAM-OnDB (%(default)s)')
     p.add_argument('--split_lists', default='../shared/data/iam-ondb/t1',
                    help='folder of the t1 form lists (default: %(default)s)')
-    p.add_argument('--folder', default='datasets/study',
+    p.add_argument('--folder', default=os.path.join(DATASETS_DIR, 'study'),
                    help='where compiled sets, models and results go (default: %(default)s)')
     p.add_argument('--epochs', type=int, default=8)
     p.add_argument('--layers', type=int, default=2)

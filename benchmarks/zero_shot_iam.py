@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 from algorithms.error_rates import cer, wer  # noqa: E402
-from data.iam import IamSource  # noqa: E402
+from data.iam import DEFAULT_ROOT, IamSource  # noqa: E402
 from models.model_folder import DEFAULT_MODEL  # noqa: E402
 
 
@@ -31,7 +31,7 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--model', default=DEFAULT_MODEL,
                    help='model folder (default: %(default)s)')
-    p.add_argument('--root', default='datasets/iam_online_db',
+    p.add_argument('--root', default=DEFAULT_ROOT,
                    help='IAM-OnDB folder (default: %(default)s)')
     p.add_argument('--split_lists', default='../shared/data/iam-ondb/t1',
                    help='folder of trainset.txt, testset_v.txt, testset_t.txt '

@@ -10,6 +10,7 @@ from typing import Iterator, List, Optional
 import numpy as np
 
 MIN_POINTS = 2  # a line needs at least one pen movement to carry any information
+SPLITS = ('train', 'validation', 'test')  # the splits of a data set, as compiled
 
 
 class BadExample(ValueError):
@@ -23,7 +24,8 @@ class BadExample(ValueError):
 
 @dataclass
 class Example:
-    """One labelled line. `split` is set by sources that know the benchmark split."""
+    """One labelled line. `split` (one of SPLITS) is set by sources that know the benchmark
+    split."""
     id: str
     strokes: list
     text: str

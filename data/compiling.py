@@ -18,7 +18,8 @@ from tqdm import tqdm
 
 from data.base import BadExample, validate_handwriting, validate_text
 from data.charset import CharTable, ctc_min_frames, normalize_text
-from data.dataset_format import INK_SPLITS, META_FILE, SPLITS, SplitWriter
+from data.base import SPLITS
+from data.dataset_format import INK_SPLITS, META_FILE, SplitWriter
 from data.preprocessing import strokes_to_points
 
 MAX_LISTED = 20  # bad example ids kept for the report

@@ -20,12 +20,13 @@ from array import array
 import h5py
 import numpy as np
 
+from data.base import SPLITS
 from data.charset import CharTable
 from data.preprocessing import NUM_FEATURES, Pipeline
 
-SPLITS = ('train', 'validation', 'test')
 INK_SPLITS = ('validation', 'test')  # the splits that keep their raw ink
-DEFAULT_DATASET = os.path.join('datasets', 'synthetic')  # compile.py synthetic, by its name
+DATASETS_DIR = 'datasets'  # where compile.py writes data sets, one folder each
+DEFAULT_DATASET = os.path.join(DATASETS_DIR, 'synthetic')  # compile.py synthetic, by its name
 META_FILE = 'meta.json'
 FLUSH_EVERY = 256  # lines buffered in memory between writes
 CHUNK_FRAMES = 1 << 16  # rows per read/write chunk when passing over a whole split

@@ -34,15 +34,17 @@ found are recorded in `lists_found` and in the compiled data set's report, and a
 whose list is missing gets only the lines that no list names.
 """
 import math
+import os
 import warnings
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
-from data.base import BaseSource, Example
+from data.base import SPLITS, BaseSource, Example
+from data.dataset_format import DATASETS_DIR
 
-DEFAULT_ROOT = 'datasets/iam_online_db'
+DEFAULT_ROOT = os.path.join(DATASETS_DIR, 'iam_online_db')
 DOWNLOAD_URL = 'https://fki.tic.heia-fr.ch/databases/iam-on-line-handwriting-database'
 FOLDERS = {  # where each part may be, relative to the root, in order of preference
     'lineStrokes': ('lineStrokes-all/lineStrokes', 'lineStrokes'),
@@ -50,7 +52,6 @@ FOLDERS = {  # where each part may be, relative to the root, in order of prefere
     'original-xml': ('original-xml-all/original', 'original-xml-part/original', 'original'),
 }
 TEXT_SOURCES = ('ascii', 'original-xml', 'auto')
-SPLITS = ('train', 'validation', 'test')
 T1_LISTS = ('trainset.txt', 'testset_v.txt', 'testset_t.txt', 'testset_f.txt')
 ENTITIES = {'&quot;': '"', '&apos;': "'"}  # besides &amp; &lt; &gt;, for texts escaped twice
 MAX_NAMED = 5  # unreadable files named in the warning; all are in IamSource.skipped

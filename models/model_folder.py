@@ -19,7 +19,8 @@ MODEL_FILE = 'model.keras'
 CONFIG_FILE = 'recognizer.json'
 # The shipped models: weights/iam reads people's handwriting (trained on IAM-OnDB, for
 # non-commercial research); weights/synthetic has no IAM-OnDB in its history.
-DEFAULT_MODEL = os.path.join('weights', 'iam')
+WEIGHTS_DIR = 'weights'  # where train.py writes model folders, one each
+DEFAULT_MODEL = os.path.join(WEIGHTS_DIR, 'iam')
 LM_FILE = 'lm.arpa'  # a language model in the model folder; token passing uses it by default
 TRAINING_DIR = 'training'
 LOG_FILE = 'log.csv'  # under TRAINING_DIR: one row per finished epoch

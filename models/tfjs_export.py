@@ -32,8 +32,9 @@ import warnings
 import numpy as np
 
 from data.charset import BLANK
-from models.model_folder import load_model_folder, read_config
+from models.model_folder import WEIGHTS_DIR, load_model_folder, read_config
 
+DEPLOYED_DIR = os.path.join(WEIGHTS_DIR, 'deployed')  # deploy.py's output, one folder a model
 FORMAT_VERSION = 1
 METADATA_FILE = 'metadata.json'
 MODEL_JSON = 'model.json'

@@ -19,9 +19,10 @@ WEB_ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(WEB_ROOT)))  # the repository root
 
 from models.model_folder import DEFAULT_MODEL  # noqa: E402  (imports no TensorFlow)
+from models.tfjs_export import DEPLOYED_DIR  # noqa: E402
 
 # where deploy.py puts the shipped model by default
-DEFAULT_DEPLOYED = os.path.join('weights', 'deployed', os.path.basename(DEFAULT_MODEL))
+DEFAULT_DEPLOYED = os.path.join(DEPLOYED_DIR, os.path.basename(DEFAULT_MODEL))
 TFJS = os.path.join('node_modules', '@tensorflow', 'tfjs', 'dist', 'tf.min.js')
 TFJS_WASM = os.path.join('node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist',
                          'tfjs-backend-wasm-simd.wasm')
