@@ -69,8 +69,8 @@ def parse_args(argv=None):
                    help='dropout after each LSTM layer, in [0, 1) (default: %(default)s)')
     p.add_argument('--augment', type=float, default=0.0, metavar='FACTOR',
                    help='distort each training line at random (scale, aspect, shear, '
-                   'rotation, pen speed; see models/augmentation.py): 1 = the IAM-OnDB '
-                   'recipe\'s ranges, 0.5 half of them, 0 = none (default: %(default)s)')
+                   'rotation, pen speed; see models/training/augmentation.py): 1 = the '
+                   'IAM-OnDB recipe\'s ranges, 0.5 half of them, 0 = none (default: %(default)s)')
     p.add_argument('--cuda', action=argparse.BooleanOptionalAction, default=None,
                    help='--cuda insists on cuDNN LSTM kernels (needs a GPU), --no-cuda uses '
                    'the generic kernels; default: cuDNN when a GPU is there. The saved model '

@@ -1,4 +1,5 @@
-"""Source -> compiled data set folder, streaming, so memory does not grow with its size.
+"""Source -> compiled data set folder (compile.py's process; the format is
+data.dataset_format), streaming, so memory does not grow with its size.
 
 Pass 1 reads the source once: each example is validated, given a split, run through the
 line-wise pre-processing steps and appended to its split's file. The character table

@@ -12,6 +12,9 @@ line is one slice):
                                                for checking a recognizer end to end on raw
                                                strokes (a data set may have no test lines:
                                                IAM-OnDB's final test set is often kept apart)
+
+SplitWriter writes a split file (data.compiling drives it); CompiledDataset and
+CompiledSplit read them.
 """
 import json
 import os

@@ -43,11 +43,11 @@ class Recognizer:
         """Load a model folder (see models.model_folder).
 
         decoder: a name of algorithms.decoders.DECODERS: 'best_path' (no dictionary) or
-        'token_passing' (words of the language model only). language_model: an ARPA file for token passing; default `lm.arpa` in
-        the model folder. lm_weight, word_penalty: token passing settings (None = those
-        tune_decoder.py stored in the model folder, else the decoder's defaults). jit:
-        compile single-line calls with XLA, for servers that
-        warm up once and then want the least CPU per line (see Network).
+        'token_passing' (words of the language model only). language_model: an ARPA file
+        for token passing; default `lm.arpa` in the model folder. lm_weight, word_penalty:
+        token passing settings (None = those tune_decoder.py stored in the model folder,
+        else the decoder's defaults). jit: compile single-line calls with XLA, for servers
+        that warm up once and then want the least CPU per line (see Network).
         """
         check_name(decoder)
         chosen = None  # best path, over the character table that loads with the network

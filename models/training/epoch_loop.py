@@ -24,7 +24,8 @@ def fit(trainer, train, validation, schedule, char_table, *, epochs, batch_size,
     """Train until `epochs` are done or early stopping says stop.
 
     train, validation: models.training.batching.LineSet. schedule:
-    models.training.schedule.Schedule, updated in place. on_epoch_end(schedule, improved) runs after each epoch's figures are in.
+    models.training.schedule.Schedule, updated in place. on_epoch_end(schedule, improved)
+    runs after each epoch's figures are in.
     distorter: a models.training.augmentation.Distorter for the training lines, or None.
     """
     while schedule.epoch < epochs and not schedule.stopped_early:

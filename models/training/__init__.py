@@ -1,0 +1,16 @@
+"""Training the network: the TensorFlow side of train.py, one job a module.
+
+    run             one training run from start to end: model, resume, epochs, the folder
+    strategy        where it runs: the tf.distribute strategy, cuDNN or not
+    epoch_loop      the epoch loop (fit): train, validate, report, save; TrainingError
+    optimizer_step  one optimizer step and one validation pass (Trainer)
+    batching        lines in memory, length-grouped batches and their padding
+    augmentation    the random distortion of training lines
+    schedule        learning-rate schedule, early stopping, best scores, epoch history
+    checkpoints     the checkpoint format: one .npz per epoch, written atomically
+    resume          before TensorFlow starts: fresh or resumed, the folder lock, fit checks
+    workers         what the workers of a multi-machine run agree on before training
+    folder_writer   what each epoch leaves in the model folder
+    reporting       the line per epoch, log.csv and TensorBoard scalars
+    curves          python -m models.training.curves: loss and CER per epoch as a picture
+"""
