@@ -8,10 +8,11 @@ the CTC blank.
 The last Dense layer ('logits') and the softmax ('probabilities') are separate layers so
 that training can cut the model at the logits: CTC wants unnormalized scores, and taking
 the log of a softmax that underflowed to 0 would give -inf.
-"""
-import keras
-from keras import layers, ops
 
+Keras is imported by the functions that build or run the network, so that its contract
+(PAD_VALUE) can be read without starting TensorFlow: the Recognizer module and train.py's
+checks before training read it.
+"""
 from data.charset import BLANK
 
 LOGITS_LAYER = 'logits'
@@ -26,6 +27,8 @@ def build_model(num_features, num_classes, num_layers=2, units=128, dropout=0.0,
         raise ValueError(f'need at least one layer and one unit, got {num_layers} x {units}')
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f'dropout must be in [0, 1), got {dropout}')
+    import keras
+    from keras import layers
     features = keras.Input(shape=(None, num_features), name='features')
     x = layers.Masking(mask_value=PAD_VALUE, name='mask')(features)
     for i in range(num_layers):
@@ -52,6 +55,7 @@ def architecture(model) -> dict:
 
 def logits_model(model):
     """The same layers (shared weights), cut before the softmax: (B, T, F) -> (B, T, C)."""
+    import keras
     return keras.Model(model.input, model.get_layer(LOGITS_LAYER).output,
                        name=f'{model.name}_logits')
 
@@ -72,4 +76,5 @@ def ctc_loss_per_line(labels, label_lengths, logits, frame_lengths):
     padding frames never enter the loss. Returns (B,) float32, -log p(labels | line).
     (keras.losses.CTC is not used: it counts every frame of the padded batch as real.)
     """
+    from keras import ops
     return ops.ctc_loss(labels, logits, label_lengths, frame_lengths, mask_index=BLANK)
