@@ -25,7 +25,6 @@ import warnings
 from contextlib import nullcontext
 
 from data.compiled import DEFAULT_DATASET, open_dataset
-from data.preprocessing import NUM_FEATURES
 from models.checkpoints import CheckpointError
 from models.fit import TrainingError
 from models.resume import (check_dataset, check_fits, dataset_fingerprint, lock_folder,
@@ -153,7 +152,7 @@ def run(args):
     name = args.name or (f'{os.path.basename(os.path.normpath(args.dataset))}'
                          f'-{args.layers}x{args.units}')
     folder = os.path.join(args.weights_dir, name)
-    architecture = {'num_features': NUM_FEATURES,
+    architecture = {'num_features': dataset.pipeline.num_features,
                     'num_classes': dataset.char_table.num_classes, 'num_layers': args.layers,
                     'units': args.units, 'dropout': args.dropout}
     # the workers of one multi-machine run share the folder: only the chief prepares it and
