@@ -46,14 +46,18 @@ DEFAULT_FACES = ('cursive', 'cursive', 'scripts', 'allure', 'allure', 'felix', '
                  'tech', 'tech', 'futural', 'rowmans', 'nixish', 'nixish_italic',
                  'readability', 'readability_italic')
 
-SAMPLE_RATE = 100.0        # points per second while the pen is down, as tablets sample
-WRITING_SPEED = 275.0      # common units per second on straight parts, median writer: about
-                           # 19 points per character, as IAM-OnDB has 17
+# Timing as IAM-OnDB's writers (measured by benchmarks/ink_statistics.py on its training
+# lines): 66 points per second, the pen moving about 2.3 line heights per second, pen lifts
+# within a word of about 0.15 s and between words of about 0.5 s with a long tail.
+SAMPLE_RATE = 66.0         # points per second while the pen is down, as IAM-OnDB's pen
+WRITING_SPEED = 140.0      # common units per second on straight parts, median writer
 CURVE_RADIUS = 3.0         # common units: paths curving tighter than this slow the pen down
 PEN_UP_SPEED = 1.5         # pen moves in the air this many times faster than on paper
-PEN_UP_PAUSE = 0.06        # seconds of each pen lift beyond the travel time
+PEN_UP_PAUSE = 0.1         # seconds of a pen lift within a word beyond the travel time,
+                           # median writer
+WORD_PAUSE = 0.9           # seconds of a pen lift between words, median writer
 JOIN_GAP = 4.0             # common units: print letters this close may be joined pen-down
-WORD_SPACE = 16.0          # common units between words, median writer (faces' own spaces
+WORD_SPACE = 13.0          # common units between words, median writer (faces' own spaces
                            # differ by 2.5x, people's much less)
 UNITS_TO_PIXELS = 1.4      # x-height (14 units) becomes about 20 pixels
 
@@ -91,6 +95,8 @@ class Writer:
     lift: float           # chance of lifting the pen at a cursive join
     join: float           # chance of joining two print letters whose ends are close
     speed: float          # common units per second on straight parts
+    pause: float          # seconds of a pen lift within a word beyond the travel, median
+    word_pause: float     # seconds of a pen lift between words, median
     end_speed: float      # speed at pen-down and pen-up, share of `speed`
     wander: float         # common units: baseline drift per letter
     elastic: float        # common units: amplitude of the bending of each letter
@@ -103,13 +109,15 @@ def draw_writer(rng, faces) -> Writer:
     return Writer(
         face=faces[rng.integers(len(faces))],
         slant=np.tan(rng.normal(0.12, 0.15)),
-        width=np.exp(rng.normal(0.0, 0.12)),
-        tracking=rng.normal(0.5, 1.0),
+        width=np.exp(rng.normal(-0.35, 0.12)),
+        tracking=rng.normal(0.0, 1.0),
         word_space=np.exp(rng.normal(0.0, 0.25)),
         smoothing=int(rng.integers(1, 4)),
         lift=rng.beta(1.0, 4.0),
         join=rng.beta(1.0, 6.0),
-        speed=WRITING_SPEED * np.exp(rng.normal(0.0, 0.25)),
+        speed=WRITING_SPEED * np.exp(rng.normal(0.0, 0.15)),
+        pause=PEN_UP_PAUSE * np.exp(rng.normal(0.0, 0.25)),
+        word_pause=WORD_PAUSE * np.exp(rng.normal(0.0, 0.4)),
         end_speed=rng.uniform(0.15, 0.4),
         wander=rng.uniform(0.1, 0.6),
         elastic=0.2 + 0.8 * sloppiness,
@@ -235,8 +243,8 @@ class SyntheticSource(BaseSource):
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
         words = text.split(' ')
         templates = [word_template(writer.face, w) for w in words]
-        points, stroke = _write_line(rng, writer, templates)
-        xy, t, counts = _pen_timing(rng, writer, points, stroke)
+        points, stroke, word = _write_line(rng, writer, templates)
+        xy, t, counts = _pen_timing(rng, writer, points, stroke, word)
         xy = _smooth(xy, counts, writer.smoothing)
         xyt = np.column_stack([_hand(rng, xy, t), t])
         return np.split(xyt, np.cumsum(counts)[:-1]), text
@@ -269,7 +277,8 @@ def _count(name, value, minimum) -> int:
 def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
     """Place the words side by side in one writer's hand.
 
-    Returns points (N, 2) in common units, y down, and stroke (N,) pen-down stroke ids.
+    Returns points (N, 2) in common units, y down, stroke (N,) pen-down stroke ids and
+    word (N,) the word each point belongs to.
     """
     points = np.concatenate([t.points for t in templates]).astype(np.float64)
     first_char = np.cumsum([0] + [len(t.advance) for t in templates])
@@ -305,7 +314,7 @@ def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
     x = left[char] + points[:, 0] * width[char] - points[:, 1] * slant[char] * size[char]
     y = baseline[char] + points[:, 1] * size[char]
     xy = np.stack([x, y], axis=1)
-    return _overshoot(rng, writer, xy, stroke)
+    return _overshoot(rng, writer, xy, stroke, word)
 
 
 def _bend(rng, writer: Writer, points, char, n):
@@ -336,17 +345,18 @@ def _lift_and_join(rng, writer: Writer, points, stroke, char, word, link, accent
     return np.cumsum(breaks)
 
 
-def _overshoot(rng, writer: Writer, xy, stroke):
+def _overshoot(rng, writer: Writer, xy, stroke, word):
     """Let some strokes run on past their end along their last direction, 1 to 3 units."""
     ends = np.flatnonzero(np.concatenate([stroke[1:] != stroke[:-1], [True]]))
     ends = ends[(ends > 0) & (stroke[ends - 1] == stroke[ends])]
     ends = ends[rng.random(len(ends)) < writer.overshoot]
     if not len(ends):
-        return xy, stroke
+        return xy, stroke, word
     direction = xy[ends] - xy[ends - 1]
     direction /= np.maximum(np.hypot(*direction.T), 1e-6)[:, None]
     extra = xy[ends] + direction * rng.uniform(1.0, 3.0, (len(ends), 1))
-    return np.insert(xy, ends + 1, extra, axis=0), np.insert(stroke, ends + 1, stroke[ends])
+    return (np.insert(xy, ends + 1, extra, axis=0), np.insert(stroke, ends + 1, stroke[ends]),
+            np.insert(word, ends + 1, word[ends]))
 
 
 def _proportions(rng, y: np.ndarray) -> np.ndarray:
@@ -355,19 +365,22 @@ def _proportions(rng, y: np.ndarray) -> np.ndarray:
     y is in common units with the baseline at 0 and the x-height line at -X_HEIGHT; the
     map is piecewise linear with its knees at those two lines.
     """
-    ascender, x_height, descender = np.exp(rng.normal(0.0, [0.12, 0.1, 0.12]))
+    ascender, x_height, descender = np.exp(rng.normal([0.15, 0.0, 0.15], [0.12, 0.1, 0.12]))
     top = -X_HEIGHT * x_height
     return np.interp(y, [-1000.0, -X_HEIGHT, 0.0, 1000.0],
                      [top - (1000.0 - X_HEIGHT) * ascender, top, 0.0, 1000.0 * descender])
 
 
-def _pen_timing(rng, writer: Writer, points: np.ndarray, stroke: np.ndarray):
+def _pen_timing(rng, writer: Writer, points: np.ndarray, stroke: np.ndarray,
+                word: np.ndarray):
     """Move a pen along the strokes and sample it at SAMPLE_RATE while it touches paper.
 
     The pen slows where the path curves, following the two-thirds power law of human
     movement (speed ~ curvature ** -1/3), and at both ends of a stroke; it lifts between
-    strokes for the travel time plus a pause. Returns the sampled points (M, 2) in common
-    units, their times (M,) in seconds from 0, and the number of samples per stroke.
+    strokes for the travel time plus a pause, log-normal around the writer's habit, and
+    longer and more varied between words (people stop to look at what they copy). word
+    (N,) is each point's word. Returns the sampled points (M, 2) in common units, their
+    times (M,) in seconds from 0, and the number of samples per stroke.
     """
     speed = writer.speed
     seg = np.diff(points, axis=0)                                          # (N-1, 2)
@@ -385,8 +398,10 @@ def _pen_timing(rng, writer: Writer, points: np.ndarray, stroke: np.ndarray):
 
     seconds = 0.5 * length * (1.0 / velocity[:-1] + 1.0 / velocity[1:])
     lifts = ~down
-    seconds[lifts] = (length[lifts] / (PEN_UP_SPEED * speed)
-                      + PEN_UP_PAUSE * np.exp(rng.normal(0.0, 0.3, lifts.sum())))
+    between = word[1:][lifts] != word[:-1][lifts]
+    pause = np.where(between, writer.word_pause * np.exp(rng.normal(0.0, 1.0, lifts.sum())),
+                     writer.pause * np.exp(rng.normal(0.0, 0.35, lifts.sum())))
+    seconds[lifts] = length[lifts] / (PEN_UP_SPEED * speed) + pause
     clock = np.concatenate([[0.0], np.cumsum(seconds)])                    # (N,) at vertices
 
     counts = np.floor((clock[ends] - clock[starts]) * SAMPLE_RATE).astype(int) + 1
@@ -410,10 +425,10 @@ def _smooth(xy: np.ndarray, counts: np.ndarray, passes: int) -> np.ndarray:
 
 
 def _hand(rng, xy: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """The hand on the page: a smooth wobble over time (three sinusoids per axis, a few
+    """The hand on the page: a smooth wobble over time (three sinusoids per axis, 0.35 to 2
     hertz, so it bends letters rather than roughening them), a tilted baseline, and the
     writer's size in pixels. xy (M, 2) in common units -> (M, 2) in pixels."""
-    hertz = rng.uniform(0.7, 4.0, (3, 2))
+    hertz = rng.uniform(0.35, 2.0, (3, 2))
     phase = rng.uniform(0.0, 2 * np.pi, (3, 2))
     amplitude = rng.normal(0.0, 0.6, (3, 2))
     xy = xy + (amplitude * np.sin(2 * np.pi * hertz * t[:, None, None] + phase)).sum(axis=1)
