@@ -22,7 +22,11 @@ The model (see algorithms/cpp/Lexicon.hpp for the state chains):
 - entering word v after the last word u (or at the start of the line, u = <s>) adds
   lm_weight * ln P(v | u) + word_penalty; a non-word character adds nonword_penalty and
   keeps u; the line's end adds lm_weight * ln P(</s> | u);
-- tokens more than `beam` (natural-log units) below the frame's best are dropped.
+- tokens more than `beam` (natural-log units) below the frame's best are dropped;
+- with a word beam of N, a frame enters only the N word forms whose candidates (entry
+  score plus the log-probability of their first character) are best, ties going to the
+  earlier chain: with 100,000 words most entries are long shots that the beam alone
+  would keep for a few frames each, which is where the time went.
 The answer is the best path's chains, concatenated; its score is the sum of the
 log-probabilities of its frames plus the weighted language model terms and penalties. A
 line of blanks decodes to '' (so does one where no chain end stays inside the beam).
@@ -181,8 +185,21 @@ def log_probabilities(matrix, num_classes: int, log_probs: bool) -> np.ndarray:
         return np.maximum(np.log(values), LOG_FLOOR)
 
 
-def check_options(lm_weight, word_penalty, nonword_penalty, beam):
+def check_word_beam(word_beam) -> int:
+    """word_beam as the C++ core takes it: a whole number >= 1, or 0 for None (no limit)."""
+    if word_beam is None:
+        return 0
+    if isinstance(word_beam, float) and word_beam.is_integer():
+        word_beam = int(word_beam)  # as read from JSON by older writers
+    if isinstance(word_beam, bool) or not isinstance(word_beam, int) or word_beam < 1:
+        raise ValueError(f'word_beam must be a whole number >= 1 (None: no limit), got '
+                         f'{word_beam!r}')
+    return word_beam
+
+
+def check_options(lm_weight, word_penalty, nonword_penalty, beam, word_beam=None):
     """The rules the C++ decoder enforces too."""
+    check_word_beam(word_beam)
     if not (math.isfinite(lm_weight) and lm_weight >= 0):
         raise ValueError(f'lm_weight must be finite and >= 0, got {lm_weight}')
     if not math.isfinite(word_penalty):
@@ -197,12 +214,13 @@ class TokenPassingDecoder:
     """characters: the character table (a CharTable, a str or a list; class i + 1 is
     character i); language_model: a LanguageModel or an ARPA path; lm_weight,
     word_penalty, nonword_penalty: see the module doc; beam: None for
-    default_beam(lm_weight)."""
+    default_beam(lm_weight); word_beam: word forms entered per frame, None: no limit."""
 
     def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
-                 nonword_penalty=0.0, beam=None):
+                 nonword_penalty=0.0, beam=None, word_beam=None):
         beam = default_beam(lm_weight) if beam is None else beam
-        check_options(lm_weight, word_penalty, nonword_penalty, beam)
+        check_options(lm_weight, word_penalty, nonword_penalty, beam, word_beam)
+        self.word_beam = check_word_beam(word_beam) or None
         self.lm = load_language_model(language_model)
         self.characters = table_characters(characters)
         self.num_classes = len(self.characters) + 1
@@ -307,6 +325,7 @@ class _Search:
     def enter_words(self, t, y, theta):
         best = NO_TOKEN
         d = self.d
+        entries = []  # (candidate, chain, score, source)
         for v, chain in enumerate(d.chains):
             if chain.lm_word == NON_WORD:
                 continue
@@ -316,7 +335,11 @@ class _Search:
                 if s > score:
                     score, source = s, p
             if source is not None:
-                best = max(best, self.enter(v, score, source, t, y, theta))
+                entries.append((score + y[chain.first], v, score, source))
+        if d.word_beam:
+            entries = sorted(entries, key=lambda e: (-e[0], e[1]))[:d.word_beam]
+        for _, v, score, source in entries:
+            best = max(best, self.enter(v, score, source, t, y, theta))
         return best
 
     def enter_non_words(self, t, y, theta):

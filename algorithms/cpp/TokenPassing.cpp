@@ -22,6 +22,9 @@ TokenPassing::TokenPassing(Lexicon lexicon, LanguageModel languageModel, Decoder
     if (!(options_.beam > 0))
         throw std::invalid_argument("beam must be > 0 (inf: no pruning), got " +
                                     std::to_string(options_.beam));
+    if (options_.wordBeam < 0)
+        throw std::invalid_argument("word_beam must be >= 1 (or none: no limit), got " +
+                                    std::to_string(options_.wordBeam));
     const int numWords = languageModel_.numWords();
     formOffsets_.assign(numWords + 2, 0);
     for (int w = 0; w < lexicon_.size(); ++w) {

@@ -18,6 +18,7 @@ struct DecoderOptions {
     double wordPenalty;     // added once per word (negative: fewer, longer words)
     double nonWordPenalty;  // added once per non-word character (negative: fewer of them)
     double beam;            // tokens more than this below the frame's best are dropped
+    int wordBeam;           // at most this many word forms entered per frame, 0: no limit
 };
 
 struct Decoded {

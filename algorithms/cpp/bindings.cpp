@@ -204,12 +204,15 @@ PYBIND11_MODULE(_token_passing, m) {
 
     py::class_<TokenPassing>(m, "Decoder", "Token passing decoder; decode() is thread-safe.")
         .def(py::init([](const Lexicon& lexicon, const LanguageModel& lm, double lmWeight,
-                         double wordPenalty, double nonWordPenalty, double beam) {
+                         double wordPenalty, double nonWordPenalty, double beam, int wordBeam) {
                  return TokenPassing(lexicon, lm,
-                                     DecoderOptions{lmWeight, wordPenalty, nonWordPenalty, beam});
+                                     DecoderOptions{lmWeight, wordPenalty, nonWordPenalty, beam,
+                                                    wordBeam});
              }),
              py::arg("lexicon"), py::arg("language_model"), py::arg("lm_weight"),
-             py::arg("word_penalty"), py::arg("nonword_penalty"), py::arg("beam"))
+             py::arg("word_penalty"), py::arg("nonword_penalty"), py::arg("beam"),
+             py::arg("word_beam"), "word_beam: at most this many word forms entered per frame; "
+             "0: no limit.")
         .def("decode", &decode, py::arg("matrix"), py::arg("log_probs") = false,
              "matrix: (T, C) float32 or float64, probabilities (rows sum to 1) or, with "
              "log_probs=True, natural-log probabilities. Returns (text, score, stats): the "
