@@ -117,8 +117,18 @@ class TokenPassingDecoder:
         """(text, score): score is the best path's log score (see the reference's doc).
         The C++ bindings check the matrix; a list would be converted, so it is refused here."""
         require_array(matrix)
-        text, score, _ = self._decoder.decode(matrix, bool(log_probs))
+        text, score, _, _ = self._decoder.decode(matrix, bool(log_probs))
         return text, score
+
+    def decode_nbest(self, matrix, k, log_probs=False) -> list:
+        """[(text, score)] of up to k distinct texts, best first: the first is
+        decode_with_score's; the others are the next best among the paths that the search
+        kept to the last frame (complete paths with their exact scores; they differ
+        mostly in the last words, since earlier choices were merged away)."""
+        require_array(matrix)
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f'k must be an int, got {type(k).__name__}')
+        return self._decoder.decode(matrix, bool(log_probs), k)[3]
 
     def decode_batch(self, matrices, log_probs=False, threads=None) -> list:
         """Texts of several lines, decoded on `threads` threads (default: one per CPU)."""
@@ -145,7 +155,7 @@ class TokenPassingDecoder:
         the chains ending inside the beam per frame) and `working_bytes` (all of the
         search's memory: per-chain and per-word scratch, active tokens, records)."""
         require_array(matrix)
-        _, _, stats = self._decoder.decode(matrix, bool(log_probs))
+        _, _, stats, _ = self._decoder.decode(matrix, bool(log_probs))
         return {'states': self._states, **stats}
 
 

@@ -234,7 +234,16 @@ class TokenPassingDecoder:
 
     def decode_with_score(self, matrix, log_probs=False):
         """(text, score) of the best path through the (T, C) matrix."""
-        return _Search(self, log_probabilities(matrix, self.num_classes, log_probs)).run()
+        return self.decode_nbest(matrix, 1, log_probs)[0]
+
+    def decode_nbest(self, matrix, k, log_probs=False) -> list:
+        """[(text, score)] of up to k distinct texts, best first: the paths alive at the
+        last frame that end a chain, by final score (ties: in pool order)."""
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f'k must be an int, got {type(k).__name__}')
+        if k < 1:
+            raise ValueError(f'nbest must be >= 1, got {k}')
+        return _Search(self, log_probabilities(matrix, self.num_classes, log_probs)).run(k)
 
     def history(self, word_id):
         return SENTENCE_START if word_id == self.boundary else self.words[word_id]
@@ -293,7 +302,7 @@ class _Search:
     def start_entry(self):
         return _PoolEntry(self.start, self.d.boundary, -1, -1, -1, False, -1)
 
-    def run(self):
+    def run(self, nbest):
         for t, row in enumerate(self.logy):
             y = row.tolist()
             best = self.advance_chains(y)
@@ -306,7 +315,7 @@ class _Search:
             best = max(best, words, self.enter_non_words(t, y, theta))
             self.prune(best - self.d.beam)
             self.collect_pools()
-        return self.finish()
+        return self.finish(nbest)
 
     def advance_chains(self, y):
         best = NO_TOKEN
@@ -406,18 +415,24 @@ class _Search:
         self.pool = start + sorted(pool, key=_PoolEntry.order)
         self.ends = sorted(ends, key=_PoolEntry.order)
 
-    def finish(self):
-        best, winner = NO_TOKEN, None
-        for p in self.pool + self.ends:
-            score = p.score + self.d.lm_weight * self.d.end_logprob(p.history)
-            if score > best:
-                best, winner = score, p
-        if winner is None:  # every hypothesis that ends a chain fell out of the beam
-            return '', self.silence + self.d.lm_weight * self.d.end_logprob(self.d.boundary)
-        chains, link = [], winner.link
-        if winner.chain >= 0:
-            chains.append(winner.chain)
+    def finish(self, nbest):
+        finals = [(p.score + self.d.lm_weight * self.d.end_logprob(p.history), p)
+                  for p in self.pool + self.ends]
+        finals.sort(key=lambda f: -f[0])  # stable: pool order among equal scores
+        if not finals:  # every hypothesis that ends a chain fell out of the beam
+            return [('', self.silence + self.d.lm_weight * self.d.end_logprob(self.d.boundary))]
+        found = {}
+        for score, p in finals:
+            found.setdefault(self.text_of(p), score)
+            if len(found) == nbest:
+                break
+        return list(found.items())
+
+    def text_of(self, p):
+        chains, link = [], p.link
+        if p.chain >= 0:
+            chains.append(p.chain)
             while link >= 0:
                 chains.append(self.word_links[link][0])
                 link = self.word_links[link][1]
-        return ''.join(self.d.chains[c].text for c in reversed(chains)), best
+        return ''.join(self.d.chains[c].text for c in reversed(chains))

@@ -342,6 +342,41 @@ def test_cpp_matches_the_reference_on_random_small_cases():
         assert_same(*random_case(rng))
 
 
+def test_nbest_matches_the_reference_and_starts_with_the_best_text():
+    """K best: the same texts and scores from both, the first the 1-best, scores
+    non-increasing, texts distinct; on random cases with non-word characters."""
+    rng = np.random.default_rng(3)
+    longer = 0
+    for _ in range(150):
+        chars, lm, matrix, log_probs, options = random_case(rng, max_frames=30)
+        k = int(rng.integers(1, 6))
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # words the table cannot spell
+            fast = TokenPassingDecoder(chars, lm, **options)
+            slow = reference.TokenPassingDecoder(chars, lm, **options)
+        found = fast.decode_nbest(matrix, k, log_probs)
+        expected = slow.decode_nbest(matrix, k, log_probs)
+        assert [t for t, _ in found] == [t for t, _ in expected]
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-9,
+                                                      abs=1e-6)
+        assert found[0] == fast.decode_with_score(matrix, log_probs)
+        assert 1 <= len(found) <= k
+        assert len({t for t, _ in found}) == len(found)
+        assert all(a[1] >= b[1] for a, b in zip(found, found[1:]))
+        longer += len(found) > 1
+    assert longer > 30  # most cases have alternatives to give
+
+
+def test_nbest_gives_the_runner_up_word(decoder_class):
+    lm = model(['the', 'cat', 'cot'])
+    matrix = frames(['t', 'h', 'e', ' ', 'c', {'a': 0.6, 'o': 0.3}, 't'])
+    found = decoder_class(CHARS, lm).decode_nbest(matrix, 3)
+    assert [t for t, _ in found][:2] == ['the cat', 'the cot']
+    assert found[0][1] - found[1][1] == pytest.approx(math.log(0.6 / 0.3), abs=1e-5)
+    with pytest.raises(ValueError, match='nbest must be >= 1'):
+        decoder_class(CHARS, lm).decode_nbest(matrix, 0)
+
+
 def test_cpp_matches_the_reference_on_random_built_models():
     """Larger dictionaries from the builder, lines spelled from its corpus with punctuation
     and digits, some words Capitalized: exercises the bounds by which the C++ search skips

@@ -31,7 +31,7 @@ Search::Search(const TokenPassing& decoder, const LogProbMatrix& matrix)
     poolKeys_.push_back(options_.lmWeight * lm_.backoff(lm_.boundary()));
 }
 
-Decoded Search::run() {
+Decoded Search::run(int nbest) {
     double theta = kNoToken;  // the last frame's threshold
     for (int t = 0; t < matrix_.frames; ++t) {
         const double* y = matrix_.row(t);
@@ -48,7 +48,7 @@ Decoded Search::run() {
         if (start_ < theta) start_ = kNoToken;
         collectPools(theta);
     }
-    return finish();
+    return finish(nbest);
 }
 
 double Search::advanceChains(int t, const double* y, double theta) {
@@ -364,29 +364,42 @@ void Search::collectPools(double theta) {
     });
 }
 
-Decoded Search::finish() const {
-    double best = kNoToken;
-    const PoolEntry* winner = nullptr;
+Decoded Search::finish(int nbest) const {
+    // Every token that ends a chain, by final score, best first; among equal scores in
+    // pool order, pool_ before ends_, so that the first is the one the 1-best keeps.
+    std::vector<std::pair<double, const PoolEntry*>> finals;
     for (const std::vector<PoolEntry>* entries : {&pool_, &ends_})
-        for (const PoolEntry& p : *entries) {
-            const double score = p.score + options_.lmWeight * lm_.endLogprob(p.history);
-            if (score > best) {
-                best = score;
-                winner = &p;
-            }
-        }
-    if (!winner)  // every hypothesis that ends a chain fell out of the beam
-        return {"", silence_ + options_.lmWeight * lm_.endLogprob(lm_.boundary()),
-                wordLinks_.size(), workingBytes()};
+        for (const PoolEntry& p : *entries)
+            finals.push_back({p.score + options_.lmWeight * lm_.endLogprob(p.history), &p});
+    std::stable_sort(finals.begin(), finals.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    Decoded result{"", 0.0, {}, wordLinks_.size(), workingBytes()};
+    if (finals.empty()) {  // every hypothesis that ends a chain fell out of the beam
+        result.score = silence_ + options_.lmWeight * lm_.endLogprob(lm_.boundary());
+        result.alternatives.push_back({"", result.score});
+    }
+    for (const auto& [score, entry] : finals) {
+        if (static_cast<int>(result.alternatives.size()) == nbest) break;
+        std::string text = textOf(*entry);
+        bool seen = false;
+        for (const Alternative& a : result.alternatives) seen = seen || a.text == text;
+        if (!seen) result.alternatives.push_back({std::move(text), score});
+    }
+    result.text = result.alternatives.front().text;
+    result.score = result.alternatives.front().score;
+    return result;
+}
+
+std::string Search::textOf(const PoolEntry& p) const {
     std::vector<int32_t> chains;
-    if (winner->chain >= 0) {
-        chains.push_back(winner->chain);
-        for (int32_t link = winner->link; link >= 0; link = wordLinks_[link].prev)
+    if (p.chain >= 0) {
+        chains.push_back(p.chain);
+        for (int32_t link = p.link; link >= 0; link = wordLinks_[link].prev)
             chains.push_back(wordLinks_[link].chain);
     }
     std::string text;
     for (auto it = chains.rbegin(); it != chains.rend(); ++it) text += lexicon_.form(*it);
-    return {text, best, wordLinks_.size(), workingBytes()};
+    return text;
 }
 
 std::size_t Search::workingBytes() const {

@@ -30,13 +30,15 @@ namespace tokenpassing {
 ///   5. the threshold is the frame's best score minus the beam;
 ///   6. the tokens above it that end a chain, and the start token, become the pools that
 ///      steps 3 and 4 of frame t + 1 read.
-/// After the last frame the best pool token (plus lmWeight * log P(</s> | history)) wins.
+/// After the last frame the best pool token (plus lmWeight * log P(</s> | history)) wins;
+/// the next best with other texts are the alternatives.
 /// Word entries that cannot reach the threshold are skipped by bounds, never computed;
 /// the result is the same as computing every entry and pruning afterwards.
 class Search {
 public:
     Search(const TokenPassing& decoder, const LogProbMatrix& matrix);
-    Decoded run();
+    /// nbest: the alternatives to give (see Decoded).
+    Decoded run(int nbest);
 
 private:
     struct Token {
@@ -110,7 +112,8 @@ private:
     int32_t recordFor(PoolEntry& entry, int t);
     int32_t historyOf(int32_t link) const;
     void collectPools(double theta);
-    Decoded finish() const;
+    Decoded finish(int nbest) const;
+    std::string textOf(const PoolEntry& p) const;
     std::size_t workingBytes() const;
 
     const TokenPassing& decoder_;

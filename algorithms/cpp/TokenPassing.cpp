@@ -52,13 +52,14 @@ TokenPassing::TokenPassing(Lexicon lexicon, LanguageModel languageModel, Decoder
         });
 }
 
-Decoded TokenPassing::decode(const LogProbMatrix& matrix) const {
+Decoded TokenPassing::decode(const LogProbMatrix& matrix, int nbest) const {
+    if (nbest < 1) throw std::invalid_argument("nbest must be >= 1, got " + std::to_string(nbest));
     if (matrix.classes != lexicon_.numClasses())
         throw std::invalid_argument("the matrix has " + std::to_string(matrix.classes) +
                                     " classes, the dictionary " +
                                     std::to_string(lexicon_.numClasses()));
     if (matrix.frames < 1) throw std::invalid_argument("the matrix has no frames (T = 0)");
-    return Search(*this, matrix).run();
+    return Search(*this, matrix).run(nbest);
 }
 
 }  // namespace tokenpassing
