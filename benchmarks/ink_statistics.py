@@ -13,7 +13,9 @@ evenly over the writers) and synthetic lines, the median and the 10% and 90% qua
 
 - raw ink: pen-down points per second, seconds per character, pen-down share of the
   time, pen-up (air) durations, strokes and points per character, pen speed in line
-  heights per second (the unit normalize_scale gives);
+  heights per second (the unit normalize_scale gives), the height of the letters' body
+  (20% to 80% of the ink's y, by pen travel) in line heights, and the width of a
+  character in those body heights (how wide the letters are, whatever the ascenders);
 - after the pipeline without standardize: frames per character, dx, dy, dt of frames
   within a stroke, dt and dx of frames that start a stroke, the share of stroke starts;
 - the mean and spread of real dx, dy, dt in the units of a standardizer fitted on the
@@ -31,7 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from data.base import validate_handwriting  # noqa: E402
-from data.preprocessing import PREPROCESSORS, Pipeline, strokes_to_points  # noqa: E402
+from data.preprocessing import (PREPROCESSORS, Pipeline, strokes_to_points,  # noqa: E402
+                                weighted_quantile)
 from data.synthetic import SyntheticSource  # noqa: E402
 
 
@@ -87,8 +90,12 @@ def measure(lines, pipeline):
         stats['strokes_per_char'].append(len(strokes) / chars)
         stats['points_per_char'].append(points / chars)
         scaled = pipeline.run(strokes_to_points(strokes), 0, _index(pipeline, 'resample'))
-        travel = np.hypot(*np.diff(scaled[:, :2], axis=0).T)[scaled[1:, 3] == 0].sum()
-        stats['speed_heights_per_s'].append(travel / max(down, 1e-6))
+        travel = np.hypot(*np.diff(scaled[:, :2], axis=0).T) * (scaled[1:, 3] == 0)
+        stats['speed_heights_per_s'].append(travel.sum() / max(down, 1e-6))
+        if travel.sum() > 0:   # the body of the letters: 20% to 80% of the ink's y
+            low, high = (weighted_quantile(scaled[1:, 1], travel, q) for q in (0.2, 0.8))
+            stats['core_share'].append(high - low)     # of the line's height, its unit
+            stats['width_per_char'].append(np.ptp(scaled[:, 0]) / chars / (high - low))
         frames = pipeline.run(strokes_to_points(strokes), 0, stop)        # (F, 4)
         features.append(frames)
         stats['frames_per_char'].append(len(frames) / chars)
@@ -113,6 +120,8 @@ ROWS = [('points_per_second', 'raw: pen-down points per second'),
         ('strokes_per_char', 'raw: strokes per character'),
         ('points_per_char', 'raw: points per character'),
         ('speed_heights_per_s', 'pen speed, line heights per second'),
+        ('core_share', 'letter body (20-80% of y) / line height'),
+        ('width_per_char', 'width per character / letter body'),
         ('frames_per_char', 'frames per character (resampled)'),
         ('dx', 'dx within strokes'),
         ('dy', 'dy within strokes'),

@@ -31,7 +31,7 @@ from `wordfreq`.)
 """
 import functools
 from dataclasses import dataclass
-from typing import Iterator, List, Tuple
+from typing import Iterator, List, NamedTuple, Tuple
 
 import numpy as np
 
@@ -50,14 +50,14 @@ DEFAULT_FACES = ('cursive', 'cursive', 'scripts', 'allure', 'allure', 'felix', '
 # lines): 66 points per second, the pen moving about 2.3 line heights per second, pen lifts
 # within a word of about 0.15 s and between words of about 0.5 s with a long tail.
 SAMPLE_RATE = 66.0         # points per second while the pen is down, as IAM-OnDB's pen
-WRITING_SPEED = 140.0      # common units per second on straight parts, median writer
+WRITING_SPEED = 150.0      # common units per second on straight parts, median writer
 CURVE_RADIUS = 3.0         # common units: paths curving tighter than this slow the pen down
 PEN_UP_SPEED = 1.5         # pen moves in the air this many times faster than on paper
 PEN_UP_PAUSE = 0.1         # seconds of a pen lift within a word beyond the travel time,
                            # median writer
 WORD_PAUSE = 0.9           # seconds of a pen lift between words, median writer
 JOIN_GAP = 4.0             # common units: print letters this close may be joined pen-down
-WORD_SPACE = 13.0          # common units between words, median writer (faces' own spaces
+WORD_SPACE = 15.0          # common units between words, median writer (faces' own spaces
                            # differ by 2.5x, people's much less)
 UNITS_TO_PIXELS = 1.4      # x-height (14 units) becomes about 20 pixels
 
@@ -109,13 +109,13 @@ def draw_writer(rng, faces) -> Writer:
     return Writer(
         face=faces[rng.integers(len(faces))],
         slant=np.tan(rng.normal(0.12, 0.15)),
-        width=np.exp(rng.normal(-0.35, 0.12)),
+        width=np.exp(rng.normal(-0.13, 0.12)),
         tracking=rng.normal(0.0, 1.0),
         word_space=np.exp(rng.normal(0.0, 0.25)),
         smoothing=int(rng.integers(1, 4)),
         lift=rng.beta(1.0, 4.0),
         join=rng.beta(1.0, 6.0),
-        speed=WRITING_SPEED * np.exp(rng.normal(0.0, 0.15)),
+        speed=WRITING_SPEED * np.exp(rng.normal(0.0, 0.1)),
         pause=PEN_UP_PAUSE * np.exp(rng.normal(0.0, 0.25)),
         word_pause=WORD_PAUSE * np.exp(rng.normal(0.0, 0.4)),
         end_speed=rng.uniform(0.15, 0.4),
@@ -125,16 +125,32 @@ def draw_writer(rng, faces) -> Writer:
         sloppy_dots=0.5 + 2.5 * sloppiness)
 
 
+class _GlyphArrays(NamedTuple):
+    body: np.ndarray           # (b, 2) float32, the body strokes' points in order
+    body_stroke: np.ndarray    # (b,) each point's stroke number within the glyph
+    body_strokes: int
+    accents: np.ndarray        # (a, 2) float32, i-dots and t-bars, written after the word
+    accent_stroke: np.ndarray  # (a,) each point's accent stroke number within the glyph
+    accent_strokes: int
+    advance: float
+
+
 @functools.lru_cache(maxsize=None)
-def _glyph_arrays(face_name: str, char: str):
+def _glyph_arrays(face_name: str, char: str) -> _GlyphArrays:
     """One glyph as flat arrays, its polygons rounded by a pass of Chaikin's corner cutting
-    (the pen draws curves, the font data polygons): points (n, 2) of the body strokes then
-    the accents, each point's stroke number within the glyph (n,), and the number of body
-    strokes."""
+    (the pen draws curves, the font data polygons), split once into body and accents so
+    that building a word (`word_template`, mostly not cached: words x faces are many) is
+    only concatenation."""
     glyph = load_face(face_name).glyphs[char]
-    strokes = [_cut_corners(s) for s in glyph.body + glyph.accents]
-    number = np.repeat(np.arange(len(strokes)), [len(s) for s in strokes])
-    return np.concatenate(strokes).astype(np.float32), number, len(glyph.body)
+
+    def flat(strokes):
+        strokes = [_cut_corners(s) for s in strokes]
+        number = np.repeat(np.arange(len(strokes)), [len(s) for s in strokes])
+        points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
+        return points.astype(np.float32), number.astype(np.int16)
+
+    return _GlyphArrays(*flat(glyph.body), len(glyph.body), *flat(glyph.accents),
+                        len(glyph.accents), float(glyph.advance))
 
 
 def _cut_corners(stroke: np.ndarray) -> np.ndarray:
@@ -159,31 +175,28 @@ def word_template(face_name: str, word: str) -> WordTemplate:
     Body strokes keep the glyphs' order and numbers, shifted so that a letter that joins
     the previous one continues its last stroke; accents come after all of them."""
     parts = [_glyph_arrays(face_name, c) for c in word]
-    body, accents, numbers, accent_numbers, links = [], [], [], [], []
-    first = 0                                   # the number of the next new stroke
-    for k, (points, number, bodies) in enumerate(parts):
+    numbers, accent_numbers, joins = [], [], []
+    first = accents_so_far = 0       # the number of the next new body and accent stroke
+    for k, part in enumerate(parts):
         joined = k > 0 and _letters_join(face_name, word[k - 1], word[k])
         start = first - 1 if joined else first
-        in_body = number < bodies
-        body.append(points[in_body])
-        numbers.append(number[in_body] + start)
-        links.append(np.arange(in_body.sum()) == 0 if joined else np.zeros(in_body.sum(), bool))
-        accents.append(points[~in_body])
-        accent_numbers.append(number[~in_body] - bodies)
-        first = start + bodies
-    body_counts = [len(b) for b in body]
-    accent_counts = [len(a) for a in accents]
-    accent_strokes = [number[-1] + 1 - bodies for _, number, bodies in parts]
-    accent_first = first + np.cumsum([0] + accent_strokes)[:-1]
-    stroke = np.concatenate(numbers + [n + f for n, f in zip(accent_numbers, accent_first)])
-    char = np.concatenate([np.repeat(np.arange(len(word)), body_counts),
-                           np.repeat(np.arange(len(word)), accent_counts)])
-    accent = np.arange(len(char)) >= sum(body_counts)
-    link = np.concatenate(links + [np.zeros(sum(accent_counts), bool)])
-    advance = np.array([load_face(face_name).glyphs[c].advance for c in word])
+        numbers.append(part.body_stroke + start)
+        accent_numbers.append(part.accent_stroke + accents_so_far)
+        joins.append(joined)
+        first = start + part.body_strokes
+        accents_so_far += part.accent_strokes
+    body_counts = np.array([len(part.body) for part in parts])
+    accent_counts = [len(part.accents) for part in parts]
+    letters = np.arange(len(word))
+    char = np.concatenate([np.repeat(letters, body_counts), np.repeat(letters, accent_counts)])
+    accent = np.arange(len(char)) >= body_counts.sum()
+    link = np.zeros(len(char), bool)
+    link[(np.cumsum(body_counts) - body_counts)[np.array(joins) & (body_counts > 0)]] = True
+    stroke = np.concatenate(numbers + [np.concatenate(accent_numbers) + first])
     # compact types: the cache holds thousands of these
-    return WordTemplate(np.concatenate(body + accents), char.astype(np.int16),
-                        stroke.astype(np.int16), accent, link, advance)
+    return WordTemplate(np.concatenate([p.body for p in parts] + [p.accents for p in parts]),
+                        char.astype(np.int16), stroke.astype(np.int16), accent, link,
+                        np.array([part.advance for part in parts]))
 
 
 class SyntheticSource(BaseSource):
@@ -365,7 +378,7 @@ def _proportions(rng, y: np.ndarray) -> np.ndarray:
     y is in common units with the baseline at 0 and the x-height line at -X_HEIGHT; the
     map is piecewise linear with its knees at those two lines.
     """
-    ascender, x_height, descender = np.exp(rng.normal([0.15, 0.0, 0.15], [0.12, 0.1, 0.12]))
+    ascender, x_height, descender = np.exp(rng.normal([0.25, 0.0, 0.25], [0.12, 0.1, 0.12]))
     top = -X_HEIGHT * x_height
     return np.interp(y, [-1000.0, -X_HEIGHT, 0.0, 1000.0],
                      [top - (1000.0 - X_HEIGHT) * ascender, top, 0.0, 1000.0 * descender])
