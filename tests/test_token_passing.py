@@ -162,6 +162,16 @@ def test_all_blank_line_decodes_to_nothing(decoder_class):
     assert decoder_class(CHARS, model(['cat'])).decode(frames('____')) == ''
 
 
+def test_empty_and_all_non_word_lines(decoder_class):
+    decoder = decoder_class(CHARS, model(['cat']))
+    (text, score), *others = decoder.decode_nbest(frames('_'), 3)  # one blank frame
+    assert len(others) == 2 and all(t in CHARS for t, _ in others)  # unlikely characters
+    assert text == '' and score == pytest.approx(math.log(0.9) + decoder.lm_weight * math.log(
+        10 ** -1.0), abs=1e-6)  # the blank, then </s> after <s> (unigram -1)
+    assert decoder.decode(spell('1, 1.')) == '1, 1.'
+    assert decoder.decode(spell(' ')) == ' '
+
+
 def test_input_forms_give_the_same_answer(decoder_class, tmp_path):
     lm = model(['the', 'cat', 'hat'], [('the', 'cat', -0.2)])
     write_arpa(lm, tmp_path / 'lm.arpa')
