@@ -31,9 +31,7 @@ from pathlib import Path
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
-from algorithms.best_path import BestPathDecoder
 from algorithms.decoders import DECODERS
-from algorithms.prefix_beam_search import prefix_beam_search
 from data.iam import UnreadableFile, read_line_strokes
 from data.inkml import (InkLine, InkmlError, local, make_up_times, model_pen_speed,
                         read_inkml)
@@ -41,7 +39,6 @@ from models.model_folder import DEFAULT_MODEL
 from models.recognizer import Recognizer
 
 INK_EXTENSIONS = ('.inkml', '.xml', '.json')
-BEAM = 16  # prefix beam search width; at least --nbest
 
 
 class InkFileError(ValueError):
@@ -127,15 +124,11 @@ def find_files(arguments) -> tuple:
 def alternatives(recognizer: Recognizer, probabilities, k: int) -> list:
     """[{"text", "score"}] of the k best texts of one line, best first; score = natural log.
 
-    Best path: a CTC prefix beam search (ln P(text | ink)). Token passing: only its best
-    word sequence for now (its K-best search is not written yet), with its path score.
+    Best path: a CTC prefix beam search (ln P(text | ink)). Token passing: its K best word
+    sequences with their path scores. (Each decoder's decode_nbest.)
     """
-    if isinstance(recognizer.decoder, BestPathDecoder):
-        found = prefix_beam_search(probabilities, beam=max(BEAM, k), top=k)
-        return [{'text': recognizer.char_table.decode(ids), 'score': score}
-                for ids, score in found]
-    text, score = recognizer.decoder.decode_with_score(probabilities)
-    return [{'text': text, 'score': float(score)}]
+    return [{'text': text, 'score': float(score)}
+            for text, score in recognizer.decoder.decode_nbest(probabilities, k)]
 
 
 def timed_strokes(recognizer: Recognizer, line: InkLine) -> list:
@@ -176,7 +169,7 @@ def parse_args(argv=None):
                    "folder's lm.arpa, weighted by it (default: %(default)s)")
     p.add_argument('--nbest', type=int, metavar='K',
                    help='also give the K best texts with their log scores (best path: CTC '
-                   'prefix beam search; token passing: its best text only, for now)')
+                   'prefix beam search; token passing: its K best word sequences)')
     p.add_argument('--output', help='write one JSON record per file to this .jsonl file: '
                    'file, text, decoder, milliseconds, alternatives (with --nbest); a file '
                    'that failed gets file and error')
@@ -195,9 +188,6 @@ def main(argv=None):
         print(f'recognize.py: {argument}: {problem}', file=sys.stderr)
     if not files:
         sys.exit(2)
-    if args.decoder == 'token_passing' and (args.nbest or 1) > 1:
-        print(f'recognize.py: token passing gives only its best text for now: --nbest '
-              f'{args.nbest} gives 1 alternative per line', file=sys.stderr)
     try:
         recognizer = Recognizer.load(args.model, decoder=args.decoder)
     except ValueError as error:

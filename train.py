@@ -25,7 +25,6 @@ import warnings
 from contextlib import nullcontext
 
 from data.dataset_format import DEFAULT_DATASET, open_dataset
-from data.preprocessing import NUM_FEATURES
 from models.model_folder import WEIGHTS_DIR
 from models.training.checkpoints import CheckpointError
 from models.training.epoch_loop import TrainingError
@@ -154,7 +153,7 @@ def run(args):
     name = args.name or (f'{os.path.basename(os.path.normpath(args.dataset))}'
                          f'-{args.layers}x{args.units}')
     folder = os.path.join(args.weights_dir, name)
-    architecture = {'num_features': NUM_FEATURES,
+    architecture = {'num_features': dataset.pipeline.num_features,
                     'num_classes': dataset.char_table.num_classes, 'num_layers': args.layers,
                     'units': args.units, 'dropout': args.dropout}
     # the workers of one multi-machine run share the folder: only the chief prepares it and

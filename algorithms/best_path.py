@@ -4,10 +4,14 @@ dropped.
 Input layout, as for every decoder in the project: per-frame class probabilities (T, C),
 class 0 the CTC blank (data.charset.BLANK), classes 1..C-1 the character table in order.
 No dictionary, no language model; it is the fast baseline that token passing improves on.
+Its K best texts come from a CTC prefix beam search (algorithms.prefix_beam_search).
 """
 import numpy as np
 
+from algorithms.prefix_beam_search import prefix_beam_search
 from data.charset import BLANK
+
+NBEST_BEAM = 16  # prefix beam search width for decode_nbest; at least k
 
 
 def best_path_decode(probabilities: np.ndarray) -> list[int]:
@@ -45,3 +49,8 @@ class BestPathDecoder:
 
     def decode_batch(self, matrices) -> list:
         return [self.decode(m) for m in matrices]
+
+    def decode_nbest(self, probabilities, k) -> list:
+        """[(text, ln P(text | ink))] of the k most probable texts, best first."""
+        found = prefix_beam_search(probabilities, beam=max(NBEST_BEAM, k), top=k)
+        return [(self.char_table.decode(ids), score) for ids, score in found]

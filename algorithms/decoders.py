@@ -5,6 +5,7 @@ class i + 1 character i of the table, see data.charset) into text:
 
     decoder.decode(probabilities) -> str
     decoder.decode_batch([probabilities, ...]) -> [str, ...]
+    decoder.decode_nbest(probabilities, k) -> [(str, natural-log score), ...]  # k best texts
 
 The Recognizer holds one (models.recognizer); recognize.py, serve.py, evaluate.py and the
 demos choose one by name from DECODERS:
@@ -31,6 +32,9 @@ class Decoder(Protocol):
 
     def decode_batch(self, matrices) -> list:
         """The texts of several lines, in order."""
+
+    def decode_nbest(self, probabilities, k) -> list:
+        """[(text, natural-log score)] of up to k distinct texts of one line, best first."""
 
 
 def check_name(name):

@@ -23,11 +23,12 @@ import numpy as np
 
 from algorithms import _token_passing
 from algorithms.language_model import LN10, SENTENCE_END, SENTENCE_START, LanguageModel
-from algorithms.token_passing_lexicon import (default_beam, load_language_model,
-                                              require_array, spell_lexicon, table_characters)
+from algorithms.token_passing_lexicon import (check_word_beam, default_beam,
+                                              load_language_model, require_array,
+                                              spell_lexicon, table_characters)
 
 SETTINGS_FILE = 'decoder.json'  # in a model folder: the settings tune_decoder.py chose
-SETTINGS = ('lm_weight', 'word_penalty', 'nonword_penalty', 'beam')
+SETTINGS = ('lm_weight', 'word_penalty', 'nonword_penalty', 'beam', 'word_beam')
 
 
 def read_settings(model_dir) -> dict:
@@ -39,10 +40,12 @@ def read_settings(model_dir) -> dict:
     try:
         with open(path, encoding='utf-8') as f:
             stored = json.load(f)
-        settings = {k: float(stored[k]) for k in SETTINGS if k in stored}
+        settings = {k: float(stored[k]) for k in SETTINGS if k in stored and k != 'word_beam'}
+        if 'word_beam' in stored:
+            settings['word_beam'] = check_word_beam(stored['word_beam']) or None
     except (OSError, ValueError, TypeError) as e:
         raise ValueError(f'{path}: unreadable token passing settings ({e})') from None
-    if not all(math.isfinite(v) for k, v in settings.items() if k != 'beam'):
+    if not all(math.isfinite(v) for k, v in settings.items() if k not in ('beam', 'word_beam')):
         raise ValueError(f'{path}: settings must be finite numbers, got {settings}')
     return settings
 
@@ -50,7 +53,7 @@ def read_settings(model_dir) -> dict:
 def write_settings(path, settings: dict, report: dict):
     """Store the chosen settings and how they were chosen (report) as JSON."""
     with open(path, 'w', encoding='utf-8') as f:
-        json.dump({**{k: settings[k] for k in SETTINGS}, 'tuning': report}, f, indent=1)
+        json.dump({**{k: settings[k] for k in SETTINGS if k in settings}, 'tuning': report}, f, indent=1)
         f.write('\n')
 
 
@@ -59,13 +62,16 @@ class TokenPassingDecoder:
     character i); language_model: a LanguageModel or the path of an ARPA file (its words
     are the dictionary); lm_weight: multiplies ln P(word | previous word); word_penalty:
     added per word (negative: fewer, longer words); nonword_penalty: added per non-word
-    character (space, punctuation, digit; negative: fewer of them); beam: tokens more than this (natural log) below the frame's best are dropped;
-    None: default_beam(lm_weight), math.inf: exact search. tune_decoder.py chooses the
-    settings for a model on its validation lines."""
+    character (space, punctuation, digit; negative: fewer of them); beam: tokens more
+    than this (natural log) below the frame's best are dropped; None:
+    default_beam(lm_weight), math.inf: exact search; word_beam: at most this many word
+    forms entered per frame (the best entries), None: no limit. tune_decoder.py chooses
+    the settings for a model on its validation lines."""
 
     def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
-                 nonword_penalty=0.0, beam=None):
+                 nonword_penalty=0.0, beam=None, word_beam=None):
         beam = default_beam(lm_weight) if beam is None else beam
+        self.word_beam = check_word_beam(word_beam) or None
         lm = load_language_model(language_model)
         self.characters = table_characters(characters)
         self.num_classes = len(self.characters) + 1
@@ -75,14 +81,20 @@ class TokenPassingDecoder:
         self._lexicon = _token_passing.Lexicon(self.num_classes, forms, labels, lm_words)
         self._language_model = _native_language_model(lm, self.words)
         self._states = self._lexicon.total_states
-        self._decoder = _token_passing.Decoder(
-            self._lexicon, self._language_model, float(lm_weight), float(word_penalty),
-            float(nonword_penalty), float(beam))
+        self._decoder = self._native_decoder(lm_weight=lm_weight, word_penalty=word_penalty,
+                                             nonword_penalty=nonword_penalty, beam=beam,
+                                             word_beam=word_beam)
+
+    def _native_decoder(self, **settings):
+        return _token_passing.Decoder(
+            self._lexicon, self._language_model,
+            *(float(settings[k]) for k in SETTINGS if k != 'word_beam'),
+            check_word_beam(settings['word_beam']))
 
     def with_settings(self, **settings) -> 'TokenPassingDecoder':
         """A decoder with the same dictionary and language model and other settings (of
-        lm_weight, word_penalty, nonword_penalty, beam): built in milliseconds rather
-        than seconds, for tuning."""
+        lm_weight, word_penalty, nonword_penalty, beam, word_beam): built in milliseconds
+        rather than seconds, for tuning."""
         unknown = set(settings) - set(SETTINGS)
         if unknown:
             raise TypeError(f'unknown settings: {", ".join(sorted(unknown))}')
@@ -91,10 +103,10 @@ class TokenPassingDecoder:
             settings['beam'] = default_beam(settings['lm_weight'])
         current.update(settings)
         other = copy.copy(self)
+        other._decoder = self._native_decoder(**current)
         for name, value in current.items():
             setattr(other, name, value)
-        other._decoder = _token_passing.Decoder(
-            self._lexicon, self._language_model, *(float(current[k]) for k in SETTINGS))
+        other.word_beam = check_word_beam(current['word_beam']) or None
         return other
 
     def decode(self, matrix, log_probs=False) -> str:
@@ -106,8 +118,18 @@ class TokenPassingDecoder:
         """(text, score): score is the best path's log score (see the reference's doc).
         The C++ bindings check the matrix; a list would be converted, so it is refused here."""
         require_array(matrix)
-        text, score, _ = self._decoder.decode(matrix, bool(log_probs))
+        text, score, _, _ = self._decoder.decode(matrix, bool(log_probs))
         return text, score
+
+    def decode_nbest(self, matrix, k, log_probs=False) -> list:
+        """[(text, score)] of up to k distinct texts, best first: the first is
+        decode_with_score's; the others are the next best among the paths that the search
+        kept to the last frame (complete paths with their exact scores; they differ
+        mostly in the last words, since earlier choices were merged away)."""
+        require_array(matrix)
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f'k must be an int, got {type(k).__name__}')
+        return self._decoder.decode(matrix, bool(log_probs), k)[3]
 
     def decode_batch(self, matrices, log_probs=False, threads=None) -> list:
         """Texts of several lines, decoded on `threads` threads (default: one per CPU)."""
@@ -134,7 +156,7 @@ class TokenPassingDecoder:
         the chains ending inside the beam per frame) and `working_bytes` (all of the
         search's memory: per-chain and per-word scratch, active tokens, records)."""
         require_array(matrix)
-        _, _, stats = self._decoder.decode(matrix, bool(log_probs))
+        _, _, stats, _ = self._decoder.decode(matrix, bool(log_probs))
         return {'states': self._states, **stats}
 
 

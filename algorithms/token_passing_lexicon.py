@@ -1,6 +1,6 @@
 """What the two token passing decoders build their search from, so that both build the
 same: the character table, the dictionary spelled with it (its chains), the default beam,
-and the rule that input matrices are NumPy arrays.
+the word beam's rule, and the rule that input matrices are NumPy arrays.
 
 The C++ decoder (algorithms.token_passing) hands the chains to its core; the pure-Python
 reference (algorithms.token_passing_reference, the tests' oracle) searches them itself. Its
@@ -27,6 +27,18 @@ def default_beam(lm_weight: float) -> float:
     weights 0.5 to 1 and of 20 to 24 for weight 2.
     """
     return BEAM_PER_LM_WEIGHT * max(1.0, lm_weight)
+
+
+def check_word_beam(word_beam) -> int:
+    """word_beam as the C++ core takes it: a whole number >= 1, or 0 for None (no limit)."""
+    if word_beam is None:
+        return 0
+    if isinstance(word_beam, float) and word_beam.is_integer():
+        word_beam = int(word_beam)  # as read from JSON by older writers
+    if isinstance(word_beam, bool) or not isinstance(word_beam, int) or word_beam < 1:
+        raise ValueError(f'word_beam must be a whole number >= 1 (None: no limit), got '
+                         f'{word_beam!r}')
+    return word_beam
 
 
 def load_language_model(language_model) -> LanguageModel:

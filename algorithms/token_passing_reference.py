@@ -22,7 +22,11 @@ The model (see algorithms/cpp/Lexicon.hpp for the state chains):
 - entering word v after the last word u (or at the start of the line, u = <s>) adds
   lm_weight * ln P(v | u) + word_penalty; a non-word character adds nonword_penalty and
   keeps u; the line's end adds lm_weight * ln P(</s> | u);
-- tokens more than `beam` (natural-log units) below the frame's best are dropped.
+- tokens more than `beam` (natural-log units) below the frame's best are dropped;
+- with a word beam of N, a frame enters only the N word forms whose candidates (entry
+  score plus the log-probability of their first character) are best, ties going to the
+  earlier chain: with 100,000 words most entries are long shots that the beam alone
+  would keep for a few frames each, which is where the time went.
 The answer is the best path's chains, concatenated; its score is the sum of the
 log-probabilities of its frames plus the weighted language model terms and penalties. A
 line of blanks decodes to '' (so does one where no chain end stays inside the beam).
@@ -33,8 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from algorithms.language_model import SENTENCE_END, SENTENCE_START
-from algorithms.token_passing_lexicon import (NON_WORD, default_beam, load_language_model,
-                                              require_array, spell_lexicon, table_characters)
+from algorithms.token_passing_lexicon import (NON_WORD, check_word_beam, default_beam,
+                                              load_language_model, require_array,
+                                              spell_lexicon, table_characters)
 from data.charset import BLANK
 
 LOG_FLOOR = -200.0  # must equal the C++ bindings' kLogFloor (tests check)
@@ -89,8 +94,9 @@ def log_probabilities(matrix, num_classes: int, log_probs: bool) -> np.ndarray:
         return np.maximum(np.log(values), LOG_FLOOR)
 
 
-def check_options(lm_weight, word_penalty, nonword_penalty, beam):
+def check_options(lm_weight, word_penalty, nonword_penalty, beam, word_beam=None):
     """The rules the C++ decoder enforces too."""
+    check_word_beam(word_beam)
     if not (math.isfinite(lm_weight) and lm_weight >= 0):
         raise ValueError(f'lm_weight must be finite and >= 0, got {lm_weight}')
     if not math.isfinite(word_penalty):
@@ -105,12 +111,13 @@ class TokenPassingDecoder:
     """characters: the character table (a CharTable, a str or a list; class i + 1 is
     character i); language_model: a LanguageModel or an ARPA path; lm_weight,
     word_penalty, nonword_penalty: see the module doc; beam: None for
-    default_beam(lm_weight)."""
+    default_beam(lm_weight); word_beam: word forms entered per frame, None: no limit."""
 
     def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
-                 nonword_penalty=0.0, beam=None):
+                 nonword_penalty=0.0, beam=None, word_beam=None):
         beam = default_beam(lm_weight) if beam is None else beam
-        check_options(lm_weight, word_penalty, nonword_penalty, beam)
+        check_options(lm_weight, word_penalty, nonword_penalty, beam, word_beam)
+        self.word_beam = check_word_beam(word_beam) or None
         self.lm = load_language_model(language_model)
         self.characters = table_characters(characters)
         self.num_classes = len(self.characters) + 1
@@ -124,7 +131,16 @@ class TokenPassingDecoder:
 
     def decode_with_score(self, matrix, log_probs=False):
         """(text, score) of the best path through the (T, C) matrix."""
-        return _Search(self, log_probabilities(matrix, self.num_classes, log_probs)).run()
+        return self.decode_nbest(matrix, 1, log_probs)[0]
+
+    def decode_nbest(self, matrix, k, log_probs=False) -> list:
+        """[(text, score)] of up to k distinct texts, best first: the paths alive at the
+        last frame that end a chain, by final score (ties: in pool order)."""
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f'k must be an int, got {type(k).__name__}')
+        if k < 1:
+            raise ValueError(f'nbest must be >= 1, got {k}')
+        return _Search(self, log_probabilities(matrix, self.num_classes, log_probs)).run(k)
 
     def history(self, word_id):
         return SENTENCE_START if word_id == self.boundary else self.words[word_id]
@@ -183,7 +199,7 @@ class _Search:
     def start_entry(self):
         return _PoolEntry(self.start, self.d.boundary, -1, -1, -1, False, -1)
 
-    def run(self):
+    def run(self, nbest):
         for t, row in enumerate(self.logy):
             y = row.tolist()
             best = self.advance_chains(y)
@@ -196,7 +212,7 @@ class _Search:
             best = max(best, words, self.enter_non_words(t, y, theta))
             self.prune(best - self.d.beam)
             self.collect_pools()
-        return self.finish()
+        return self.finish(nbest)
 
     def advance_chains(self, y):
         best = NO_TOKEN
@@ -215,6 +231,7 @@ class _Search:
     def enter_words(self, t, y, theta):
         best = NO_TOKEN
         d = self.d
+        entries = []  # (candidate, chain, score, source)
         for v, chain in enumerate(d.chains):
             if chain.lm_word == NON_WORD:
                 continue
@@ -224,7 +241,11 @@ class _Search:
                 if s > score:
                     score, source = s, p
             if source is not None:
-                best = max(best, self.enter(v, score, source, t, y, theta))
+                entries.append((score + y[chain.first], v, score, source))
+        if d.word_beam:
+            entries = sorted(entries, key=lambda e: (-e[0], e[1]))[:d.word_beam]
+        for _, v, score, source in entries:
+            best = max(best, self.enter(v, score, source, t, y, theta))
         return best
 
     def enter_non_words(self, t, y, theta):
@@ -291,18 +312,24 @@ class _Search:
         self.pool = start + sorted(pool, key=_PoolEntry.order)
         self.ends = sorted(ends, key=_PoolEntry.order)
 
-    def finish(self):
-        best, winner = NO_TOKEN, None
-        for p in self.pool + self.ends:
-            score = p.score + self.d.lm_weight * self.d.end_logprob(p.history)
-            if score > best:
-                best, winner = score, p
-        if winner is None:  # every hypothesis that ends a chain fell out of the beam
-            return '', self.silence + self.d.lm_weight * self.d.end_logprob(self.d.boundary)
-        chains, link = [], winner.link
-        if winner.chain >= 0:
-            chains.append(winner.chain)
+    def finish(self, nbest):
+        finals = [(p.score + self.d.lm_weight * self.d.end_logprob(p.history), p)
+                  for p in self.pool + self.ends]
+        finals.sort(key=lambda f: -f[0])  # stable: pool order among equal scores
+        if not finals:  # every hypothesis that ends a chain fell out of the beam
+            return [('', self.silence + self.d.lm_weight * self.d.end_logprob(self.d.boundary))]
+        found = {}
+        for score, p in finals:
+            found.setdefault(self.text_of(p), score)
+            if len(found) == nbest:
+                break
+        return list(found.items())
+
+    def text_of(self, p):
+        chains, link = [], p.link
+        if p.chain >= 0:
+            chains.append(p.chain)
             while link >= 0:
                 chains.append(self.word_links[link][0])
                 link = self.word_links[link][1]
-        return ''.join(self.d.chains[c].text for c in reversed(chains)), best
+        return ''.join(self.d.chains[c].text for c in reversed(chains))

@@ -45,7 +45,8 @@ def compile_dataset(source, pipeline, folder, *, seed=0, fractions=(0.1, 0.1), s
     partial = os.path.join(parent, f'.{name}.partial')
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(partial)
-    writers = {s: SplitWriter(os.path.join(partial, f'{s}.h5'), keep_ink=s in INK_SPLITS)
+    writers = {s: SplitWriter(os.path.join(partial, f'{s}.h5'), keep_ink=s in INK_SPLITS,
+                              num_features=pipeline.num_features)
                for s in SPLITS}
     try:
         bad, short = _write_lines(source, pipeline, writers, seed, fractions, strict, progress)

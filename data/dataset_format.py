@@ -2,7 +2,8 @@
 
 Layout of a split file (all lines concatenated, so that writing streams and reading one
 line is one slice):
-    features       (total_frames, 4) float32   pre-processed features of every line
+    features       (total_frames, F) float32   pre-processed features of every line (F: the
+                                               pipeline's num_features, 4 or 5)
     frame_offsets  (n + 1,) int64              line i is features[off[i]:off[i + 1]]
     labels         (total_labels,) int32       class ids (1..N; 0 is the CTC blank)
     label_offsets  (n + 1,) int64
@@ -25,7 +26,7 @@ import numpy as np
 
 from data.base import SPLITS
 from data.charset import CharTable
-from data.preprocessing import NUM_FEATURES, Pipeline
+from data.preprocessing import POINT_COLUMNS, Pipeline
 
 INK_SPLITS = ('validation', 'test')  # the splits that keep their raw ink
 DATASETS_DIR = 'datasets'  # where compile.py writes data sets, one folder each
@@ -42,16 +43,17 @@ _STR = h5py.string_dtype('utf-8')
 class SplitWriter:
     """Appends lines to a split file; memory stays bounded by FLUSH_EVERY lines."""
 
-    def __init__(self, path, keep_ink=False):
+    def __init__(self, path, keep_ink=False, num_features=POINT_COLUMNS):
         # a small chunk cache: lines are appended once, never read back while writing
         self.file = h5py.File(path, 'w', rdcc_nbytes=WRITE_CACHE_BYTES)
         self.keep_ink = keep_ink
         if keep_ink:
-            self.file.create_dataset('ink', (0, NUM_FEATURES), np.float64,
-                                     maxshape=(None, NUM_FEATURES), chunks=(4096, NUM_FEATURES))
+            self.file.create_dataset('ink', (0, POINT_COLUMNS), np.float64,
+                                     maxshape=(None, POINT_COLUMNS),
+                                     chunks=(4096, POINT_COLUMNS))
             self.ink_lengths = array('q')
-        self.file.create_dataset('features', (0, NUM_FEATURES), np.float32,
-                                 maxshape=(None, NUM_FEATURES), chunks=(4096, NUM_FEATURES))
+        self.file.create_dataset('features', (0, num_features), np.float32,
+                                 maxshape=(None, num_features), chunks=(4096, num_features))
         self.file.create_dataset('texts', (0,), _STR, maxshape=(None,), chunks=(1024,))
         self.file.create_dataset('ids', (0,), _STR, maxshape=(None,), chunks=(1024,))
         self.lengths, self._pending = array('q'), []  # 8 bytes a line, not a Python int

@@ -5,7 +5,8 @@ data set and with the model. The same steps run at compile time, in the Recogniz
 (ported) in the web demo's JavaScript, so each one is plain arithmetic on a points array.
 
 Points array, shape (N, 4): x, y, t, stroke_start (1.0 on the first point of each stroke).
-The `offsets` step turns it into (dx, dy, dt, stroke_start).
+The `offsets` step turns it into (dx, dy, dt, stroke_start); the `height` step, placed
+before it, appends a fifth column that stays absolute: the point's height in the line.
 
 Steps that are fitted (`standardize`) learn their parameters from the training split only,
 by streaming: `partial_fit` on one line at a time, then `finish_fit`. They must act on each
@@ -13,7 +14,7 @@ point alone, so that compile.py can apply them to a stored feature array in chun
 """
 import numpy as np
 
-NUM_FEATURES = 4
+POINT_COLUMNS = 4  # x, y, t, stroke_start: raw ink, and the features of most pipelines
 MIN_STD = 1e-6  # a feature that never varies is left unscaled rather than divided by ~0
 
 
@@ -32,6 +33,7 @@ def _stroke_ids(points: np.ndarray) -> np.ndarray:
 class Step:
     name = ''
     fitted = True  # False until a fittable step has seen the training data
+    added_columns = 0  # feature columns the step appends to the points array
 
     def __init__(self, **params):
         self.params = params
@@ -155,6 +157,21 @@ class Resample(Step):
         return points[keep]
 
 
+class Height(Step):
+    """Append y as a fifth column that `offsets` leaves absolute: the height in the line.
+
+    Movements alone make the network integrate dy over the whole line to tell where a
+    pen is; a comma and an apostrophe, or "o" and "O", differ mainly in that. After
+    `normalize_scale`, y is in line heights from the line's vertical middle, so it needs
+    no standardizing.
+    """
+    name = 'height'
+    added_columns = 1
+
+    def __call__(self, points):
+        return np.concatenate([points, points[:, 1:2]], axis=1)
+
+
 class Offsets(Step):
     """Absolute positions -> movements (dx, dy, dt): invariant to where the line is."""
     name = 'offsets'
@@ -204,7 +221,7 @@ class Standardize(Step):
         return out
 
 
-STEPS = {cls.name: cls for cls in (Deslant, NormalizeScale, Resample, Offsets,
+STEPS = {cls.name: cls for cls in (Deslant, NormalizeScale, Resample, Height, Offsets,
                                     Standardize)}
 
 # Named recipes for compile.py's PREPROCESSOR argument; `default` is the original's name.
@@ -215,6 +232,10 @@ PREPROCESSORS = {
     # the IAM-OnDB recipe's: upright writing first (see Deslant), then as `default`
     'deslanted': [('deslant', {'max_angle': 45.0}), ('normalize_scale', {}),
                   ('resample', {'step': 0.2}), ('offsets', {}), ('standardize', {})],
+    # as `deslanted`, with each frame's height in the line as a fifth feature (see Height)
+    'deslanted_height': [('deslant', {'max_angle': 45.0}), ('normalize_scale', {}),
+                         ('resample', {'step': 0.2}), ('height', {}), ('offsets', {}),
+                         ('standardize', {})],
 }
 
 
@@ -241,6 +262,11 @@ class Pipeline:
     def to_json(self) -> dict:
         return {'steps': [step.to_json() for step in self.steps]}
 
+    @property
+    def num_features(self) -> int:
+        """Columns of the features the pipeline makes: what the network's input takes."""
+        return POINT_COLUMNS + sum(step.added_columns for step in self.steps)
+
     def fitting_split(self) -> int:
         """Index of the first step that still needs fitting (len(steps) if none).
 
@@ -258,5 +284,5 @@ class Pipeline:
         return points
 
     def __call__(self, strokes) -> np.ndarray:
-        """Validated strokes -> float32 features (T, 4)."""
+        """Validated strokes -> float32 features (T, num_features)."""
         return self.run(strokes_to_points(strokes)).astype(np.float32)

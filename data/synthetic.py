@@ -31,7 +31,7 @@ from `wordfreq`.)
 """
 import functools
 from dataclasses import dataclass
-from typing import Iterator, List, Tuple
+from typing import Iterator, List, NamedTuple, Tuple
 
 import numpy as np
 
@@ -46,14 +46,18 @@ DEFAULT_FACES = ('cursive', 'cursive', 'scripts', 'allure', 'allure', 'felix', '
                  'tech', 'tech', 'futural', 'rowmans', 'nixish', 'nixish_italic',
                  'readability', 'readability_italic')
 
-SAMPLE_RATE = 100.0        # points per second while the pen is down, as tablets sample
-WRITING_SPEED = 275.0      # common units per second on straight parts, median writer: about
-                           # 19 points per character, as IAM-OnDB has 17
+# Timing as IAM-OnDB's writers (measured by benchmarks/ink_statistics.py on its training
+# lines): 66 points per second, the pen moving about 2.3 line heights per second, pen lifts
+# within a word of about 0.15 s and between words of about 0.5 s with a long tail.
+SAMPLE_RATE = 66.0         # points per second while the pen is down, as IAM-OnDB's pen
+WRITING_SPEED = 150.0      # common units per second on straight parts, median writer
 CURVE_RADIUS = 3.0         # common units: paths curving tighter than this slow the pen down
 PEN_UP_SPEED = 1.5         # pen moves in the air this many times faster than on paper
-PEN_UP_PAUSE = 0.06        # seconds of each pen lift beyond the travel time
+PEN_UP_PAUSE = 0.1         # seconds of a pen lift within a word beyond the travel time,
+                           # median writer
+WORD_PAUSE = 0.9           # seconds of a pen lift between words, median writer
 JOIN_GAP = 4.0             # common units: print letters this close may be joined pen-down
-WORD_SPACE = 16.0          # common units between words, median writer (faces' own spaces
+WORD_SPACE = 15.0          # common units between words, median writer (faces' own spaces
                            # differ by 2.5x, people's much less)
 UNITS_TO_PIXELS = 1.4      # x-height (14 units) becomes about 20 pixels
 
@@ -91,6 +95,8 @@ class Writer:
     lift: float           # chance of lifting the pen at a cursive join
     join: float           # chance of joining two print letters whose ends are close
     speed: float          # common units per second on straight parts
+    pause: float          # seconds of a pen lift within a word beyond the travel, median
+    word_pause: float     # seconds of a pen lift between words, median
     end_speed: float      # speed at pen-down and pen-up, share of `speed`
     wander: float         # common units: baseline drift per letter
     elastic: float        # common units: amplitude of the bending of each letter
@@ -103,13 +109,15 @@ def draw_writer(rng, faces) -> Writer:
     return Writer(
         face=faces[rng.integers(len(faces))],
         slant=np.tan(rng.normal(0.12, 0.15)),
-        width=np.exp(rng.normal(0.0, 0.12)),
-        tracking=rng.normal(0.5, 1.0),
+        width=np.exp(rng.normal(-0.13, 0.12)),
+        tracking=rng.normal(0.0, 1.0),
         word_space=np.exp(rng.normal(0.0, 0.25)),
         smoothing=int(rng.integers(1, 4)),
         lift=rng.beta(1.0, 4.0),
         join=rng.beta(1.0, 6.0),
-        speed=WRITING_SPEED * np.exp(rng.normal(0.0, 0.25)),
+        speed=WRITING_SPEED * np.exp(rng.normal(0.0, 0.1)),
+        pause=PEN_UP_PAUSE * np.exp(rng.normal(0.0, 0.25)),
+        word_pause=WORD_PAUSE * np.exp(rng.normal(0.0, 0.4)),
         end_speed=rng.uniform(0.15, 0.4),
         wander=rng.uniform(0.1, 0.6),
         elastic=0.2 + 0.8 * sloppiness,
@@ -117,16 +125,32 @@ def draw_writer(rng, faces) -> Writer:
         sloppy_dots=0.5 + 2.5 * sloppiness)
 
 
+class _GlyphArrays(NamedTuple):
+    body: np.ndarray           # (b, 2) float32, the body strokes' points in order
+    body_stroke: np.ndarray    # (b,) each point's stroke number within the glyph
+    body_strokes: int
+    accents: np.ndarray        # (a, 2) float32, i-dots and t-bars, written after the word
+    accent_stroke: np.ndarray  # (a,) each point's accent stroke number within the glyph
+    accent_strokes: int
+    advance: float
+
+
 @functools.lru_cache(maxsize=None)
-def _glyph_arrays(face_name: str, char: str):
+def _glyph_arrays(face_name: str, char: str) -> _GlyphArrays:
     """One glyph as flat arrays, its polygons rounded by a pass of Chaikin's corner cutting
-    (the pen draws curves, the font data polygons): points (n, 2) of the body strokes then
-    the accents, each point's stroke number within the glyph (n,), and the number of body
-    strokes."""
+    (the pen draws curves, the font data polygons), split once into body and accents so
+    that building a word (`word_template`, mostly not cached: words x faces are many) is
+    only concatenation."""
     glyph = load_face(face_name).glyphs[char]
-    strokes = [_cut_corners(s) for s in glyph.body + glyph.accents]
-    number = np.repeat(np.arange(len(strokes)), [len(s) for s in strokes])
-    return np.concatenate(strokes).astype(np.float32), number, len(glyph.body)
+
+    def flat(strokes):
+        strokes = [_cut_corners(s) for s in strokes]
+        number = np.repeat(np.arange(len(strokes)), [len(s) for s in strokes])
+        points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
+        return points.astype(np.float32), number.astype(np.int16)
+
+    return _GlyphArrays(*flat(glyph.body), len(glyph.body), *flat(glyph.accents),
+                        len(glyph.accents), float(glyph.advance))
 
 
 def _cut_corners(stroke: np.ndarray) -> np.ndarray:
@@ -151,31 +175,28 @@ def word_template(face_name: str, word: str) -> WordTemplate:
     Body strokes keep the glyphs' order and numbers, shifted so that a letter that joins
     the previous one continues its last stroke; accents come after all of them."""
     parts = [_glyph_arrays(face_name, c) for c in word]
-    body, accents, numbers, accent_numbers, links = [], [], [], [], []
-    first = 0                                   # the number of the next new stroke
-    for k, (points, number, bodies) in enumerate(parts):
+    numbers, accent_numbers, joins = [], [], []
+    first = accents_so_far = 0       # the number of the next new body and accent stroke
+    for k, part in enumerate(parts):
         joined = k > 0 and _letters_join(face_name, word[k - 1], word[k])
         start = first - 1 if joined else first
-        in_body = number < bodies
-        body.append(points[in_body])
-        numbers.append(number[in_body] + start)
-        links.append(np.arange(in_body.sum()) == 0 if joined else np.zeros(in_body.sum(), bool))
-        accents.append(points[~in_body])
-        accent_numbers.append(number[~in_body] - bodies)
-        first = start + bodies
-    body_counts = [len(b) for b in body]
-    accent_counts = [len(a) for a in accents]
-    accent_strokes = [number[-1] + 1 - bodies for _, number, bodies in parts]
-    accent_first = first + np.cumsum([0] + accent_strokes)[:-1]
-    stroke = np.concatenate(numbers + [n + f for n, f in zip(accent_numbers, accent_first)])
-    char = np.concatenate([np.repeat(np.arange(len(word)), body_counts),
-                           np.repeat(np.arange(len(word)), accent_counts)])
-    accent = np.arange(len(char)) >= sum(body_counts)
-    link = np.concatenate(links + [np.zeros(sum(accent_counts), bool)])
-    advance = np.array([load_face(face_name).glyphs[c].advance for c in word])
+        numbers.append(part.body_stroke + start)
+        accent_numbers.append(part.accent_stroke + accents_so_far)
+        joins.append(joined)
+        first = start + part.body_strokes
+        accents_so_far += part.accent_strokes
+    body_counts = np.array([len(part.body) for part in parts])
+    accent_counts = [len(part.accents) for part in parts]
+    letters = np.arange(len(word))
+    char = np.concatenate([np.repeat(letters, body_counts), np.repeat(letters, accent_counts)])
+    accent = np.arange(len(char)) >= body_counts.sum()
+    link = np.zeros(len(char), bool)
+    link[(np.cumsum(body_counts) - body_counts)[np.array(joins) & (body_counts > 0)]] = True
+    stroke = np.concatenate(numbers + [np.concatenate(accent_numbers) + first])
     # compact types: the cache holds thousands of these
-    return WordTemplate(np.concatenate(body + accents), char.astype(np.int16),
-                        stroke.astype(np.int16), accent, link, advance)
+    return WordTemplate(np.concatenate([p.body for p in parts] + [p.accents for p in parts]),
+                        char.astype(np.int16), stroke.astype(np.int16), accent, link,
+                        np.array([part.advance for part in parts]))
 
 
 class SyntheticSource(BaseSource):
@@ -235,8 +256,8 @@ class SyntheticSource(BaseSource):
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
         words = text.split(' ')
         templates = [word_template(writer.face, w) for w in words]
-        points, stroke = _write_line(rng, writer, templates)
-        xy, t, counts = _pen_timing(rng, writer, points, stroke)
+        points, stroke, word = _write_line(rng, writer, templates)
+        xy, t, counts = _pen_timing(rng, writer, points, stroke, word)
         xy = _smooth(xy, counts, writer.smoothing)
         xyt = np.column_stack([_hand(rng, xy, t), t])
         return np.split(xyt, np.cumsum(counts)[:-1]), text
@@ -269,7 +290,8 @@ def _count(name, value, minimum) -> int:
 def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
     """Place the words side by side in one writer's hand.
 
-    Returns points (N, 2) in common units, y down, and stroke (N,) pen-down stroke ids.
+    Returns points (N, 2) in common units, y down, stroke (N,) pen-down stroke ids and
+    word (N,) the word each point belongs to.
     """
     points = np.concatenate([t.points for t in templates]).astype(np.float64)
     first_char = np.cumsum([0] + [len(t.advance) for t in templates])
@@ -305,7 +327,7 @@ def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
     x = left[char] + points[:, 0] * width[char] - points[:, 1] * slant[char] * size[char]
     y = baseline[char] + points[:, 1] * size[char]
     xy = np.stack([x, y], axis=1)
-    return _overshoot(rng, writer, xy, stroke)
+    return _overshoot(rng, writer, xy, stroke, word)
 
 
 def _bend(rng, writer: Writer, points, char, n):
@@ -336,17 +358,18 @@ def _lift_and_join(rng, writer: Writer, points, stroke, char, word, link, accent
     return np.cumsum(breaks)
 
 
-def _overshoot(rng, writer: Writer, xy, stroke):
+def _overshoot(rng, writer: Writer, xy, stroke, word):
     """Let some strokes run on past their end along their last direction, 1 to 3 units."""
     ends = np.flatnonzero(np.concatenate([stroke[1:] != stroke[:-1], [True]]))
     ends = ends[(ends > 0) & (stroke[ends - 1] == stroke[ends])]
     ends = ends[rng.random(len(ends)) < writer.overshoot]
     if not len(ends):
-        return xy, stroke
+        return xy, stroke, word
     direction = xy[ends] - xy[ends - 1]
     direction /= np.maximum(np.hypot(*direction.T), 1e-6)[:, None]
     extra = xy[ends] + direction * rng.uniform(1.0, 3.0, (len(ends), 1))
-    return np.insert(xy, ends + 1, extra, axis=0), np.insert(stroke, ends + 1, stroke[ends])
+    return (np.insert(xy, ends + 1, extra, axis=0), np.insert(stroke, ends + 1, stroke[ends]),
+            np.insert(word, ends + 1, word[ends]))
 
 
 def _proportions(rng, y: np.ndarray) -> np.ndarray:
@@ -355,19 +378,22 @@ def _proportions(rng, y: np.ndarray) -> np.ndarray:
     y is in common units with the baseline at 0 and the x-height line at -X_HEIGHT; the
     map is piecewise linear with its knees at those two lines.
     """
-    ascender, x_height, descender = np.exp(rng.normal(0.0, [0.12, 0.1, 0.12]))
+    ascender, x_height, descender = np.exp(rng.normal([0.25, 0.0, 0.25], [0.12, 0.1, 0.12]))
     top = -X_HEIGHT * x_height
     return np.interp(y, [-1000.0, -X_HEIGHT, 0.0, 1000.0],
                      [top - (1000.0 - X_HEIGHT) * ascender, top, 0.0, 1000.0 * descender])
 
 
-def _pen_timing(rng, writer: Writer, points: np.ndarray, stroke: np.ndarray):
+def _pen_timing(rng, writer: Writer, points: np.ndarray, stroke: np.ndarray,
+                word: np.ndarray):
     """Move a pen along the strokes and sample it at SAMPLE_RATE while it touches paper.
 
     The pen slows where the path curves, following the two-thirds power law of human
     movement (speed ~ curvature ** -1/3), and at both ends of a stroke; it lifts between
-    strokes for the travel time plus a pause. Returns the sampled points (M, 2) in common
-    units, their times (M,) in seconds from 0, and the number of samples per stroke.
+    strokes for the travel time plus a pause, log-normal around the writer's habit, and
+    longer and more varied between words (people stop to look at what they copy). word
+    (N,) is each point's word. Returns the sampled points (M, 2) in common units, their
+    times (M,) in seconds from 0, and the number of samples per stroke.
     """
     speed = writer.speed
     seg = np.diff(points, axis=0)                                          # (N-1, 2)
@@ -385,8 +411,10 @@ def _pen_timing(rng, writer: Writer, points: np.ndarray, stroke: np.ndarray):
 
     seconds = 0.5 * length * (1.0 / velocity[:-1] + 1.0 / velocity[1:])
     lifts = ~down
-    seconds[lifts] = (length[lifts] / (PEN_UP_SPEED * speed)
-                      + PEN_UP_PAUSE * np.exp(rng.normal(0.0, 0.3, lifts.sum())))
+    between = word[1:][lifts] != word[:-1][lifts]
+    pause = np.where(between, writer.word_pause * np.exp(rng.normal(0.0, 1.0, lifts.sum())),
+                     writer.pause * np.exp(rng.normal(0.0, 0.35, lifts.sum())))
+    seconds[lifts] = length[lifts] / (PEN_UP_SPEED * speed) + pause
     clock = np.concatenate([[0.0], np.cumsum(seconds)])                    # (N,) at vertices
 
     counts = np.floor((clock[ends] - clock[starts]) * SAMPLE_RATE).astype(int) + 1
@@ -410,10 +438,10 @@ def _smooth(xy: np.ndarray, counts: np.ndarray, passes: int) -> np.ndarray:
 
 
 def _hand(rng, xy: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """The hand on the page: a smooth wobble over time (three sinusoids per axis, a few
+    """The hand on the page: a smooth wobble over time (three sinusoids per axis, 0.35 to 2
     hertz, so it bends letters rather than roughening them), a tilted baseline, and the
     writer's size in pixels. xy (M, 2) in common units -> (M, 2) in pixels."""
-    hertz = rng.uniform(0.7, 4.0, (3, 2))
+    hertz = rng.uniform(0.35, 2.0, (3, 2))
     phase = rng.uniform(0.0, 2 * np.pi, (3, 2))
     amplitude = rng.normal(0.0, 0.6, (3, 2))
     xy = xy + (amplitude * np.sin(2 * np.pi * hertz * t[:, None, None] + phase)).sum(axis=1)

@@ -51,6 +51,23 @@ def test_distortion_is_one_affine_map_of_the_pen_movements_per_line():
     assert out.dtype == np.float32
 
 
+def test_the_height_column_moves_with_the_ink_and_stays_centred():
+    rng = np.random.default_rng(0)
+    f, raw = features(rng)
+    y = np.cumsum(raw[:, 1])
+    y -= (y.max() + y.min()) / 2
+    with_height = np.concatenate([f, y[:, None].astype(np.float32)], axis=1)
+    augmentation = Augmentation(scale=0.2, aspect=0.1, shear=0.4, rotation=5.0, speed=0.3)
+    (out,) = Distorter(augmentation, MEAN, STD)([with_height], np.random.default_rng(5))
+    (plain,) = Distorter(augmentation, MEAN, STD)([f], np.random.default_rng(5))
+    np.testing.assert_array_equal(out[:, :4], plain)  # the same draw for the movements
+    moved = out[:, :3].astype(np.float64) * STD + MEAN
+    # the new height is the distorted ink's y: it rises by the distorted dy, frame to frame
+    np.testing.assert_allclose(np.diff(out[:, 4]), moved[1:, 1], atol=1e-5)
+    assert out[:, 4].max() == pytest.approx(-out[:, 4].min(), abs=1e-5)
+    assert not np.allclose(out[:, 4], y, atol=1e-3)
+
+
 def test_same_seed_same_distortion_other_seed_other():
     rng = np.random.default_rng(0)
     lines = [features(rng)[0] for _ in range(4)]

@@ -69,7 +69,8 @@ def run(command, timeout=600):  # minutes only on a machine busy with training
 @pytest.fixture(scope='module')
 def model_folder(tmp_path_factory):
     """WEB_DEMO_MODEL, or a tiny untrained network over a small compiled synthetic data set
-    (random weights give a random but definite text, which is all the comparison needs)."""
+    (random weights give a random but definite text, which is all the comparison needs).
+    Its pre-processing is the richest named one: five features, `height` among them."""
     if os.environ.get('WEB_DEMO_MODEL'):
         return os.environ['WEB_DEMO_MODEL']
     import keras
@@ -82,11 +83,13 @@ def model_folder(tmp_path_factory):
     dataset = str(folder / 'dataset')
     with warnings.catch_warnings():  # characters missing from a split of 40 lines: expected
         warnings.simplefilter('ignore', UserWarning)
-        compile_dataset(SyntheticSource(40, seed=3, max_words=2), Pipeline.named('default'),
-                        dataset, fractions=(0.1, 0.3), progress=False)
+        compile_dataset(SyntheticSource(40, seed=3, max_words=2),
+                        Pipeline.named('deslanted_height'), dataset, fractions=(0.1, 0.3),
+                        progress=False)
     data = open_dataset(dataset)
     keras.utils.set_random_seed(0)
-    model = build_model(4, data.char_table.num_classes, num_layers=2, units=8, dropout=0.1)
+    model = build_model(data.pipeline.num_features, data.char_table.num_classes, num_layers=2,
+                        units=8, dropout=0.1)
     save_network(str(folder / 'model'), model)
     write_config(str(folder / 'model'), data.char_table, data.pipeline, architecture(model),
                  dataset=dataset)
@@ -198,7 +201,7 @@ def test_node_runs_the_model_preprocessing_and_decoding_like_python(
     worst_feature = worst_output = 0.0
     for line, (s, x, js) in enumerate(zip(strokes, stored, results)):
         points = strokes_to_points(validate_handwriting(s))
-        python_features = recognizer.pipeline.run(points)  # float64 (T, 4)
+        python_features = recognizer.pipeline.run(points)  # float64 (T, F)
         js_features = np.array(js['features'], dtype=np.float64)
         assert js_features.shape == python_features.shape, f'line {line}'
         worst_feature = max(worst_feature, np.abs(js_features - python_features).max())

@@ -175,3 +175,19 @@ def test_new_steps_travel_as_json_and_old_pipelines_read_as_before():
     # a pipeline saved before normalize_scale had parameters is read with the full range
     old = Pipeline.from_json({'steps': [{'name': 'normalize_scale', 'params': {}}]})
     assert old.to_json() == {'steps': [{'name': 'normalize_scale', 'params': {}}]}
+
+
+def test_height_keeps_each_frame_s_place_in_the_line_beside_its_movements():
+    pipeline = Pipeline.named('deslanted_height')
+    assert pipeline.num_features == 5 and Pipeline.named('deslanted').num_features == 4
+    # upright strokes, so deslant leaves them be: height 30 (y 10..40), middle y = 25
+    strokes = [[(10, 10, 0.0), (10, 40, 0.1)], [(30, 35, 0.5), (31, 35, 0.6)]]
+    points = pipeline.run(strokes_to_points(validate_handwriting(strokes)), 0, 5)
+    assert points.shape == (4, 5)
+    # the fifth column is y itself, absolute, while y's own column became movements
+    assert points[:, 4] == pytest.approx([-0.5, 0.5, 10 / 30, 10 / 30])
+    assert points[:, 1] == pytest.approx([0.0, 1.0, -1 / 6, 0.0])
+    features = pipeline.steps[-1]
+    features.partial_fit(points)
+    features.finish_fit()
+    assert pipeline(strokes)[:, 4] == pytest.approx(points[:, 4])  # not standardized

@@ -93,16 +93,23 @@ def test_recognizes_every_format_and_reports_each_bad_file(tmp_path, lines, reco
         assert f'{name}: ' in done.stdout or f'{name}#0: ' in done.stdout
 
 
-def test_token_passing_gives_its_best_text_as_the_one_alternative(tmp_path, lines):
+def test_token_passing_gives_its_k_best_word_sequences(tmp_path, lines):
     from models.recognizer import Recognizer
     (tmp_path / 'a.inkml').write_text(to_inkml(lines[0]))
-    done = run('a.inkml', '--model', MODEL, '--decoder', 'token_passing', '--nbest', '2',
+    done = run('a.inkml', '--model', MODEL, '--decoder', 'token_passing', '--nbest', '3',
                '--output', 'out.jsonl', cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert 'token passing gives only its best text for now' in done.stderr
     [record] = map(json.loads, open(tmp_path / 'out.jsonl'))
-    text = Recognizer.load(MODEL, decoder='token_passing').recognize(lines[0])
-    assert record['text'] == text and [a['text'] for a in record['alternatives']] == [text]
+    recognizer = Recognizer.load(MODEL, decoder='token_passing')
+    text = recognizer.recognize(lines[0])
+    found = record['alternatives']
+    assert record['text'] == text == found[0]['text'] and 1 <= len(found) <= 3
+    assert len({a['text'] for a in found}) == len(found)
+    assert all(a['score'] >= b['score'] for a, b in zip(found, found[1:]))
+    [probabilities] = recognizer.probabilities([recognizer.features(lines[0])])
+    assert [(a['text'], a['score']) for a in found] == [
+        (t, pytest.approx(s, abs=1e-3))
+        for t, s in recognizer.decoder.decode_nbest(probabilities, 3)]
 
 
 def test_usage_errors_exit_2(tmp_path):

@@ -61,6 +61,25 @@ def test_recognizes_json_and_inkml_with_alternatives(service, lines):
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
 
 
+def test_token_passing_alternatives_are_its_k_best_word_sequences(lines):
+    from models.recognizer import Recognizer
+    recognizer = Recognizer.load(MODEL, decoder='token_passing')
+    [probabilities] = recognizer.probabilities([recognizer.features(lines[0])])
+    expected = recognizer.decoder.decode_nbest(probabilities, 3)
+    process, port = start_service(MODEL, '--decoder', 'token_passing')
+    try:
+        strokes = [[list(p) for p in s] for s in lines[0]]
+        status, answer = call(port, 'POST', '/recognize',
+                              json.dumps({'strokes': strokes, 'nbest': 3}))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert status == 200 and answer['decoder'] == 'token_passing', answer
+    assert answer['text'] == expected[0][0]
+    assert [(a['text'], a['score']) for a in answer['alternatives']] == [
+        (t, pytest.approx(s, abs=1e-3)) for t, s in expected]
+
+
 @pytest.mark.parametrize('method, path, body, status, message', [
     ('GET', '/recognize', None, 405, 'answers POST'),
     ('POST', '/health', b'{}', 405, 'answers GET'),

@@ -148,8 +148,28 @@ def test_nonword_penalty_trades_punctuation_for_words(decoder_class):
     assert decoder_class(CHARS, lm, nonword_penalty=-3.0).decode(matrix) == 'the cat'
 
 
+def test_word_beam_enters_only_the_best_word_forms(decoder_class):
+    """"cot" is likelier to the language model, so with room for one word form per frame
+    only "cot" (and "Cot", "COT" lose to it) is entered at "c": "cat" never starts."""
+    lm = model(['cat', 'cot'], [('<s>', 'cot', -0.01), ('<s>', 'cat', -1.0)])
+    matrix = spell('cat')
+    assert decoder_class(CHARS, lm).decode(matrix) == 'cat'
+    assert decoder_class(CHARS, lm, word_beam=2).decode(matrix) == 'cat'
+    assert decoder_class(CHARS, lm, word_beam=1).decode(matrix) == 'cot'
+
+
 def test_all_blank_line_decodes_to_nothing(decoder_class):
     assert decoder_class(CHARS, model(['cat'])).decode(frames('____')) == ''
+
+
+def test_empty_and_all_non_word_lines(decoder_class):
+    decoder = decoder_class(CHARS, model(['cat']))
+    (text, score), *others = decoder.decode_nbest(frames('_'), 3)  # one blank frame
+    assert len(others) == 2 and all(t in CHARS for t, _ in others)  # unlikely characters
+    assert text == '' and score == pytest.approx(math.log(0.9) + decoder.lm_weight * math.log(
+        10 ** -1.0), abs=1e-6)  # the blank, then </s> after <s> (unigram -1)
+    assert decoder.decode(spell('1, 1.')) == '1, 1.'
+    assert decoder.decode(spell(' ')) == ' '
 
 
 def test_input_forms_give_the_same_answer(decoder_class, tmp_path):
@@ -311,7 +331,8 @@ def random_case(rng, max_words=10, max_frames=24, apostrophes=True):
     options = {'lm_weight': float(rng.choice([0.0, 0.5, 1.0, 2.3])),
                'word_penalty': float(rng.choice([0.0, -1.0, 0.7])),
                'nonword_penalty': float(rng.choice([0.0, -1.5, 0.5])),
-               'beam': float(rng.choice([math.inf, 3.0, 8.0, 16.0]))}
+               'beam': float(rng.choice([math.inf, 3.0, 8.0, 16.0])),
+               'word_beam': [None, 1, 2, 5][rng.integers(4)]}
     return chars, LanguageModel(unigrams, backoffs, bigrams), matrix, log_probs, options
 
 
@@ -329,6 +350,41 @@ def test_cpp_matches_the_reference_on_random_small_cases():
     rng = np.random.default_rng(1)
     for _ in range(400):
         assert_same(*random_case(rng))
+
+
+def test_nbest_matches_the_reference_and_starts_with_the_best_text():
+    """K best: the same texts and scores from both, the first the 1-best, scores
+    non-increasing, texts distinct; on random cases with non-word characters."""
+    rng = np.random.default_rng(3)
+    longer = 0
+    for _ in range(150):
+        chars, lm, matrix, log_probs, options = random_case(rng, max_frames=30)
+        k = int(rng.integers(1, 6))
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # words the table cannot spell
+            fast = TokenPassingDecoder(chars, lm, **options)
+            slow = reference.TokenPassingDecoder(chars, lm, **options)
+        found = fast.decode_nbest(matrix, k, log_probs)
+        expected = slow.decode_nbest(matrix, k, log_probs)
+        assert [t for t, _ in found] == [t for t, _ in expected]
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-9,
+                                                      abs=1e-6)
+        assert found[0] == fast.decode_with_score(matrix, log_probs)
+        assert 1 <= len(found) <= k
+        assert len({t for t, _ in found}) == len(found)
+        assert all(a[1] >= b[1] for a, b in zip(found, found[1:]))
+        longer += len(found) > 1
+    assert longer > 30  # most cases have alternatives to give
+
+
+def test_nbest_gives_the_runner_up_word(decoder_class):
+    lm = model(['the', 'cat', 'cot'])
+    matrix = frames(['t', 'h', 'e', ' ', 'c', {'a': 0.6, 'o': 0.3}, 't'])
+    found = decoder_class(CHARS, lm).decode_nbest(matrix, 3)
+    assert [t for t, _ in found][:2] == ['the cat', 'the cot']
+    assert found[0][1] - found[1][1] == pytest.approx(math.log(0.6 / 0.3), abs=1e-5)
+    with pytest.raises(ValueError, match='nbest must be >= 1'):
+        decoder_class(CHARS, lm).decode_nbest(matrix, 0)
 
 
 def test_cpp_matches_the_reference_on_random_built_models():
@@ -361,7 +417,8 @@ def test_cpp_matches_the_reference_on_random_built_models():
         options = {'lm_weight': float(rng.choice([0.5, 1.0, 2.0])),
                    'word_penalty': float(rng.choice([0.0, -2.0, 1.0])),
                    'nonword_penalty': float(rng.choice([0.0, -2.0, -0.5])),
-                   'beam': float(rng.choice([6.0, 10.0, 16.0]))}
+                   'beam': float(rng.choice([6.0, 10.0, 16.0])),
+                   'word_beam': [None, 3, 20, 100][rng.integers(4)]}
         assert_same(chars, lm, matrix.astype(np.float32), False, options)
 
 
@@ -397,6 +454,8 @@ def test_bad_matrices_raise_a_clear_error(decoder_class, matrix, kwargs, error, 
     (CHARS, model(['cat']), {'word_penalty': math.inf}, ValueError, 'word_penalty must be'),
     (CHARS, model(['cat']), {'nonword_penalty': math.nan}, ValueError, 'nonword_penalty must'),
     (CHARS, model(['cat']), {'beam': 0.0}, ValueError, 'beam must be > 0'),
+    (CHARS, model(['cat']), {'word_beam': 0}, ValueError, 'word_beam must be a whole number'),
+    (CHARS, model(['cat']), {'word_beam': 2.5}, ValueError, 'word_beam must be a whole number'),
     ('caat', model(['cat']), {}, ValueError, 'duplicates'),
     ('', model(['cat']), {}, ValueError, 'character table is empty'),
     (['ca', 't'], model(['cat']), {}, ValueError, 'single characters'),
@@ -487,12 +546,14 @@ def test_settings_travel_with_the_model_folder(tmp_path):
     lm = tmp_path / 'lm.arpa'
     write_arpa(model(['the', 'cat']), lm)
     assert read_settings(tmp_path) == {}
-    settings = {'lm_weight': 0.5, 'word_penalty': -1.0, 'nonword_penalty': -2.0, 'beam': 9.0}
+    settings = {'lm_weight': 0.5, 'word_penalty': -1.0, 'nonword_penalty': -2.0, 'beam': 9.0,
+                'word_beam': 50}
     write_settings(tmp_path / 'decoder.json', settings, {'validation_lines': 3})
     assert read_settings(tmp_path) == settings
     decoder = token_passing_decoder(CharTable(list(CHARS)), str(lm), word_penalty=0.5,
                                     model_dir=str(tmp_path))
     assert (decoder.lm_weight, decoder.word_penalty, decoder.beam) == (0.5, 0.5, 9.0)
+    assert decoder.word_beam == 50 and decoder.with_settings(word_beam=None).word_beam is None
     other = decoder.with_settings(lm_weight=0.0)
     assert other.lm_weight == 0.0 and other.beam == reference.default_beam(0.0)
     assert other.decode(spell('the cat')) == decoder.decode(spell('the cat')) == 'the cat'

@@ -31,7 +31,7 @@ Search::Search(const TokenPassing& decoder, const LogProbMatrix& matrix)
     poolKeys_.push_back(options_.lmWeight * lm_.backoff(lm_.boundary()));
 }
 
-Decoded Search::run() {
+Decoded Search::run(int nbest) {
     double theta = kNoToken;  // the last frame's threshold
     for (int t = 0; t < matrix_.frames; ++t) {
         const double* y = matrix_.row(t);
@@ -48,7 +48,7 @@ Decoded Search::run() {
         if (start_ < theta) start_ = kNoToken;
         collectPools(theta);
     }
-    return finish();
+    return finish(nbest);
 }
 
 double Search::advanceChains(int t, const double* y, double theta) {
@@ -118,34 +118,76 @@ double Search::enterWords(int t, const double* y, double theta) {
     const double maxY = *std::max_element(y + 1, y + lexicon_.numClasses());
     markTopSuccessors(stamp);
     scoreBigramEntries(theta, maxY);
-    double maxPool = kNoToken;
-    for (const PoolEntry& p : pool_) maxPool = std::max(maxPool, p.score);
-    const double reachable =
-        maxPool + options_.lmWeight * lm_.maxEntryLogprob() + options_.wordPenalty;
-    const double topKey = poolKeys_[poolByKey_.front()];
-    // Whether a form may back off into the beam: not when even the best key plus its
-    // unigram falls short (a bigram entry, below, may still bring it in).
-    auto mayBackOff = [&](int32_t c, double unigram) {
-        return reachable + y[c] >= theta - kSlack &&
-               topKey + options_.lmWeight * unigram + options_.wordPenalty + y[c] >= theta - kSlack;
-    };
+    entries_.clear();
+    // Words with a bigram entry: every form, scored in full.
+    for (int32_t w : touched_)
+        for (const int32_t* form = decoder_.formsBegin(w); form != decoder_.formsEnd(w); ++form)
+            offerWordForm(*form, stamp, y, theta);
+    // The others can only back off, from a pool token whose key is at most the top key:
+    // topKey + lmWeight * unigram + wordPenalty + y[c] bounds their candidates. Lists are
+    // sorted by unigram and read best class first, so reading stops at the first form
+    // whose bound falls below the threshold (or the word beam's worst entry).
+    const double topKey = poolKeys_[poolByKey_.front()] + options_.wordPenalty;
+    classOrder_.clear();
+    classBound_.assign(lexicon_.numClasses(), kNoToken);
     for (int32_t c = 1; c < lexicon_.numClasses(); ++c) {
-        if (reachable + y[c] < theta - kSlack) continue;
-        // Sorted by unigram: once a form cannot back off into the beam, no later one can.
+        const std::vector<TokenPassing::Candidate>& forms = decoder_.formsStartingWith(c);
+        if (forms.empty()) continue;
+        classBound_[c] = topKey + options_.lmWeight * forms.front().unigram + y[c];
+        classOrder_.push_back(c);
+    }
+    std::sort(classOrder_.begin(), classOrder_.end(), [this](int32_t a, int32_t b) {
+        return classBound_[a] > classBound_[b];
+    });
+    for (int32_t c : classOrder_) {
+        if (classBound_[c] < cutoff(theta) - kSlack) break;
+        const double base = topKey + y[c];
         for (const TokenPassing::Candidate& candidate : decoder_.formsStartingWith(c)) {
-            if (!mayBackOff(c, candidate.unigram)) break;
-            enterWordForm(candidate.chain, t, y, theta, best);
+            if (base + options_.lmWeight * candidate.unigram < cutoff(theta) - kSlack) break;
+            if (wordScratch_[lexicon_.lmWord(candidate.chain)].bigramFrom < 0)  // else offered
+                offerWordForm(candidate.chain, stamp, y, theta);
         }
     }
     for (int32_t w : touched_) {
-        for (const int32_t* form = decoder_.formsBegin(w); form != decoder_.formsEnd(w); ++form)
-            if (!mayBackOff(lexicon_.firstLabel(*form), lm_.unigram(w)))  // else entered
-                enterWordForm(*form, t, y, theta, best);
         wordScratch_[w].bigramScore = kNoToken;
         wordScratch_[w].bigramFrom = -1;
     }
     touched_.clear();
+    for (const WordEntry& e : entries_)
+        enter(e.chain, e.score, pool_[e.from], t, y, theta, best);
     return best;
+}
+
+/// Whether a is entered before b: by candidate, then by chain. As a heap's order, the
+/// top is the worst entry.
+bool Search::betterEntry(const WordEntry& a, const WordEntry& b) {
+    return a.candidate != b.candidate ? a.candidate > b.candidate : a.chain < b.chain;
+}
+
+double Search::cutoff(double theta) const {
+    const bool full = options_.wordBeam > 0 &&
+                      entries_.size() == static_cast<std::size_t>(options_.wordBeam);
+    return full ? std::max(theta, entries_.front().candidate) : theta;
+}
+
+void Search::offerWordForm(int chain, int stamp, const double* y, double theta) {
+    double score;
+    int from;
+    entryScore(lexicon_.lmWord(chain), stamp, score, from);
+    if (from < 0) return;
+    const WordEntry entry{score + y[lexicon_.firstLabel(chain)], score, chain, from};
+    // Below the threshold it could not stay: pruned at the end of the frame.
+    if (entry.candidate < theta) return;
+    if (options_.wordBeam == 0) {
+        entries_.push_back(entry);
+    } else if (entries_.size() < static_cast<std::size_t>(options_.wordBeam)) {
+        entries_.push_back(entry);
+        std::push_heap(entries_.begin(), entries_.end(), betterEntry);
+    } else if (betterEntry(entry, entries_.front())) {
+        std::pop_heap(entries_.begin(), entries_.end(), betterEntry);
+        entries_.back() = entry;
+        std::push_heap(entries_.begin(), entries_.end(), betterEntry);
+    }
 }
 
 void Search::markTopSuccessors(int stamp) {
@@ -195,13 +237,6 @@ void Search::entryScore(int word, int stamp, double& score, int& from) const {
         }
         break;
     }
-}
-
-void Search::enterWordForm(int chain, int t, const double* y, double theta, double& best) {
-    double score;
-    int from;
-    entryScore(lexicon_.lmWord(chain), t + 1, score, from);
-    if (from >= 0) enter(chain, score, pool_[from], t, y, theta, best);
 }
 
 double Search::enterNonWords(int t, const double* y, double theta) {
@@ -329,29 +364,42 @@ void Search::collectPools(double theta) {
     });
 }
 
-Decoded Search::finish() const {
-    double best = kNoToken;
-    const PoolEntry* winner = nullptr;
+Decoded Search::finish(int nbest) const {
+    // Every token that ends a chain, by final score, best first; among equal scores in
+    // pool order, pool_ before ends_, so that the first is the one the 1-best keeps.
+    std::vector<std::pair<double, const PoolEntry*>> finals;
     for (const std::vector<PoolEntry>* entries : {&pool_, &ends_})
-        for (const PoolEntry& p : *entries) {
-            const double score = p.score + options_.lmWeight * lm_.endLogprob(p.history);
-            if (score > best) {
-                best = score;
-                winner = &p;
-            }
-        }
-    if (!winner)  // every hypothesis that ends a chain fell out of the beam
-        return {"", silence_ + options_.lmWeight * lm_.endLogprob(lm_.boundary()),
-                wordLinks_.size(), workingBytes()};
+        for (const PoolEntry& p : *entries)
+            finals.push_back({p.score + options_.lmWeight * lm_.endLogprob(p.history), &p});
+    std::stable_sort(finals.begin(), finals.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    Decoded result{"", 0.0, {}, wordLinks_.size(), workingBytes()};
+    if (finals.empty()) {  // every hypothesis that ends a chain fell out of the beam
+        result.score = silence_ + options_.lmWeight * lm_.endLogprob(lm_.boundary());
+        result.alternatives.push_back({"", result.score});
+    }
+    for (const auto& [score, entry] : finals) {
+        if (static_cast<int>(result.alternatives.size()) == nbest) break;
+        std::string text = textOf(*entry);
+        bool seen = false;
+        for (const Alternative& a : result.alternatives) seen = seen || a.text == text;
+        if (!seen) result.alternatives.push_back({std::move(text), score});
+    }
+    result.text = result.alternatives.front().text;
+    result.score = result.alternatives.front().score;
+    return result;
+}
+
+std::string Search::textOf(const PoolEntry& p) const {
     std::vector<int32_t> chains;
-    if (winner->chain >= 0) {
-        chains.push_back(winner->chain);
-        for (int32_t link = winner->link; link >= 0; link = wordLinks_[link].prev)
+    if (p.chain >= 0) {
+        chains.push_back(p.chain);
+        for (int32_t link = p.link; link >= 0; link = wordLinks_[link].prev)
             chains.push_back(wordLinks_[link].chain);
     }
     std::string text;
     for (auto it = chains.rbegin(); it != chains.rend(); ++it) text += lexicon_.form(*it);
-    return {text, best, wordLinks_.size(), workingBytes()};
+    return text;
 }
 
 std::size_t Search::workingBytes() const {

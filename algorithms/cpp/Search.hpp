@@ -21,24 +21,36 @@ namespace tokenpassing {
 ///   3. each word form's first state may take a token that ended a non-word character at
 ///      t - 1 (or the start token): the best of score + lmWeight * log P(word | history)
 ///      + wordPenalty, where the history is the last word written before it (<s>: none);
-///      so two words are always separated by at least one non-word character;
+///      so two words are always separated by at least one non-word character; with a
+///      word beam of N, only the N word forms whose entries (plus log y of their first
+///      character) score best are entered (ties: the lower chain index), which bounds
+///      the chains that a frame activates however large the dictionary;
 ///   4. each non-word character's first state may take the best token that ended any
 ///      chain at t - 1 (or the start token), plus nonWordPenalty; its history passes on;
 ///   5. the threshold is the frame's best score minus the beam;
 ///   6. the tokens above it that end a chain, and the start token, become the pools that
 ///      steps 3 and 4 of frame t + 1 read.
-/// After the last frame the best pool token (plus lmWeight * log P(</s> | history)) wins.
+/// After the last frame the best pool token (plus lmWeight * log P(</s> | history)) wins;
+/// the next best with other texts are the alternatives.
 /// Word entries that cannot reach the threshold are skipped by bounds, never computed;
 /// the result is the same as computing every entry and pruning afterwards.
 class Search {
 public:
     Search(const TokenPassing& decoder, const LogProbMatrix& matrix);
-    Decoded run();
+    /// nbest: the alternatives to give (see Decoded).
+    Decoded run(int nbest);
 
 private:
     struct Token {
         double score;  // -inf: no token
         int32_t link;  // the word-link record of the chains before this one
+    };
+    /// A word form that may be entered this frame.
+    struct WordEntry {
+        double candidate;  // score + log y of its first character
+        double score;
+        int32_t chain;
+        int32_t from;  // its pool index
     };
     /// A chain holding tokens. They lie in states [low, high]; states below low hold none,
     /// states above high are stale and never read, so that a chain leaving the beam is not
@@ -88,7 +100,9 @@ private:
     double enterNonWords(int t, const double* y, double theta);
     void markTopSuccessors(int stamp);
     void scoreBigramEntries(double theta, double maxY);
-    void enterWordForm(int chain, int t, const double* y, double theta, double& best);
+    void offerWordForm(int chain, int stamp, const double* y, double theta);
+    double cutoff(double theta) const;
+    static bool betterEntry(const WordEntry& a, const WordEntry& b);
     void entryScore(int word, int stamp, double& score, int& from) const;
     void enter(int chain, double score, PoolEntry& from, int t, const double* y, double theta,
                double& best);
@@ -98,7 +112,8 @@ private:
     int32_t recordFor(PoolEntry& entry, int t);
     int32_t historyOf(int32_t link) const;
     void collectPools(double theta);
-    Decoded finish() const;
+    Decoded finish(int nbest) const;
+    std::string textOf(const PoolEntry& p) const;
     std::size_t workingBytes() const;
 
     const TokenPassing& decoder_;
@@ -122,6 +137,10 @@ private:
     std::vector<int> poolByKey_;      // pool_ indices by score + lmWeight * backoff, best first
     std::vector<double> poolKeys_;
     std::vector<int32_t> touched_;    // words with a bigram entry this frame
+    std::vector<WordEntry> entries_;  // word forms to enter; with a word beam, a heap
+                                      // whose top is the worst of the best N so far
+    std::vector<int32_t> classOrder_;  // classes by their best back-off bound, best first
+    std::vector<double> classBound_;
     std::vector<WordLink> wordLinks_;
 };
 

@@ -22,6 +22,9 @@ TokenPassing::TokenPassing(Lexicon lexicon, LanguageModel languageModel, Decoder
     if (!(options_.beam > 0))
         throw std::invalid_argument("beam must be > 0 (inf: no pruning), got " +
                                     std::to_string(options_.beam));
+    if (options_.wordBeam < 0)
+        throw std::invalid_argument("word_beam must be >= 1 (or none: no limit), got " +
+                                    std::to_string(options_.wordBeam));
     const int numWords = languageModel_.numWords();
     formOffsets_.assign(numWords + 2, 0);
     for (int w = 0; w < lexicon_.size(); ++w) {
@@ -49,13 +52,14 @@ TokenPassing::TokenPassing(Lexicon lexicon, LanguageModel languageModel, Decoder
         });
 }
 
-Decoded TokenPassing::decode(const LogProbMatrix& matrix) const {
+Decoded TokenPassing::decode(const LogProbMatrix& matrix, int nbest) const {
+    if (nbest < 1) throw std::invalid_argument("nbest must be >= 1, got " + std::to_string(nbest));
     if (matrix.classes != lexicon_.numClasses())
         throw std::invalid_argument("the matrix has " + std::to_string(matrix.classes) +
                                     " classes, the dictionary " +
                                     std::to_string(lexicon_.numClasses()));
     if (matrix.frames < 1) throw std::invalid_argument("the matrix has no frames (T = 0)");
-    return Search(*this, matrix).run();
+    return Search(*this, matrix).run(nbest);
 }
 
 }  // namespace tokenpassing

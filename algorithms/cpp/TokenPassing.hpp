@@ -18,11 +18,21 @@ struct DecoderOptions {
     double wordPenalty;     // added once per word (negative: fewer, longer words)
     double nonWordPenalty;  // added once per non-word character (negative: fewer of them)
     double beam;            // tokens more than this below the frame's best are dropped
+    int wordBeam;           // at most this many word forms entered per frame, 0: no limit
+};
+
+/// A text the search can write, and its path's score.
+struct Alternative {
+    std::string text;  // the chains' strings, concatenated
+    double score;      // sum of log y + weighted LM terms + penalties
 };
 
 struct Decoded {
-    std::string text;          // the chains' strings, concatenated
-    double score;              // sum of log y + weighted LM terms + penalties
+    std::string text;          // the best path's text
+    double score;              // and its score
+    /// With nbest k: the k best distinct texts among the paths alive at the last frame
+    /// (each complete, with its exact score), best first; the first is text and score.
+    std::vector<Alternative> alternatives;
     std::size_t wordLinks;     // back-pointer records the search made
     std::size_t workingBytes;  // the search's memory at its end, back-pointers included
 };
@@ -42,7 +52,8 @@ public:
     /// or an option is out of range.
     TokenPassing(Lexicon lexicon, LanguageModel languageModel, DecoderOptions options);
 
-    Decoded decode(const LogProbMatrix& matrix) const;
+    /// nbest: how many alternatives to give (>= 1).
+    Decoded decode(const LogProbMatrix& matrix, int nbest = 1) const;
 
     const Lexicon& lexicon() const { return lexicon_; }
     const LanguageModel& languageModel() const { return languageModel_; }

@@ -156,18 +156,23 @@ double checkedLogprob(const LanguageModel& lm, const py::handle& prev, const py:
     return lm.logprob(wordId(prev, "prev", lm.numWords()), wordId(next, "next", lm.numWords()));
 }
 
-py::tuple decode(const TokenPassing& decoder, const py::array& matrix, bool logProbs) {
+py::tuple decode(const TokenPassing& decoder, const py::array& matrix, bool logProbs,
+                 int nbest) {
+    if (nbest < 1) throw std::invalid_argument("nbest must be >= 1, got " + std::to_string(nbest));
     const LogProbMatrix logMatrix =
         toLogProbMatrix(matrix, logProbs, decoder.lexicon().numClasses());
     Decoded result;
     {
         py::gil_scoped_release release;
-        result = decoder.decode(logMatrix);
+        result = decoder.decode(logMatrix, nbest);
     }
     py::dict stats;
     stats["word_links"] = result.wordLinks;
     stats["working_bytes"] = result.workingBytes;
-    return py::make_tuple(result.text, result.score, stats);
+    py::list alternatives;
+    for (const Alternative& a : result.alternatives)
+        alternatives.append(py::make_tuple(a.text, a.score));
+    return py::make_tuple(result.text, result.score, stats, alternatives);
 }
 
 }  // namespace
@@ -204,16 +209,21 @@ PYBIND11_MODULE(_token_passing, m) {
 
     py::class_<TokenPassing>(m, "Decoder", "Token passing decoder; decode() is thread-safe.")
         .def(py::init([](const Lexicon& lexicon, const LanguageModel& lm, double lmWeight,
-                         double wordPenalty, double nonWordPenalty, double beam) {
+                         double wordPenalty, double nonWordPenalty, double beam, int wordBeam) {
                  return TokenPassing(lexicon, lm,
-                                     DecoderOptions{lmWeight, wordPenalty, nonWordPenalty, beam});
+                                     DecoderOptions{lmWeight, wordPenalty, nonWordPenalty, beam,
+                                                    wordBeam});
              }),
              py::arg("lexicon"), py::arg("language_model"), py::arg("lm_weight"),
-             py::arg("word_penalty"), py::arg("nonword_penalty"), py::arg("beam"))
+             py::arg("word_penalty"), py::arg("nonword_penalty"), py::arg("beam"),
+             py::arg("word_beam"), "word_beam: at most this many word forms entered per frame; "
+             "0: no limit.")
         .def("decode", &decode, py::arg("matrix"), py::arg("log_probs") = false,
+             py::arg("nbest") = 1,
              "matrix: (T, C) float32 or float64, probabilities (rows sum to 1) or, with "
-             "log_probs=True, natural-log probabilities. Returns (text, score, stats): the "
-             "text written, the path's log score, and {'word_links': back-pointer "
-             "records made, 'working_bytes': the search's memory}. Releases the GIL while "
-             "searching.");
+             "log_probs=True, natural-log probabilities. Returns (text, score, stats, "
+             "alternatives): the text written, the path's log score, {'word_links': "
+             "back-pointer records made, 'working_bytes': the search's memory}, and up to "
+             "nbest (text, score) pairs, best first: the best distinct texts among the paths "
+             "alive at the last frame. Releases the GIL while searching.");
 }

@@ -6,9 +6,9 @@
 // so the features equal Python's to rounding; tests/test_deploy.py holds the two to 1e-5.
 // (Math.hypot and np.hypot may differ in the last bit, so a point lying exactly on a
 // resampling boundary could in principle be kept by one and not the other.)
-// Points are rows [x, y, t, strokeStart]; x right, y down, t in seconds.
+// Points are rows [x, y, t, strokeStart]; x right, y down, t in seconds. The `height`
+// step appends a fifth column (y, kept absolute) that the later steps carry along.
 
-export const NUM_FEATURES = 4;
 export const MIN_POINTS = 2; // data/base.py: a line needs at least one pen movement
 
 /** Strokes (arrays of [x, y, t]) -> points [x, y, t, strokeStart], after validation. */
@@ -67,8 +67,8 @@ function normalizeScale(points, { quantile = 0.0 } = {}) {
   const height = high - low;
   const scale = height > 0 ? height : Math.max(xMax - xMin, 1.0);
   const t0 = points[0][2];
-  return points.map(([x, y, t, start]) =>
-    [(x - xMin) / scale, (y - (high + low) / 2) / scale, t - t0, start]);
+  return points.map(([x, y, t, ...rest]) =>
+    [(x - xMin) / scale, (y - (high + low) / 2) / scale, t - t0, ...rest]);
 }
 
 /** Shear the line so that its down strokes stand upright: x -= tan(slant) * y, the slant
@@ -88,7 +88,7 @@ function deslant(points, { max_angle: maxAngle }) {
   }
   if (total === 0) return points;
   const shear = Math.tan(weighted / total);
-  return points.map(([x, y, t, start]) => [x - shear * y, y, t, start]);
+  return points.map(([x, y, ...rest]) => [x - shear * y, y, ...rest]);
 }
 
 /** Keep about one point per `step` of pen travel, plus both ends of every stroke. */
@@ -107,21 +107,27 @@ function resample(points, { step }) {
     || Math.floor(arc[i] / step) !== Math.floor(arc[i - 1] / step));
 }
 
+/** Each point's height in the line (y after normalize_scale) as a fifth column. */
+function height(points) {
+  return points.map((p) => [...p, p[1]]);
+}
+
 /** Absolute positions -> movements (dx, dy, dt); the first point has none. */
 function offsets(points) {
-  return points.map((p, i) => (i === 0 ? [0.0, 0.0, 0.0, p[3]]
-    : [p[0] - points[i - 1][0], p[1] - points[i - 1][1], p[2] - points[i - 1][2], p[3]]));
+  return points.map((p, i) => (i === 0 ? [0.0, 0.0, 0.0, ...p.slice(3)]
+    : [p[0] - points[i - 1][0], p[1] - points[i - 1][1], p[2] - points[i - 1][2],
+      ...p.slice(3)]));
 }
 
 /** Zero mean, unit variance for (dx, dy, dt) with the parameters fitted in Python. */
 function standardize(points, { mean, std }) {
   if (!mean || !std) throw new Error('standardize has not been fitted');
   return points.map((p) => [(p[0] - mean[0]) / std[0], (p[1] - mean[1]) / std[1],
-    (p[2] - mean[2]) / std[2], p[3]]);
+    (p[2] - mean[2]) / std[2], ...p.slice(3)]);
 }
 
 export const STEPS = {
-  deslant, normalize_scale: normalizeScale, resample, offsets, standardize,
+  deslant, normalize_scale: normalizeScale, resample, height, offsets, standardize,
 };
 
 /** The steps of a metadata.json `preprocessing` entry, checked by name up front. */
@@ -143,7 +149,7 @@ export class Pipeline {
       points);
   }
 
-  /** Strokes -> {features: Float32Array (T * 4, row-major), frames: T}: the model input. */
+  /** Strokes -> {features: Float32Array (T * F, row-major), frames: T}: the model input. */
   features(strokes) {
     const rows = this.run(strokesToPoints(strokes));
     return { features: Float32Array.from(rows.flat()), frames: rows.length };

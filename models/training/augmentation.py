@@ -5,6 +5,8 @@ shear, rotation) and of time (pen speed). The compiled features are standardized
 (dx, dy, dt, stroke start): an affine map of the ink is a linear map of its offsets, so the
 distortion is applied to the offsets after undoing the standardization, and standardized
 again. No re-reading of raw ink is needed, and the features stay in the data set's units.
+A fifth column, the absolute height of the `height` step, moves with the same map (x is
+recovered as the running sum of dx) and is centred again on the line's vertical middle.
 
 The random numbers come from a generator seeded by (seed, epoch), drawn batch by batch in
 the epoch's order, so a resumed run distorts exactly as an uninterrupted one would.
@@ -46,7 +48,7 @@ NO_AUGMENTATION = Augmentation(0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 class Distorter:
-    """Applies an Augmentation to standardized feature arrays (T, 4)."""
+    """Applies an Augmentation to standardized feature arrays (T, 4) or (T, 5)."""
 
     def __init__(self, augmentation: Augmentation, mean, std):
         self.augmentation = augmentation
@@ -72,5 +74,8 @@ class Distorter:
             moved[:, 2] = raw[:, 2] * speed
             moved[:, :3] = (moved[:, :3] - self.mean) / self.std
             moved[:, 3] = f[:, 3]
+            if f.shape[1] > 4:
+                height = m[1, 0] * np.cumsum(raw[:, 0]) + m[1, 1] * f[:, 4]
+                moved[:, 4] = height - (height.max() + height.min()) / 2
             out.append(moved.astype(np.float32))
         return out
