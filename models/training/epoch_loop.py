@@ -1,5 +1,6 @@
 """The epoch loop: train on length-grouped batches, validate, report, then hand the epoch's
-outcome to a callback that saves it (train.py writes the model folder and a checkpoint).
+outcome to a callback that saves it (models.training.folder_writer: a checkpoint and the
+model folder).
 """
 import math
 import time
