@@ -8,8 +8,8 @@ Runs the network once over `--lines` lines of the validation split of the data s
 model was trained on (evenly spread over the split), then searches the decoder's settings
 (lm_weight, word_penalty, nonword_penalty, beam, word_beam) on those probabilities: a
 coordinate search (one setting at a time over a small grid, twice round) for the lowest
-CER + WER (for word_beam, which trades speed for accuracy: the smallest value within
---tolerance of the lowest). It prints a table of every setting tried, best
+CER + WER (for beam and word_beam, which trade speed for accuracy: the smallest value
+within --tolerance of the lowest). It prints a table of every setting tried, best
 path's CER and WER on the same lines for comparison, and stores the chosen settings in
 decoder.json in the model folder, where Recognizer, evaluate.py and the demos read them
 (explicit --lm_weight / --word_penalty flags still win). The language model is the model
@@ -33,17 +33,17 @@ from models.model_folder import DEFAULT_MODEL, LM_FILE, read_config, trained_on
 
 # The grid of each setting; the search starts from START and moves one setting at a time.
 GRID = {
-    'lm_weight': [0.3, 0.5, 0.7, 1.0, 1.5],
-    'word_penalty': [-2.0, -1.0, 0.0, 1.0, 2.0],
-    'nonword_penalty': [-4.0, -2.0, -1.0, 0.0],
-    'beam': [6.0, 8.0, 10.0, 12.0],
+    'lm_weight': [0.3, 0.5, 0.7, 1.0],
+    'word_penalty': [-1.0, 0.0, 1.0],
+    'nonword_penalty': [-3.0, -2.0, -1.0],
+    'beam': [8.0, 10.0, 12.0],
     'word_beam': [1000, 3000, 10000, 30000],
 }
 START = {'lm_weight': 0.5, 'word_penalty': 0.0, 'nonword_penalty': -2.0, 'beam': 10.0,
          'word_beam': 10000}
-# Speed settings (a wider beam is never less accurate, only slower): the smallest value
+# Speed settings (a wider beam is rarely less accurate, always slower): the smallest value
 # whose CER + WER is within --tolerance of the best value's is kept.
-FOR_SPEED = ('word_beam',)
+FOR_SPEED = ('beam', 'word_beam')
 ROUNDS = 2
 
 
@@ -62,9 +62,9 @@ def parse_args(argv=None):
                    'so that a second run skips the network (rewritten when the model changes)')
     p.add_argument('--threads', type=int, default=os.cpu_count() or 1,
                    help='decoding threads (default: one per CPU, %(default)s)')
-    p.add_argument('--tolerance', type=float, default=0.002,
-                   help='word_beam: the smallest value within this much CER + WER of the '
-                   'best is kept, for speed (default: %(default)s, i.e. 0.2 points)')
+    p.add_argument('--tolerance', type=float, default=0.01,
+                   help='beam and word_beam: the smallest value within this much CER + WER '
+                   'of the best is kept, for speed (default: %(default)s, one point)')
     p.add_argument('--output', help='where to write the settings; default: decoder.json in '
                    'the model folder')
     args = p.parse_args(argv)

@@ -123,9 +123,10 @@ class TokenPassingDecoder:
 
     def decode_nbest(self, matrix, k, log_probs=False) -> list:
         """[(text, score)] of up to k distinct texts, best first: the first is
-        decode_with_score's; the others are the next best among the paths that the search
-        kept to the last frame (complete paths with their exact scores; they differ
-        mostly in the last words, since earlier choices were merged away)."""
+        decode_with_score's; the others are the next best of the paths alive at the last
+        frame and of the best path with the words before one of its non-word characters
+        (a space) replaced by those of another of the best tokens that ended on that frame
+        (see Search.hpp). Each is a complete path with its exact score."""
         require_array(matrix)
         if isinstance(k, bool) or not isinstance(k, int):
             raise TypeError(f'k must be an int, got {type(k).__name__}')

@@ -45,6 +45,7 @@ from data.charset import BLANK
 LOG_FLOOR = -200.0  # must equal the C++ bindings' kLogFloor (tests check)
 ROW_TOLERANCE = 1e-3  # how far a row may be from a distribution (sum 1, or log-sum-exp 0)
 NO_TOKEN = -math.inf
+RUNNERS = 2  # chain ends kept per frame per alternative asked (C++: kRunnersPerAlternative)
 
 
 def check_matrix(matrix, num_classes: int):
@@ -194,7 +195,8 @@ class _Search:
         self.start = self.silence = 0.0
         self.pool = [self.start_entry()]  # may enter words: start token, non-word ends
         self.ends = []  # word ends: may enter non-word characters only
-        self.word_links = []  # (chain, previous record, frame, history)
+        self.word_links = []  # (chain, previous record, frame, history, score)
+        self.runners = []  # with nbest > 1, per frame: [(record, last label, ends_char)]
 
     def start_entry(self):
         return _PoolEntry(self.start, self.d.boundary, -1, -1, -1, False, -1)
@@ -212,6 +214,8 @@ class _Search:
             best = max(best, words, self.enter_non_words(t, y, theta))
             self.prune(best - self.d.beam)
             self.collect_pools()
+            if nbest > 1:
+                self.keep_runners(t, nbest)
         return self.finish(nbest)
 
     def advance_chains(self, y):
@@ -279,7 +283,7 @@ class _Search:
     def record_for(self, p, t):
         if p.record is None:
             p.record = len(self.word_links)
-            self.word_links.append((p.chain, p.link, t - 1, p.history))
+            self.word_links.append((p.chain, p.link, t - 1, p.history, p.score))
         return p.record
 
     def history_of(self, link):
@@ -313,17 +317,70 @@ class _Search:
         self.ends = sorted(ends, key=_PoolEntry.order)
 
     def finish(self, nbest):
+        """The K best: tokens alive at the end, and the winner's path with the prefix
+        before one of its non-word characters traded for a runner (see keep_runners);
+        paths scoring above the winner are left out, so that the first is the 1-best."""
         finals = [(p.score + self.d.lm_weight * self.d.end_logprob(p.history), p)
                   for p in self.pool + self.ends]
         finals.sort(key=lambda f: -f[0])  # stable: pool order among equal scores
         if not finals:  # every hypothesis that ends a chain fell out of the beam
             return [('', self.silence + self.d.lm_weight * self.d.end_logprob(self.d.boundary))]
-        found = {}
-        for score, p in finals:
-            found.setdefault(self.text_of(p), score)
-            if len(found) == nbest:
+        found = [(score, self.text_of(p)) for score, p in finals]
+        if nbest > 1:
+            total = finals[0][0]
+            found += [f for f in self.deviations(finals[0][1], total) if f[0] <= total]
+            found.sort(key=lambda f: -f[0])
+        texts = {}
+        for score, text in found:
+            texts.setdefault(text, score)
+            if len(texts) == nbest:
                 break
-        return list(found.items())
+        return list(texts.items())
+
+    def keep_runners(self, t, nbest):
+        """The frame's 2 x nbest best chain ends (not the start token), with records: a
+        non-word character entered on the next frame might have followed any of them."""
+        best = sorted(self.pool + self.ends, key=lambda p: -p.score)[:RUNNERS * nbest]
+        self.runners.append([(self.record_for(p, t + 1), p.last_label, p.ends_char)
+                             for p in best if p.chain >= 0])
+
+    def deviations(self, winner, total):
+        """[(score, text)] of the winner's path with the tokens before one of its non-word
+        characters replaced by another of that frame's runners."""
+        path = []  # (chain, the record before it), from the last
+        if winner.chain >= 0:
+            path.append((winner.chain, winner.link))
+            link = winner.link
+            while link >= 0:
+                path.append((self.word_links[link][0], self.word_links[link][1]))
+                link = self.word_links[link][1]
+        d, found, suffix, next_word = self.d, [], '', None  # None: </s>
+
+        def following(history):
+            if next_word is None:
+                return d.end_logprob(history)
+            return d.logprob(history, next_word)
+
+        for chain, before in path:
+            suffix = d.chains[chain].text + suffix
+            if d.chains[chain].lm_word != NON_WORD:
+                next_word = d.chains[chain].lm_word
+                continue
+            if before < 0:
+                continue  # entered from the start token
+            source = self.word_links[before]
+            for record, last_label, ends_char in self.runners[source[2]]:
+                if record == before or (ends_char and last_label == d.chains[chain].first):
+                    continue
+                other = self.word_links[record]
+                score = total - source[4] + other[4] + d.lm_weight * (
+                    following(other[3]) - following(source[3]))
+                text, link = suffix, record
+                while link >= 0:
+                    text = d.chains[self.word_links[link][0]].text + text
+                    link = self.word_links[link][1]
+                found.append((score, text))
+        return found
 
     def text_of(self, p):
         chains, link = [], p.link

@@ -58,13 +58,17 @@ def parse_args():
     p.add_argument('--words', type=int, default=100000,
                    help='dictionary size (default 100000)')
     p.add_argument('--bigrams', type=int, default=50000,
-                   help='bigrams in the language model (default 50000)')
+                   help='bigrams in the language model, at least (default 50000; every '
+                   'word is in one)')
     p.add_argument('--frames', type=int, default=300, help='T per line (default 300)')
     p.add_argument('--lines', type=int, default=50, help='lines timed (default 50)')
     p.add_argument('--peak', type=float, default=8.0,
                    help='logit of the intended class above the noise (default 8)')
     p.add_argument('--lm_weight', type=float, default=1.0, help='decoder lm_weight (default 1)')
     p.add_argument('--beam', type=float, help="decoder beam (default: the decoder's own)")
+    p.add_argument('--word_beam', type=int,
+                   help='word forms entered per frame (default: no limit; weights/iam: '
+                   'its decoder.json)')
     p.add_argument('--reference_words', type=int, default=300,
                    help='the smaller dictionary for the Python reference (default 300)')
     p.add_argument('--reference_lines', type=int, default=1,
@@ -97,11 +101,12 @@ def english_words(count):
 
 def random_corpus(words, weights, num_bigrams, rng):
     """Sentences of 3-12 random words, until they hold `num_bigrams` distinct pairs
-    (<s> and </s> included, as the builder counts them). The first sentences go through
-    the whole word list once, so that every word is in the model."""
+    (<s> and </s> included, as the builder counts them) and every word. The first
+    sentences go through the whole word list once, so that every word is in the model
+    (100,000 words make about 113,000 pairs that way)."""
     unused = list(rng.permutation(words))
     sentences, pairs = [], set()
-    while len(pairs) < num_bigrams:
+    while unused or len(pairs) < num_bigrams:
         size = rng.integers(3, 13)
         if unused:
             sentence, unused = unused[:size], unused[size:]
@@ -166,12 +171,13 @@ def main():
     corpus = random_corpus(words, weights, args.bigrams, rng)
     lm, build_s, _ = timed(build_bigram_lm, corpus, args.words)
     decoder = TokenPassingDecoder(CHARACTERS, lm, lm_weight=args.lm_weight, beam=args.beam,
-                                  nonword_penalty=-2.0)
+                                  nonword_penalty=-2.0, word_beam=args.word_beam)
     texts, matrices = make_lines(words, weights, args.lines, args, rng)
     print(f'input: T = {args.frames} frames, C = {len(CHARACTERS) + 1} classes '
           f'({len(CHARACTERS)} characters + blank), {len(decoder.words):,} words, '
           f'{len(lm.bigrams):,} bigrams (model built in {build_s:.1f} s from '
-          f'{len(corpus):,} sentences); lm_weight {decoder.lm_weight}, beam {decoder.beam}')
+          f'{len(corpus):,} sentences); lm_weight {decoder.lm_weight}, beam {decoder.beam}, '
+          f'word_beam {decoder.word_beam}')
 
     runs = [timed(decoder.decode, m) for m in matrices]
     _, batch_s, _ = timed(decoder.decode_batch, matrices, False, args.threads)
@@ -212,7 +218,8 @@ def report_memory(decoder, matrices, frames):
 def compare_with_reference(args, lm, matrices):
     """The C++ decoder and the Python reference on the same lines: same answers, and
     how much faster (CPU time)."""
-    options = {'lm_weight': args.lm_weight, 'beam': args.beam, 'nonword_penalty': -2.0}
+    options = {'lm_weight': args.lm_weight, 'beam': args.beam, 'nonword_penalty': -2.0,
+               'word_beam': args.word_beam}
     fast = TokenPassingDecoder(CHARACTERS, lm, **options)
     slow = token_passing_reference.TokenPassingDecoder(CHARACTERS, lm, **options)
     slow_s, fast_s = [], []

@@ -2,6 +2,7 @@
 
     python benchmarks/zero_shot_iam.py --model weights/synthetic
     python benchmarks/zero_shot_iam.py --model weights/quickstart --lines 300 --show 5
+    python benchmarks/zero_shot_iam.py --model weights/zs3k --time_scale 0.5
 
 Reads the IAM-OnDB validation lines (testset_v and testset_t of the t1 lists) as raw ink
 and recognizes them through `Recognizer` with best path, as a user's program would: the
@@ -11,6 +12,9 @@ many lines spread evenly over the validation set (sorted by line id, so several 
 Prints CER and WER as IAM-OnDB transcribes (LOB style: "Mr . Smith , the"), and again
 with the spaces before punctuation taken out of truth and output alike, since a model
 trained on ordinary text writes "Mr. Smith, the" and is not wrong to.
+
+--time_scale multiplies the real lines' clock (0.5: written twice as fast): a diagnosis of
+how much a model's reading depends on the pen speed it was trained on.
 """
 import argparse
 import os
@@ -39,11 +43,15 @@ def parse_args(argv=None):
     p.add_argument('--lines', type=int, default=300,
                    help='validation lines to read, spread evenly; 0 = all '
                         '(default: %(default)s)')
+    p.add_argument('--time_scale', type=float, default=1.0,
+                   help='multiply the real lines\' times by this (default: %(default)s)')
     p.add_argument('--show', type=int, default=0,
                    help='print this many lines beside their truth (default: %(default)s)')
     args = p.parse_args(argv)
     if args.lines < 0:
         p.error(f'--lines must be >= 0, got {args.lines}')
+    if not args.time_scale > 0:
+        p.error(f'--time_scale must be positive, got {args.time_scale}')
     return args
 
 
@@ -58,6 +66,10 @@ def validation_lines(root, split_lists, count):
     return lines
 
 
+def _scale_time(strokes, factor):
+    return [[(x, y, t * factor) for x, y, t in stroke] for stroke in strokes]
+
+
 def close_punctuation(text):
     """'Mr . Smith , the' -> 'Mr. Smith, the': IAM-OnDB's spacing made ordinary."""
     return re.sub(r' +([.,;:!?)\]])', r'\1', re.sub(r'([(\[]) +', r'\1', text)).strip()
@@ -69,7 +81,8 @@ def main(argv=None):
     lines = validation_lines(args.root, args.split_lists, args.lines)
     recognizer = Recognizer.load(args.model)
     started = time.perf_counter()
-    outputs = recognizer.recognize_batch([e.strokes for e in lines])
+    outputs = recognizer.recognize_batch([_scale_time(e.strokes, args.time_scale)
+                                          for e in lines])
     seconds = time.perf_counter() - started
     truths = [e.text for e in lines]
     for e, out in list(zip(lines, outputs))[:args.show]:
@@ -77,8 +90,9 @@ def main(argv=None):
     unknown = sum(sum(recognizer.char_table.unknown(t).values()) for t in truths)
     closed = [close_punctuation(t) for t in truths]
     closed_out = [close_punctuation(o) for o in outputs]
-    print(f'{args.model} on {len(lines)} IAM-OnDB validation lines (testset_v + testset_t), '
-          f'best path, {seconds:.0f} s:')
+    scaled = f', clock x {args.time_scale:g}' if args.time_scale != 1.0 else ''
+    print(f'{args.model} on {len(lines)} IAM-OnDB validation lines (testset_v + testset_t)'
+          f'{scaled}, best path, {seconds:.0f} s:')
     print(f'  CER {cer(truths, outputs):.1%}, WER {wer(truths, outputs):.1%} '
           f'(IAM-OnDB spacing); CER {cer(closed, closed_out):.1%}, '
           f'WER {wer(closed, closed_out):.1%} (no space before punctuation); '

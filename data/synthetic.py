@@ -30,6 +30,9 @@ Standards. The format of the font data was originally created by James Hurt, Cog
 from `wordfreq`.)
 """
 import functools
+import hashlib
+import math
+import threading
 from dataclasses import dataclass
 from typing import Iterator, List, NamedTuple, Tuple
 
@@ -83,9 +86,9 @@ class WordTemplate:
     advance: np.ndarray  # (C,) common units per letter
 
 
-@dataclass(frozen=True)
-class Writer:
-    """One writer's habits, drawn once per line (see `draw_writer`)."""
+class Writer(NamedTuple):
+    """One writer's habits, drawn once per line (see `draw_writer`); a tuple, as it is made
+    a thousand times a second."""
     face: str
     slant: float          # shear, tan of the angle; forward > 0
     width: float          # letter width, times the face's
@@ -105,21 +108,25 @@ class Writer:
 
 
 def draw_writer(rng, faces) -> Writer:
+    """A writer from two draws of the generator (each call costs microseconds, and the
+    compile makes a thousand lines a second): Beta(1, b) by its inverse CDF."""
+    z = rng.standard_normal(7).tolist()
+    u = rng.random(6).tolist()
     sloppiness = rng.beta(2.0, 3.0)                                        # 0 neat .. 1 sloppy
     return Writer(
-        face=faces[rng.integers(len(faces))],
-        slant=np.tan(rng.normal(0.12, 0.15)),
-        width=np.exp(rng.normal(-0.13, 0.12)),
-        tracking=rng.normal(0.0, 1.0),
-        word_space=np.exp(rng.normal(0.0, 0.25)),
-        smoothing=int(rng.integers(1, 4)),
-        lift=rng.beta(1.0, 4.0),
-        join=rng.beta(1.0, 6.0),
-        speed=WRITING_SPEED * np.exp(rng.normal(0.0, 0.1)),
-        pause=PEN_UP_PAUSE * np.exp(rng.normal(0.0, 0.25)),
-        word_pause=WORD_PAUSE * np.exp(rng.normal(0.0, 0.4)),
-        end_speed=rng.uniform(0.15, 0.4),
-        wander=rng.uniform(0.1, 0.6),
+        face=faces[int(u[0] * len(faces))],
+        slant=math.tan(0.12 + 0.15 * z[0]),
+        width=math.exp(-0.13 + 0.12 * z[1]),
+        tracking=z[2],
+        word_space=math.exp(0.25 * z[3]),
+        smoothing=1 + int(3 * u[1]),
+        lift=1.0 - (1.0 - u[2]) ** (1 / 4),                                 # Beta(1, 4)
+        join=1.0 - (1.0 - u[3]) ** (1 / 6),                                 # Beta(1, 6)
+        speed=WRITING_SPEED * math.exp(0.1 * z[4]),
+        pause=PEN_UP_PAUSE * math.exp(0.25 * z[5]),
+        word_pause=WORD_PAUSE * math.exp(0.4 * z[6]),
+        end_speed=0.15 + 0.25 * u[4],
+        wander=0.1 + 0.5 * u[5],
         elastic=0.2 + 0.8 * sloppiness,
         overshoot=0.3 * sloppiness,
         sloppy_dots=0.5 + 2.5 * sloppiness)
@@ -251,7 +258,7 @@ class SyntheticSource(BaseSource):
     def line(self, i: int) -> Tuple[List[np.ndarray], str]:
         """Line i and its text. Strokes are float64 (n, 3) arrays of (x, y, t): pixels from
         x = 0 rightwards with the baseline near y = 0 (y down), seconds from t = 0."""
-        rng = np.random.default_rng([self.seed, i])
+        rng = _line_rng(self.seed, i)
         writer = draw_writer(rng, self.faces)
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
         words = text.split(' ')
@@ -260,7 +267,25 @@ class SyntheticSource(BaseSource):
         xy, t, counts = _pen_timing(rng, writer, points, stroke, word)
         xy = _smooth(xy, counts, writer.smoothing)
         xyt = np.column_stack([_hand(rng, xy, t), t])
-        return np.split(xyt, np.cumsum(counts)[:-1]), text
+        ends = np.cumsum(counts).tolist()
+        return [xyt[a:b] for a, b in zip([0] + ends[:-1], ends)], text
+
+
+_RNG = threading.local()
+
+
+def _line_rng(seed: int, i: int) -> np.random.Generator:
+    """The random generator of line i: a PCG64 whose 128-bit state and stream come from a
+    hash of (seed, i), set on this thread's one generator. `default_rng([seed, i])` would
+    cost 70 us, a twentieth of the whole line."""
+    if not hasattr(_RNG, 'bits'):
+        _RNG.bits = np.random.PCG64(0)
+        _RNG.generator = np.random.Generator(_RNG.bits)
+    digest = hashlib.blake2b(f'{seed} {i}'.encode(), digest_size=32).digest()
+    _RNG.bits.state = {'bit_generator': 'PCG64', 'has_uint32': 0, 'uinteger': 0,
+                       'state': {'state': int.from_bytes(digest[:16], 'little'),
+                                 'inc': int.from_bytes(digest[16:], 'little') | 1}}
+    return _RNG.generator
 
 
 def _faces_for(language: str) -> Tuple[str, ...]:
@@ -312,16 +337,16 @@ def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
     stroke = _lift_and_join(rng, writer, points, stroke, char, word, link, accent, advance)
 
     # Per letter (C,): a line-wide habit times a letter-to-letter wobble.
-    size = np.exp(rng.normal(0.0, 0.06, n))                                # height
-    width = size * writer.width * np.exp(rng.normal(0.0, 0.06, n))
-    step = np.maximum(advance * width + writer.tracking + rng.normal(0.0, 0.6, n),
-                      0.3 * advance)
-    slant = writer.slant + rng.normal(0.0, 0.05, n)
+    z = rng.standard_normal((6, n))
+    size = np.exp(0.06 * z[0])                                             # height
+    width = size * writer.width * np.exp(0.06 * z[1])
+    step = np.maximum(advance * width + writer.tracking + 0.6 * z[2], 0.3 * advance)
+    slant = writer.slant + 0.05 * z[3]
     gaps = np.zeros(n)
     gaps[first_char[1:-1] - 1] = (WORD_SPACE * writer.word_space
-                                  * np.exp(rng.normal(0.0, 0.2, len(templates) - 1)))
+                                  * np.exp(0.2 * z[4, :len(templates) - 1]))
     left = np.concatenate([[0.0], np.cumsum(step + gaps)[:-1]])            # letter positions
-    baseline = np.cumsum(rng.normal(0.0, writer.wander, n))               # drifting baseline
+    baseline = np.cumsum(writer.wander * z[5])                             # drifting baseline
     baseline -= baseline.mean()
 
     x = left[char] + points[:, 0] * width[char] - points[:, 1] * slant[char] * size[char]
@@ -333,9 +358,10 @@ def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
 def _bend(rng, writer: Writer, points, char, n):
     """Elastic distortion: each letter displaced by two smooth waves over its own shape, so
     that strokes bend the way a hand varies, without fraying."""
-    k = rng.uniform(0.1, 0.3, (2, 2)) * rng.choice([-1.0, 1.0], (2, 2))   # wave numbers
-    phase = rng.uniform(0.0, 2 * np.pi, (n, 2, 2))                          # (C, wave, axis)
-    amplitude = writer.elastic * rng.normal(0.0, 1.0, (n, 2, 2))
+    k = rng.uniform(-0.2, 0.2, (2, 2))
+    k += 0.1 * np.sign(k)                                # wave numbers, 0.1 to 0.3 either way
+    phase = 2 * np.pi * rng.random((n, 2, 2))                               # (C, wave, axis)
+    amplitude = writer.elastic * rng.standard_normal((n, 2, 2))
     wave = points @ k.T                                                     # (P, wave)
     shift = amplitude[char] * np.sin(wave[:, :, None] + phase[char])        # (P, wave, axis)
     return points + shift.sum(axis=1)
@@ -441,10 +467,11 @@ def _hand(rng, xy: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The hand on the page: a smooth wobble over time (three sinusoids per axis, 0.35 to 2
     hertz, so it bends letters rather than roughening them), a tilted baseline, and the
     writer's size in pixels. xy (M, 2) in common units -> (M, 2) in pixels."""
-    hertz = rng.uniform(0.35, 2.0, (3, 2))
-    phase = rng.uniform(0.0, 2 * np.pi, (3, 2))
-    amplitude = rng.normal(0.0, 0.6, (3, 2))
+    u = rng.random((2, 3, 2))
+    z = rng.standard_normal(8)
+    hertz, phase = 0.35 + 1.65 * u[0], 2 * np.pi * u[1]                  # (3, 2) each
+    amplitude = 0.6 * z[:6].reshape(3, 2)
     xy = xy + (amplitude * np.sin(2 * np.pi * hertz * t[:, None, None] + phase)).sum(axis=1)
-    tilt = rng.normal(0.0, 0.02)                                          # radians
-    rotation = np.array([[np.cos(tilt), np.sin(tilt)], [-np.sin(tilt), np.cos(tilt)]])
-    return xy @ rotation * (UNITS_TO_PIXELS * np.exp(rng.normal(0.0, 0.12)))
+    tilt = 0.02 * z[6]                                                     # radians
+    c, s = math.cos(tilt), math.sin(tilt)
+    return xy @ np.array([[c, s], [-s, c]]) * (UNITS_TO_PIXELS * math.exp(0.12 * z[7]))

@@ -339,11 +339,16 @@ def random_case(rng, max_words=10, max_frames=24, apostrophes=True):
 def assert_same(chars, lm, matrix, log_probs, options):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # words the table cannot spell
-        fast = TokenPassingDecoder(chars, lm, **options).decode_with_score(matrix, log_probs)
-        slow = reference.TokenPassingDecoder(chars, lm, **options).decode_with_score(
-            matrix, log_probs)
+        fast_decoder = TokenPassingDecoder(chars, lm, **options)
+        slow_decoder = reference.TokenPassingDecoder(chars, lm, **options)
+    fast = fast_decoder.decode_with_score(matrix, log_probs)
+    slow = slow_decoder.decode_with_score(matrix, log_probs)
     assert fast[0] == slow[0], (options, lm.words)
     assert fast[1] == pytest.approx(slow[1], rel=1e-9, abs=1e-6)
+    fast_k, slow_k = (d.decode_nbest(matrix, 4, log_probs) for d in (fast_decoder, slow_decoder))
+    assert [t for t, _ in fast_k] == [t for t, _ in slow_k]
+    assert [s for _, s in fast_k] == pytest.approx([s for _, s in slow_k], rel=1e-9, abs=1e-6)
+    return fast_k
 
 
 def test_cpp_matches_the_reference_on_random_small_cases():
@@ -383,6 +388,18 @@ def test_nbest_gives_the_runner_up_word(decoder_class):
     found = decoder_class(CHARS, lm).decode_nbest(matrix, 3)
     assert [t for t, _ in found][:2] == ['the cat', 'the cot']
     assert found[0][1] - found[1][1] == pytest.approx(math.log(0.6 / 0.3), abs=1e-5)
+
+
+def test_nbest_gives_alternatives_inside_the_line(decoder_class):
+    """The runner-up of a word before a space: its path joins the winner's at the space."""
+    lm = model(['the', 'cat', 'cot', 'sat'], [('cat', 'sat', -0.5), ('cot', 'sat', -0.7)])
+    matrix = frames(['t', 'h', 'e', ' ', 'c', {'a': 0.6, 'o': 0.3}, 't', ' ', 's', 'a', 't'])
+    decoder = decoder_class(CHARS, lm)
+    found = decoder.decode_nbest(matrix, 4)
+    assert [t for t, _ in found][:2] == ['the cat sat', 'the cot sat']
+    lm_change = decoder.lm_weight * 0.2 * math.log(10)  # log10 P(sat | cat) - P(sat | cot)
+    assert found[0][1] - found[1][1] == pytest.approx(math.log(0.6 / 0.3) + lm_change,
+                                                      abs=1e-5)
     with pytest.raises(ValueError, match='nbest must be >= 1'):
         decoder_class(CHARS, lm).decode_nbest(matrix, 0)
 
@@ -392,6 +409,7 @@ def test_cpp_matches_the_reference_on_random_built_models():
     and digits, some words Capitalized: exercises the bounds by which the C++ search skips
     entries, and its bigram paths."""
     rng = np.random.default_rng(2)
+    inside = 0
     alphabet = list('abcdefghij')
     chars = ''.join(alphabet).lower() + ''.join(alphabet).upper() + ' ,.1'
     for _ in range(12):
@@ -419,8 +437,10 @@ def test_cpp_matches_the_reference_on_random_built_models():
                    'nonword_penalty': float(rng.choice([0.0, -2.0, -0.5])),
                    'beam': float(rng.choice([6.0, 10.0, 16.0])),
                    'word_beam': [None, 3, 20, 100][rng.integers(4)]}
-        assert_same(chars, lm, matrix.astype(np.float32), False, options)
-
+        found = assert_same(chars, lm, matrix.astype(np.float32), False, options)
+        inside += any(' ' in t and t.rsplit(' ', 1)[0] != found[0][0].rsplit(' ', 1)[0]
+                      for t, _ in found[1:])
+    assert inside >= 3  # alternatives that differ before the last space
 
 MATRIX_ERRORS = [
     ([[0.5, 0.5]], {}, TypeError, 'must be a NumPy array'),

@@ -32,6 +32,7 @@ Search::Search(const TokenPassing& decoder, const LogProbMatrix& matrix)
 }
 
 Decoded Search::run(int nbest) {
+    nbest_ = nbest;
     double theta = kNoToken;  // the last frame's threshold
     for (int t = 0; t < matrix_.frames; ++t) {
         const double* y = matrix_.row(t);
@@ -47,6 +48,7 @@ Decoded Search::run(int nbest) {
         theta = best - options_.beam;
         if (start_ < theta) start_ = kNoToken;
         collectPools(theta);
+        if (nbest_ > 1) keepRunners(t);
     }
     return finish(nbest);
 }
@@ -318,7 +320,7 @@ void Search::release(const Active& chain) {
 int32_t Search::recordFor(PoolEntry& p, int t) {
     if (p.record == kNoRecord) {
         p.record = static_cast<int32_t>(wordLinks_.size());
-        wordLinks_.push_back({p.chain, p.link, t - 1, p.history});
+        wordLinks_.push_back({p.chain, p.link, t - 1, p.history, p.score});
     }
     return p.record;
 }
@@ -378,16 +380,80 @@ Decoded Search::finish(int nbest) const {
         result.score = silence_ + options_.lmWeight * lm_.endLogprob(lm_.boundary());
         result.alternatives.push_back({"", result.score});
     }
-    for (const auto& [score, entry] : finals) {
+    std::vector<Found> found;
+    for (const auto& [score, entry] : finals) found.push_back({score, textOf(*entry)});
+    if (nbest > 1 && !finals.empty()) {
+        for (Found& f : deviations(*finals.front().second, finals.front().first))
+            if (f.score <= finals.front().first) found.push_back(std::move(f));
+        std::stable_sort(found.begin(), found.end(),
+                         [](const Found& a, const Found& b) { return a.score > b.score; });
+    }
+    for (Found& f : found) {
         if (static_cast<int>(result.alternatives.size()) == nbest) break;
-        std::string text = textOf(*entry);
         bool seen = false;
-        for (const Alternative& a : result.alternatives) seen = seen || a.text == text;
-        if (!seen) result.alternatives.push_back({std::move(text), score});
+        for (const Alternative& a : result.alternatives) seen = seen || a.text == f.text;
+        if (!seen) result.alternatives.push_back({std::move(f.text), f.score});
     }
     result.text = result.alternatives.front().text;
     result.score = result.alternatives.front().score;
     return result;
+}
+
+void Search::keepRunners(int t) {
+    // The frame's best chain ends (pool_ before ends_ among equal scores), with records.
+    std::vector<PoolEntry*> order;
+    for (std::vector<PoolEntry>* entries : {&pool_, &ends_})
+        for (PoolEntry& p : *entries) order.push_back(&p);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const PoolEntry* a, const PoolEntry* b) { return a->score > b->score; });
+    if (runnerOffsets_.empty()) runnerOffsets_.push_back(0);
+    const std::size_t keep = static_cast<std::size_t>(kRunnersPerAlternative) * nbest_;
+    for (std::size_t i = 0; i < std::min(keep, order.size()); ++i)
+        if (order[i]->chain >= 0)  // the start token's prefix is empty: nothing to trade
+            runners_.push_back({recordFor(*order[i], t + 1), order[i]->lastLabel,
+                                order[i]->endsChar});
+    runnerOffsets_.push_back(static_cast<int32_t>(runners_.size()));
+}
+
+std::vector<Search::Found> Search::deviations(const PoolEntry& winner, double total) const {
+    // The winner's chains from the last, each with the record it followed (-1: the start).
+    std::vector<std::pair<int32_t, int32_t>> path;  // (chain, record before it)
+    if (winner.chain >= 0) {
+        path.push_back({winner.chain, winner.link});
+        for (int32_t link = winner.link; link >= 0; link = wordLinks_[link].prev)
+            path.push_back({wordLinks_[link].chain, wordLinks_[link].prev});
+    }
+    std::vector<Found> found;
+    std::string suffix;  // the text of the chains after position i
+    int32_t nextWord = lm_.boundary();  // the first word after position i (boundary: </s>)
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        const auto [chain, before] = path[i];
+        suffix = lexicon_.form(chain) + suffix;
+        if (lexicon_.isWord(chain)) {
+            nextWord = lexicon_.lmWord(chain);
+            continue;
+        }
+        if (before < 0) continue;  // entered from the start token
+        const WordLink& source = wordLinks_[before];
+        auto next = [&](int32_t history) {
+            return nextWord == lm_.boundary() ? lm_.endLogprob(history)
+                                              : lm_.logprob(history, nextWord);
+        };
+        const int32_t label = lexicon_.firstLabel(chain);
+        for (int32_t r = runnerOffsets_[source.frame]; r < runnerOffsets_[source.frame + 1]; ++r) {
+            const Runner& runner = runners_[r];
+            if (runner.record == before || (runner.endsChar && runner.lastLabel == label))
+                continue;
+            const WordLink& other = wordLinks_[runner.record];
+            const double score = total - source.score + other.score +
+                                 options_.lmWeight * (next(other.history) - next(source.history));
+            std::string text = suffix;
+            for (int32_t link = runner.record; link >= 0; link = wordLinks_[link].prev)
+                text = lexicon_.form(wordLinks_[link].chain) + text;
+            found.push_back({score, std::move(text)});
+        }
+    }
+    return found;
 }
 
 std::string Search::textOf(const PoolEntry& p) const {

@@ -30,8 +30,13 @@ namespace tokenpassing {
 ///   5. the threshold is the frame's best score minus the beam;
 ///   6. the tokens above it that end a chain, and the start token, become the pools that
 ///      steps 3 and 4 of frame t + 1 read.
-/// After the last frame the best pool token (plus lmWeight * log P(</s> | history)) wins;
-/// the next best with other texts are the alternatives.
+/// After the last frame the best pool token (plus lmWeight * log P(</s> | history)) wins.
+/// The K best: the other tokens alive at the end, and the winner's path with the prefix
+/// before one of its non-word characters replaced by one of the best other tokens that
+/// ended a chain on the same frame (kept per frame as runners), each a complete path with
+/// its exact score; the best K distinct texts of these. (Such a path may score above the
+/// winner, when a non-word character's entry preferred a token whose last word the next
+/// word likes less: it is left out, so that the first text stays decode()'s.)
 /// Word entries that cannot reach the threshold are skipped by bounds, never computed;
 /// the result is the same as computing every entry and pruning afterwards.
 class Search {
@@ -39,6 +44,8 @@ public:
     Search(const TokenPassing& decoder, const LogProbMatrix& matrix);
     /// nbest: the alternatives to give (see Decoded).
     Decoded run(int nbest);
+    /// How many of a frame's best chain ends are kept as runners per alternative asked.
+    static constexpr int kRunnersPerAlternative = 2;
 
 private:
     struct Token {
@@ -92,6 +99,19 @@ private:
         int32_t prev;
         int32_t frame;
         int32_t history;
+        double score;  // of the token that ended `chain`
+    };
+    /// With nbest > 1: one of the best tokens that ended a chain on a frame, which a
+    /// non-word character entered on the next frame might have followed instead.
+    struct Runner {
+        int32_t record;
+        int32_t lastLabel;
+        bool endsChar;
+    };
+    /// An alternative text for the K best: a complete path and its score.
+    struct Found {
+        double score;
+        std::string text;
     };
 
     double advanceChains(int t, const double* y, double theta);
@@ -112,6 +132,8 @@ private:
     int32_t recordFor(PoolEntry& entry, int t);
     int32_t historyOf(int32_t link) const;
     void collectPools(double theta);
+    void keepRunners(int t);
+    std::vector<Found> deviations(const PoolEntry& winner, double total) const;
     Decoded finish(int nbest) const;
     std::string textOf(const PoolEntry& p) const;
     std::size_t workingBytes() const;
@@ -142,6 +164,9 @@ private:
     std::vector<int32_t> classOrder_;  // classes by their best back-off bound, best first
     std::vector<double> classBound_;
     std::vector<WordLink> wordLinks_;
+    int nbest_ = 1;
+    std::vector<Runner> runners_;         // with nbest > 1: each frame's, best first
+    std::vector<int32_t> runnerOffsets_;  // frame t's: [runnerOffsets_[t], [t + 1])
 };
 
 }  // namespace tokenpassing
