@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from data.base import validate_handwriting  # noqa: E402
+from data.iam import DEFAULT_ROOT  # noqa: E402
 from data.preprocessing import (PREPROCESSORS, Pipeline, strokes_to_points,  # noqa: E402
                                 weighted_quantile)
 from data.synthetic import SyntheticSource  # noqa: E402
@@ -43,7 +44,7 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--lines', type=int, default=400,
                    help='lines of each kind (default: %(default)s)')
-    p.add_argument('--root', default='datasets/iam_online_db',
+    p.add_argument('--root', default=DEFAULT_ROOT,
                    help='IAM-OnDB folder (default: %(default)s)')
     p.add_argument('--split_lists', default='../shared/data/iam-ondb/t1',
                    help='folder of the t1 form lists (default: %(default)s)')
