@@ -26,7 +26,7 @@ from contextlib import nullcontext
 
 from data.dataset_format import DEFAULT_DATASET, open_dataset
 from models.model_folder import WEIGHTS_DIR
-from models.training.checkpoints import CheckpointError
+from models.training.checkpoints import KEEP, CheckpointError
 from models.training.epoch_loop import TrainingError
 from models.training.resume import (check_dataset, check_fits, dataset_fingerprint,
                                     lock_folder, prepare_folder, tf_config_chief)
@@ -91,6 +91,9 @@ def parse_args(argv=None):
                    help='data-parallel training with tf.distribute: MirroredStrategy over the '
                    'local GPUs (or logical CPUs), or MultiWorkerMirroredStrategy across '
                    'machines when TF_CONFIG is set')
+    p.add_argument('--keep_checkpoints', type=int, default=KEEP, metavar='N',
+                   help='keep the N newest epochs\' checkpoints, for average.py to average '
+                   '(default: %(default)s: the newest and one to fall back on)')
     p.add_argument('--overwrite', action='store_true',
                    help='delete the model folder and start over instead of resuming')
     p.add_argument('--allow_dataset_change', action='store_true',
@@ -121,7 +124,8 @@ def parse_args(argv=None):
                            ('min_learning_rate', args.min_learning_rate >= 0, '>= 0'),
                            ('early_stopping', args.early_stopping >= 0, '>= 0'),
                            ('show', args.show >= 0, '>= 0'),
-                           ('threads', args.threads >= 0, '>= 0')]:
+                           ('threads', args.threads >= 0, '>= 0'),
+                           ('keep_checkpoints', args.keep_checkpoints >= 1, '>= 1')]:
         if not ok:
             p.error(f'--{name} must be {rule}, got {getattr(args, name)}')
     return args

@@ -29,7 +29,7 @@ import warnings
 
 import numpy as np
 
-KEEP = 2
+KEEP = 2  # checkpoints kept by default: the newest, and one to fall back on
 BY_NAME = 'name'  # state['keys'] of checkpoints that store variables by name
 _NAME = re.compile(r'epoch-(\d+)\.npz$')
 
@@ -56,8 +56,9 @@ def checkpoint_path(folder, epoch: int) -> str:
     return os.path.join(folder, f'epoch-{epoch:04d}.npz')
 
 
-def save_checkpoint(folder, state: dict, model_values: dict, optimizer_values: dict) -> str:
-    """Write epoch-<state['epoch']>.npz atomically; delete all but the KEEP newest.
+def save_checkpoint(folder, state: dict, model_values: dict, optimizer_values: dict,
+                    keep=KEEP) -> str:
+    """Write epoch-<state['epoch']>.npz atomically; delete all but the `keep` newest.
 
     model_values, optimizer_values: {variable name: array}.
     """
@@ -74,7 +75,7 @@ def save_checkpoint(folder, state: dict, model_values: dict, optimizer_values: d
         os.fsync(f.fileno())
     os.replace(tmp, path)
     _fsync_dir(folder)
-    for old in checkpoint_paths(folder)[KEEP:]:
+    for old in checkpoint_paths(folder)[max(keep, 1):]:
         os.remove(old)
     return path
 

@@ -6,7 +6,7 @@ import os
 from models.model_folder import (LOG_FILE, TRAINING_DIR, ModelFolderError, read_config,
                                  save_network, write_config)
 from models.network import portable_copy
-from models.training.checkpoints import save_checkpoint
+from models.training.checkpoints import KEEP, save_checkpoint
 from models.training.reporting import TensorBoardLog, write_csv
 from models.training.resume import checkpoints_dir, dataset_fingerprint
 
@@ -19,8 +19,9 @@ class FolderWriter:
     kill cut off (TensorBoard's scalars of that one epoch excepted).
     """
 
-    def __init__(self, folder, trainer, dataset, architecture, recipe):
+    def __init__(self, folder, trainer, dataset, architecture, recipe, keep=KEEP):
         self.folder, self.trainer, self.dataset = folder, trainer, dataset
+        self.keep = keep  # checkpoints kept: average.py averages the newest of them
         self.architecture, self.recipe = architecture, recipe
         self.fingerprint = dataset_fingerprint(dataset)
         # saved instead of the trained model, which may insist on cuDNN: loads on any CPU
@@ -35,7 +36,7 @@ class FolderWriter:
                  'characters': self.dataset.char_table.characters,
                  'dataset': self.dataset.folder, 'data': self.fingerprint}
         save_checkpoint(checkpoints_dir(self.folder), state, self.trainer.model_values(),
-                        self.trainer.optimizer_values())
+                        self.trainer.optimizer_values(), self.keep)
         if improved:
             self.save_best(figures)
         write_csv(os.path.join(self.training, LOG_FILE), schedule.history)

@@ -62,7 +62,8 @@ def train(args, dataset, folder, architecture, checkpoint):
         print(f'training {folder} from scratch: {model.count_params():,} parameters, '
               f'{architecture["num_layers"]} x {architecture["units"]} BiLSTM, '
               f'{strategy.num_replicas_in_sync} replica(s)')
-    writer = FolderWriter(folder, trainer, dataset, architecture, recipe) if chief else None
+    writer = (FolderWriter(folder, trainer, dataset, architecture, recipe,
+                           args.keep_checkpoints) if chief else None)
     if writer and checkpoint is not None:
         writer.catch_up(schedule)
     fit(trainer, train_lines, validation, schedule, dataset.char_table, epochs=args.epochs,

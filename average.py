@@ -1,0 +1,144 @@
+"""Average the network weights of a model's newest checkpoints into a model folder.
+
+    python train.py --dataset datasets/iam ... --keep_checkpoints 8
+    python average.py --model weights/iam-3x128 --last 8 --output weights/iam --overwrite
+
+Late in training the weights wander from epoch to epoch around a good region; their mean
+lies nearer its middle and reads better than any one epoch (IAM-OnDB validation lines, the
+README's recipe: see "IAM-OnDB"). The networks here have no batch normalization, so the
+mean of the weights is the whole job: no pass over the training data is needed.
+
+The output folder gets model.keras and recognizer.json, which records the averaged epochs
+and the validation CER and WER of the averaged network, measured here with best path on
+the validation split of the model's data set. A language model and decoder settings
+already in the output folder stay; build_lm.py and tune_decoder.py work on it as on any
+model folder.
+"""
+import argparse
+import os
+import sys
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
+
+import numpy as np  # noqa: E402 (after the environment is set)
+
+from algorithms.error_rates import cer, wer  # noqa: E402
+from data.dataset_format import open_dataset  # noqa: E402
+from models.model_folder import (CONFIG_FILE, MODEL_FILE, ModelFolderError,  # noqa: E402
+                                 read_config, save_network, trained_on, write_config)
+from models.training.checkpoints import (CheckpointError, checkpoint_paths,  # noqa: E402
+                                         read_checkpoint)
+from models.training.resume import checkpoints_dir  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--model', required=True, help='model folder written by train.py')
+    p.add_argument('--last', type=int, default=5,
+                   help='average the newest N checkpoints (train.py keeps N with '
+                   '--keep_checkpoints N; default: %(default)s)')
+    p.add_argument('--output', help='model folder to write (default: <model>-avg<N>)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace the network of an existing output folder')
+    return p.parse_args(argv)
+
+
+def newest_checkpoints(model_dir, count) -> list:
+    """-> [(state, model values)] of the `count` newest checkpoints, newest first."""
+    if count < 1:
+        raise ValueError(f'--last must be at least 1, got {count}')
+    paths = checkpoint_paths(checkpoints_dir(model_dir))
+    if len(paths) < count:
+        raise ValueError(f'{model_dir} keeps {len(paths)} checkpoint(s); averaging the last '
+                         f'{count} needs that many (train with --keep_checkpoints {count})')
+    return [read_checkpoint(path)[:2] for path in paths[:count]]
+
+
+def mean_values(values: list) -> dict:
+    """Element-wise mean of each float variable; other variables (the dropout layers'
+    random-seed states) from the first, the newest checkpoint."""
+    names = set(values[0])
+    for other in values[1:]:
+        if set(other) != names:
+            raise ValueError('the checkpoints hold different variables: not one network')
+    return {name: (np.mean([v[name] for v in values], axis=0).astype(values[0][name].dtype)
+                   if values[0][name].dtype.kind == 'f' else values[0][name])
+            for name in values[0]}
+
+
+def build_network(architecture: dict, values: dict):
+    from models.network import build_model
+    from models.training.optimizer_step import variable_names
+    model = build_model(**architecture, use_cudnn=False)
+    names = variable_names(model)
+    missing = sorted(set(names) - set(values))
+    if missing:
+        raise ValueError(f'the checkpoints lack variables of the network: {missing[:3]}')
+    for variable, name in zip(model.variables, names):
+        variable.assign(values[name])
+    return model
+
+
+def validation_figures(model_dir, config) -> dict:
+    from models.recognizer import Recognizer
+    split = open_dataset(trained_on(config, model_dir)).split('validation')
+    if len(split) == 0:
+        return {}
+    truths = list(split.texts)
+    features = [split.features(i) for i in range(len(split))]
+    split.close()
+    recognizer = Recognizer.load(model_dir)
+    predictions = recognizer.decoder.decode_batch(recognizer.probabilities(features))
+    return {'val_cer': cer(truths, predictions), 'val_wer': wer(truths, predictions)}
+
+
+def average(args):
+    output = args.output or f'{os.path.normpath(args.model)}-avg{args.last}'
+    if os.path.abspath(output) == os.path.abspath(args.model):
+        raise ValueError('--output must be another folder than --model: the model folder '
+                         'keeps the best epoch that training resumes against')
+    if os.path.isfile(os.path.join(output, MODEL_FILE)) and not args.overwrite:
+        raise ValueError(f'{output} already has a network; pass --overwrite to replace it')
+    config = read_config(args.model)
+    checkpoints = newest_checkpoints(args.model, args.last)
+    epochs = sorted(state['epoch'] for state, _ in checkpoints)
+    print(f'averaging epochs {", ".join(map(str, epochs))} of {args.model}')
+    model = build_network(config['architecture'],
+                          mean_values([values for _, values in checkpoints]))
+    dataset = trained_on(config, args.model)
+    os.makedirs(output, exist_ok=True)
+    save_network(output, model)
+    provenance = {k: v for k, v in config.items()
+                  if k not in ('format', 'char_table', 'preprocessing', 'architecture',
+                               'validation', 'epoch')}
+    provenance['dataset_from_model'] = os.path.relpath(dataset, output)
+    provenance['averaged'] = {'model': args.model, 'epochs': epochs}
+    from data.charset import CharTable
+    from data.preprocessing import Pipeline
+    char_table = CharTable.from_json(config['char_table'])
+    pipeline = Pipeline.from_json(config['preprocessing'])
+    write_config(output, char_table, pipeline, config['architecture'], **provenance)
+    figures = validation_figures(output, read_config(output))
+    if figures:
+        write_config(output, char_table, pipeline, config['architecture'], **provenance,
+                     validation=figures)
+        print(f'validation (best path): CER {100 * figures["val_cer"]:.2f}%   '
+              f'WER {100 * figures["val_wer"]:.2f}%')
+        if 'validation' in config:
+            print(f'best single epoch ({config["epoch"]}): CER '
+                  f'{100 * config["validation"]["val_cer"]:.2f}%   '
+                  f'WER {100 * config["validation"]["val_wer"]:.2f}%')
+    print(f'wrote {os.path.join(output, MODEL_FILE)} and {CONFIG_FILE}')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        average(args)
+    except (ModelFolderError, CheckpointError, ValueError, FileNotFoundError) as e:
+        sys.exit(f'average.py: error: {e}')
+
+
+if __name__ == '__main__':
+    main()

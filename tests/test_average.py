@@ -1,0 +1,84 @@
+"""average.py: the mean of the newest checkpoints' weights, as a model folder that reads."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import average
+import train
+from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.resume import checkpoints_dir
+from train_fixtures import make_dataset
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """A tiny model trained 3 epochs, all three checkpoints kept."""
+    root = tmp_path_factory.mktemp('average')
+    glyphs = make_dataset(root / 'glyphs', num_examples=32)
+    train.main(['--dataset', glyphs, '--layers', '1', '--units', '8', '--batch_size', '8',
+                '--no-progress', '--show', '0', '--dropout', '0.1', '--epochs', '3',
+                '--keep_checkpoints', '3', '--weights_dir', str(root / 'weights')])
+    return str(root / 'weights' / 'glyphs-1x8')
+
+
+def test_train_keeps_as_many_checkpoints_as_asked(trained):
+    paths = checkpoint_paths(checkpoints_dir(trained))
+    assert [read_checkpoint(p)[0]['epoch'] for p in paths] == [3, 2, 1]
+
+
+def test_the_network_is_the_mean_of_the_newest_checkpoints(trained, tmp_path, capsys):
+    output = str(tmp_path / 'averaged')
+    average.main(['--model', trained, '--last', '2', '--output', output])
+    newest = [read_checkpoint(p)[1] for p in checkpoint_paths(checkpoints_dir(trained))[:2]]
+
+    from models.model_folder import load_model_folder
+    from models.network import build_model
+    from models.recognizer import Recognizer
+    from models.training.optimizer_step import variable_names
+    model, _, _, config = load_model_folder(output)
+    # a loaded network names its variables otherwise than a built one; the order is the same
+    names = variable_names(build_model(**config['architecture']))
+    kernels = 0
+    for variable, name in zip(model.variables, names):
+        if np.asarray(variable).dtype.kind == 'f':
+            expected = (newest[0][name].astype(np.float64) + newest[1][name]) / 2
+            np.testing.assert_allclose(np.asarray(variable), expected, rtol=1e-6, atol=1e-7)
+            kernels += 1
+    assert kernels >= 4
+    assert not np.allclose(newest[0]['logits/kernel'], newest[1]['logits/kernel'])
+
+    assert config['averaged'] == {'model': trained, 'epochs': [2, 3]}
+    assert 0.0 <= config['validation']['val_cer'] and 'val_wer' in config['validation']
+    out = capsys.readouterr().out
+    assert 'averaging epochs 2, 3' in out and 'validation (best path): CER' in out
+    # the averaged folder finds the data set, as evaluate.py and the demos need
+    assert isinstance(Recognizer.load(output).recognize(
+        [[(0.0, 0.0, 0.0), (1.0, 1.0, 0.1), (2.0, 0.0, 0.2)]]), str)
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--last', '4'], 'keeps 3 checkpoint(s); averaging the last 4 needs that many '
+                      '(train with --keep_checkpoints 4)'),
+    (['--last', '0'], '--last must be at least 1'),
+    (['--output', None], '--output must be another folder than --model'),
+])
+def test_bad_requests_say_what_is_wrong(trained, tmp_path, argv, message):
+    argv = [trained if a is None else a for a in argv]
+    if '--output' not in argv:
+        argv += ['--output', str(tmp_path / 'out')]
+    with pytest.raises(SystemExit) as stop:
+        average.main(['--model', trained, *argv])
+    assert str(stop.value).startswith('average.py: error: ') and message in str(stop.value)
+
+
+def test_an_existing_network_is_replaced_only_when_asked(trained, tmp_path):
+    output = str(tmp_path / 'out')
+    average.main(['--model', trained, '--last', '1', '--output', output])
+    with pytest.raises(SystemExit) as stop:
+        average.main(['--model', trained, '--last', '2', '--output', output])
+    assert 'already has a network; pass --overwrite' in str(stop.value)
+    average.main(['--model', trained, '--last', '2', '--output', output, '--overwrite'])
+    with open(os.path.join(output, 'recognizer.json'), encoding='utf-8') as f:
+        assert json.load(f)['averaged']['epochs'] == [2, 3]
