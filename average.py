@@ -23,7 +23,9 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chat
 import numpy as np  # noqa: E402 (after the environment is set)
 
 from algorithms.error_rates import cer, wer  # noqa: E402
+from data.charset import CharTable  # noqa: E402
 from data.dataset_format import open_dataset  # noqa: E402
+from data.preprocessing import Pipeline  # noqa: E402
 from models.model_folder import (CONFIG_FILE, MODEL_FILE, ModelFolderError,  # noqa: E402
                                  read_config, save_network, trained_on, write_config)
 from models.training.checkpoints import (CheckpointError, checkpoint_paths,  # noqa: E402
@@ -80,15 +82,16 @@ def build_network(architecture: dict, values: dict):
     return model
 
 
-def validation_figures(model_dir, config) -> dict:
+def validation_figures(model, char_table, pipeline, dataset) -> dict:
+    """Best path CER and WER of `model` on the data set's validation split ({} if empty)."""
     from models.recognizer import Recognizer
-    split = open_dataset(trained_on(config, model_dir)).split('validation')
+    split = open_dataset(dataset).split('validation')
     if len(split) == 0:
         return {}
     truths = list(split.texts)
     features = [split.features(i) for i in range(len(split))]
     split.close()
-    recognizer = Recognizer.load(model_dir)
+    recognizer = Recognizer(model, char_table, pipeline)
     predictions = recognizer.decoder.decode_batch(recognizer.probabilities(features))
     return {'val_cer': cer(truths, predictions), 'val_wer': wer(truths, predictions)}
 
@@ -101,28 +104,26 @@ def average(args):
     if os.path.isfile(os.path.join(output, MODEL_FILE)) and not args.overwrite:
         raise ValueError(f'{output} already has a network; pass --overwrite to replace it')
     config = read_config(args.model)
+    char_table = CharTable.from_json(config['char_table'])
+    pipeline = Pipeline.from_json(config['preprocessing'])
     checkpoints = newest_checkpoints(args.model, args.last)
     epochs = sorted(state['epoch'] for state, _ in checkpoints)
     print(f'averaging epochs {", ".join(map(str, epochs))} of {args.model}')
     model = build_network(config['architecture'],
                           mean_values([values for _, values in checkpoints]))
     dataset = trained_on(config, args.model)
-    os.makedirs(output, exist_ok=True)
-    save_network(output, model)
+    figures = validation_figures(model, char_table, pipeline, dataset)
     provenance = {k: v for k, v in config.items()
                   if k not in ('format', 'char_table', 'preprocessing', 'architecture',
                                'validation', 'epoch')}
-    provenance['dataset_from_model'] = os.path.relpath(dataset, output)
     provenance['averaged'] = {'model': args.model, 'epochs': epochs}
-    from data.charset import CharTable
-    from data.preprocessing import Pipeline
-    char_table = CharTable.from_json(config['char_table'])
-    pipeline = Pipeline.from_json(config['preprocessing'])
-    write_config(output, char_table, pipeline, config['architecture'], **provenance)
-    figures = validation_figures(output, read_config(output))
     if figures:
-        write_config(output, char_table, pipeline, config['architecture'], **provenance,
-                     validation=figures)
+        provenance['validation'] = figures
+    os.makedirs(output, exist_ok=True)
+    provenance['dataset_from_model'] = os.path.relpath(dataset, output)
+    save_network(output, model)
+    write_config(output, char_table, pipeline, config['architecture'], **provenance)
+    if figures:
         print(f'validation (best path): CER {100 * figures["val_cer"]:.2f}%   '
               f'WER {100 * figures["val_wer"]:.2f}%')
         if 'validation' in config:
