@@ -8,7 +8,7 @@
 Formats, told apart by content rather than by name:
 - InkML (`<ink>`, usually .inkml): see data/inkml.py for the channels, lines and
   annotations read. A file may hold several lines; each is recognized on its own.
-- IAM-OnDB line stroke files (`<WhiteboardCaptureSession>`, .xml).
+- IAM-OnDB line stroke files (.xml; see data/iam.py).
 - JSON (.json): a list of strokes, a stroke a list of [x, y, t] points (x right, y down,
   t in seconds), or [x, y] points with no times; or an object {"strokes": [...]}.
 Ink without times gets times made up as if the pen moved at a steady speed: the one at
@@ -32,7 +32,7 @@ from pathlib import Path
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 from algorithms.decoders import DECODERS
-from data.iam import UnreadableFile, read_line_strokes
+from data.iam import STROKE_FILE_ROOT, UnreadableFile, read_line_strokes
 from data.inkml import (InkLine, InkmlError, local, make_up_times, model_pen_speed,
                         read_inkml)
 from models.model_folder import DEFAULT_MODEL
@@ -65,13 +65,13 @@ def read_ink_file(path) -> list:
             return read_inkml(path)
         except InkmlError as error:
             raise InkFileError(str(error)) from None
-    if root_tag == 'WhiteboardCaptureSession':
+    if root_tag == STROKE_FILE_ROOT:
         try:
             return [InkLine(read_line_strokes(path), None, '0', True)]
         except UnreadableFile as error:
             raise InkFileError(f'IAM-OnDB stroke file: {error}') from None
     raise InkFileError(f'not ink: the root element is <{root_tag}>, neither InkML\'s <ink> '
-                       f'nor IAM-OnDB\'s <WhiteboardCaptureSession>')
+                       f'nor IAM-OnDB\'s <{STROKE_FILE_ROOT}>')
 
 
 def ink_from_json(data) -> InkLine:

@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from data.base import validate_handwriting  # noqa: E402
-from data.iam import DEFAULT_ROOT  # noqa: E402
+from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
 from data.preprocessing import (PREPROCESSORS, Pipeline, strokes_to_points,  # noqa: E402
                                 weighted_quantile)
 from data.synthetic import SyntheticSource  # noqa: E402
@@ -46,7 +46,7 @@ def parse_args(argv=None):
                    help='lines of each kind (default: %(default)s)')
     p.add_argument('--root', default=DEFAULT_ROOT,
                    help='IAM-OnDB folder (default: %(default)s)')
-    p.add_argument('--split_lists', default='../shared/data/iam-ondb/t1',
+    p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
                    help='folder of the t1 form lists (default: %(default)s)')
     p.add_argument('--preprocessor', default='deslanted', choices=sorted(PREPROCESSORS),
                    help='compile.py recipe whose steps the features go through '
@@ -64,7 +64,6 @@ def parse_args(argv=None):
 
 def real_lines(root, split_lists, count):
     """`count` IAM-OnDB training lines spread evenly over the split (so, over writers)."""
-    from data.iam import IamSource
     lines = [(e.strokes, e.text) for e in IamSource(root=root, split_lists=split_lists)
              .get_examples(split='train')]
     if not lines:

@@ -19,7 +19,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import numpy as np  # noqa: E402 (after the path is set)
 
 from algorithms.error_rates import edit_distance  # noqa: E402
-from data.iam import DEFAULT_ROOT, IamSource  # noqa: E402
+from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
 from models.model_folder import DEFAULT_MODEL, LM_FILE  # noqa: E402
 
 
@@ -28,7 +28,7 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--model', default=DEFAULT_MODEL, help='model folder (%(default)s)')
     p.add_argument('--root', default=DEFAULT_ROOT, help='IAM-OnDB (%(default)s)')
-    p.add_argument('--split_lists', default='../shared/data/iam-ondb/t1',
+    p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
                    help='folder of the t1 form lists (default: %(default)s)')
     p.add_argument('--lines', type=int, default=5, help='lines to draw (%(default)s)')
     p.add_argument('--seed', type=int, default=1, help='which lines (%(default)s)')

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from data.glyphs import FACES  # noqa: E402
+from data.iam import DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
 from data.synthetic import SyntheticSource  # noqa: E402
 
 INK_HEIGHT = 60.0   # pixels from the 5% to the 95% quantile of a line's y
@@ -42,7 +43,7 @@ def parse_args(argv=None):
                    help='most words per line (default: %(default)s)')
     p.add_argument('--real', metavar='IAM_ROOT',
                    help='also draw as many IAM-OnDB validation lines from this folder')
-    p.add_argument('--split_lists', default='../shared/data/iam-ondb/t1',
+    p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
                    help='IAM-OnDB t1 lists, for --real (default: %(default)s)')
     p.add_argument('--real_output', default='/tmp/real_lines.png',
                    help='PNG for --real; keep it out of the repository (default: %(default)s)')
@@ -93,7 +94,6 @@ def _scaled(strokes):
 
 def real_lines(root, split_lists, count):
     """`count` IAM-OnDB validation lines spread over the set (several writers)."""
-    from data.iam import IamSource
     source = IamSource(root=root, split_lists=split_lists)
     lines = list(source.get_examples(split='validation'))
     step = max(len(lines) // count, 1)

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 from algorithms.error_rates import cer, wer  # noqa: E402
-from data.iam import DEFAULT_ROOT, IamSource  # noqa: E402
+from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
 from models.model_folder import DEFAULT_MODEL  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def parse_args(argv=None):
                    help='model folder (default: %(default)s)')
     p.add_argument('--root', default=DEFAULT_ROOT,
                    help='IAM-OnDB folder (default: %(default)s)')
-    p.add_argument('--split_lists', default='../shared/data/iam-ondb/t1',
+    p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
                    help='folder of trainset.txt, testset_v.txt, testset_t.txt '
                         '(default: %(default)s)')
     p.add_argument('--lines', type=int, default=300,
