@@ -5,6 +5,8 @@
     python train.py --epochs 40                      # again: resumes, trains to epoch 40
     python train.py --dataset datasets/iam --layers 3 --units 256 --epochs 100 \\
         --reduce_lr 3 --early_stopping 8 --dropout 0.3
+    python train.py --dataset datasets/iam --layers 3 --units 256 \\
+        --init_from weights/synthetic-big-3x256      # start from another folder's weights
     python train.py --distribute                     # all local GPUs; or several machines
                                                      # described by TF_CONFIG
     tensorboard --logdir weights                     # watch the curves
@@ -28,6 +30,7 @@ from data.dataset_format import DEFAULT_DATASET, open_dataset
 from models.model_folder import WEIGHTS_DIR
 from models.training.checkpoints import KEEP, CheckpointError
 from models.training.epoch_loop import TrainingError
+from models.training.init_from import check_source
 from models.training.resume import (check_dataset, check_fits, dataset_fingerprint,
                                     lock_folder, prepare_folder, tf_config_chief)
 
@@ -94,6 +97,11 @@ def parse_args(argv=None):
     p.add_argument('--keep_checkpoints', type=int, default=KEEP, metavar='N',
                    help='keep the N newest epochs\' checkpoints, for average.py to average '
                    '(default: %(default)s: the newest and one to fall back on)')
+    p.add_argument('--init_from', metavar='MODEL_DIR',
+                   help='start from the weights of this model folder (e.g. one pre-trained '
+                   'on synthetic lines): same layers, units and pre-processing; the output '
+                   'layer is taken by character, characters new to it start fresh; the '
+                   'optimizer, learning rate and epochs start fresh. Ignored when resuming')
     p.add_argument('--overwrite', action='store_true',
                    help='delete the model folder and start over instead of resuming')
     p.add_argument('--allow_dataset_change', action='store_true',
@@ -170,6 +178,8 @@ def run(args):
             check_fits(checkpoint[0], architecture, dataset.char_table.characters, folder)
             check_dataset(checkpoint[0], dataset_fingerprint(dataset), folder,
                           args.allow_dataset_change)
+        elif args.init_from:
+            check_source(args.init_from, architecture, dataset.meta['preprocessing'])
 
         from models.training.run import train  # TensorFlow starts here, after the cheap checks
         train(args, dataset, folder, architecture, checkpoint)

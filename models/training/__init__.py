@@ -9,6 +9,7 @@
     schedule        learning-rate schedule, early stopping, best scores, epoch history
     checkpoints     the checkpoint format: one .npz per epoch, written atomically
     resume          before TensorFlow starts: fresh or resumed, the folder lock, fit checks
+    init_from       --init_from: another model folder's weights, the output layer by character
     workers         what the workers of a multi-machine run agree on before training
     folder_writer   what each epoch leaves in the model folder
     reporting       the line per epoch, log.csv and TensorBoard scalars

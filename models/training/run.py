@@ -15,6 +15,7 @@ from models.training.batching import LineSet
 from models.training.checkpoints import stored_by_name
 from models.training.epoch_loop import TrainingError, fit
 from models.training.folder_writer import FolderWriter
+from models.training.init_from import read_source, record, take_weights
 from models.training.optimizer_step import Trainer
 from models.training.resume import TRAINED_SPLITS
 from models.training.schedule import Schedule
@@ -23,7 +24,8 @@ from models.training.workers import chiefs_checkpoint, is_multi_worker
 
 # Options that shape the arithmetic of training: a resumed run keeps the first run's.
 RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate', 'augment')
-LEGACY_RECIPE = {'augment': 0.0}  # what checkpoints written before an option meant
+LEGACY_RECIPE = {'augment': 0.0, 'init_from': None}  # what checkpoints written before an
+                                                     # option meant
 
 
 def train(args, dataset, folder, architecture, checkpoint):
@@ -39,6 +41,9 @@ def train(args, dataset, folder, architecture, checkpoint):
         checkpoint = chiefs_checkpoint(strategy, chief, checkpoint, folder)
     use_cudnn = cudnn_choice(args.cuda)
     recipe, schedule = starting_point(args, checkpoint)
+    # the source is loaded before this run seeds and builds its model: fresh weights stay
+    # those of a run from scratch
+    source = read_source(args.init_from) if args.init_from and checkpoint is None else None
     if _finished(schedule, args.epochs, folder) and not (  # (workers would wait for the chief)
             chief and checkpoint is not None and not is_multi_worker(strategy)
             and FolderWriter.behind(folder, schedule)):
@@ -59,7 +64,13 @@ def train(args, dataset, folder, architecture, checkpoint):
             raise TrainingError(f'the checkpoint in {folder} does not fit: {e}') from None
         print(f'resuming {folder} after epoch {schedule.epoch}')
     else:
-        print(f'training {folder} from scratch: {model.count_params():,} parameters, '
+        start = 'from scratch'
+        if source is not None:
+            new = take_weights(model, source, dataset.char_table.characters)
+            recipe['init_from'] = record(source, new)
+            start = (f'from the weights of {source.folder} (epoch {source.epoch}; '
+                     f'{_new_characters(new)})')
+        print(f'training {folder} {start}: {model.count_params():,} parameters, '
               f'{architecture["num_layers"]} x {architecture["units"]} BiLSTM, '
               f'{strategy.num_replicas_in_sync} replica(s)')
     writer = (FolderWriter(folder, trainer, dataset, architecture, recipe,
@@ -81,10 +92,14 @@ def starting_point(args, checkpoint):
     and its schedule's counters; the patience settings come from this run's options.
     """
     recipe = {key: getattr(args, key) for key in RECIPE}
+    recipe['init_from'] = None  # set once the source's weights are in the model
     schedule = Schedule(args.learning_rate)
     if checkpoint is not None:
+        if args.init_from:
+            print(f'resuming from the checkpoint, not from --init_from {args.init_from} '
+                  f'(it counts only for a fresh start)')
         for key, value in checkpoint[0]['recipe'].items():
-            if recipe[key] != value:
+            if key != 'init_from' and recipe[key] != value:
                 print(f'resuming with the checkpoint\'s --{key} {value} '
                       f'(ignoring {recipe[key]})')
         recipe = {**LEGACY_RECIPE, **checkpoint[0]['recipe']}
@@ -94,6 +109,13 @@ def starting_point(args, checkpoint):
                          min_learning_rate=args.min_learning_rate,
                          early_stopping_patience=args.early_stopping)
     return recipe, schedule
+
+
+def _new_characters(new) -> str:
+    if not new:
+        return 'it knows every character'
+    return (f'{len(new)} character(s) new to it keep fresh weights: '
+            + ' '.join(repr(c) for c in new))
 
 
 def distorter(factor, pipeline):

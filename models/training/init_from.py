@@ -1,0 +1,138 @@
+"""train.py --init_from MODEL_DIR: a new run that starts from another model folder's weights.
+
+    python train.py --dataset datasets/synthetic-big --name pretrained ...
+    python train.py --dataset datasets/iam --init_from weights/pretrained ...
+
+What is taken: the network's weights, nothing else (the optimizer, learning rate, epoch
+count and schedule start fresh). The output layer is taken by character, since the two
+data sets' character tables differ: the blank takes the blank's column, each character the
+source knows takes the source's column (kernel and bias), and characters new to the
+source keep the fresh weights that a run from scratch with the same --seed would have.
+
+What must match, checked before TensorFlow starts (`check_source`): layers, units and
+features of the network, and the pre-processing steps and their parameters, except the
+fitted standardization, which each data set has its own of (the network adapts to a
+shifted input scale quickly; to another resampling step or feature set it would not).
+
+The source is recorded in the checkpoints and in recognizer.json (`training.init_from`).
+A resumed run continues from its own checkpoint and ignores --init_from.
+"""
+import os
+from typing import List, NamedTuple
+
+import numpy as np
+
+from data.charset import BLANK
+from models.model_folder import MODEL_FILE, ModelFolderError, read_config
+from models.network import LOGITS_LAYER
+from models.training.checkpoints import CheckpointError
+
+SHAPE = ('num_layers', 'units', 'num_features')  # what the weights' shapes depend on
+FITTED_STEPS = ('standardize',)  # fitted per data set: their parameters may differ
+
+
+class SourceWeights(NamedTuple):
+    """The source network's weights by layer name, read before this run's model is built."""
+    folder: str
+    epoch: object                 # the source's best epoch, as its recognizer.json says
+    characters: List[str]
+    layers: dict                  # {layer name: [arrays, as get_weights() gives them]}
+
+
+def check_source(folder, architecture: dict, pipeline_json: dict) -> dict:
+    """-> the source's recognizer.json; CheckpointError in one line when it cannot be used:
+    not a model folder, another network shape, or other pre-processing."""
+    try:
+        config = read_config(folder)
+    except ModelFolderError as e:
+        raise CheckpointError(f'--init_from: {e}') from None
+    if not os.path.isfile(os.path.join(folder, MODEL_FILE)):
+        raise CheckpointError(f'--init_from: {folder} has no trained network ({MODEL_FILE} '
+                              f'is missing)')
+    theirs = config.get('architecture', {})
+    if any(theirs.get(k) != architecture[k] for k in SHAPE):
+        raise CheckpointError(f'--init_from: {folder} is a {_shape(theirs)} network, this run '
+                              f'a {_shape(architecture)} one; pass its --layers and --units, '
+                              f'and compile with its number of features')
+    mine, source = _steps(pipeline_json), _steps(config.get('preprocessing', {}))
+    if mine != source:
+        raise CheckpointError(f'--init_from: {folder} was trained on pre-processing '
+                              f'{_describe(source)}, this data set has {_describe(mine)}; '
+                              f'compile the data set with the source\'s pre-processing')
+    return config
+
+
+def _shape(architecture: dict) -> str:
+    return (f'{architecture.get("num_layers")} x {architecture.get("units")} '
+            f'({architecture.get("num_features")} features)')
+
+
+def _steps(pipeline_json: dict) -> list:
+    """The steps as (name, parameters), without the parameters of fitted steps."""
+    return [(s.get('name'), {} if s.get('name') in FITTED_STEPS else s.get('params', {}))
+            for s in pipeline_json.get('steps', [])]
+
+
+def _describe(steps: list) -> str:
+    return ' -> '.join(name + (str(params) if params else '') for name, params in steps)
+
+
+def read_source(folder) -> SourceWeights:
+    """Load the source's network and keep its weights as arrays. Call it before this run
+    seeds and builds its model, so that loading draws nothing from the seeded state."""
+    from models.model_folder import load_model_folder
+    try:
+        model, char_table, _, config = load_model_folder(folder)
+    except ModelFolderError as e:
+        raise CheckpointError(f'--init_from: {e}') from None
+    layers = {layer.name: layer.get_weights() for layer in model.layers if layer.weights}
+    return SourceWeights(folder, config.get('epoch'), char_table.characters, layers)
+
+
+def output_columns(source_characters, characters) -> np.ndarray:
+    """(C,) for each class of this run (blank first), the source's class that gives its
+    output column, or -1 for a character the source does not know."""
+    theirs = {c: i + 1 for i, c in enumerate(source_characters)}
+    return np.array([BLANK] + [theirs.get(c, -1) for c in characters])
+
+
+def take_weights(model, source: SourceWeights, characters) -> List[str]:
+    """Set `model`'s weights to the source's; the output layer by character (see
+    output_columns). -> the characters new to the source, which keep `model`'s weights."""
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        if layer.name not in source.layers:
+            raise CheckpointError(f'--init_from: {source.folder} has no layer {layer.name}')
+        values = source.layers[layer.name]
+        if layer.name == LOGITS_LAYER and len(values) == 2 and values[0].ndim == 2:
+            values = _mapped_output(layer.get_weights(), values,
+                                    output_columns(source.characters, characters))
+        shapes = [np.shape(v) for v in values]
+        if shapes != [tuple(w.shape) for w in layer.weights]:
+            raise CheckpointError(f'--init_from: layer {layer.name} of {source.folder} has '
+                                  f'weights {shapes}, this model '
+                                  f'{[tuple(w.shape) for w in layer.weights]}')
+        layer.set_weights(values)
+    columns = output_columns(source.characters, characters)
+    return [c for c, column in zip(characters, columns[1:]) if column < 0]
+
+
+def _mapped_output(fresh, source, columns):
+    """The logits layer's [kernel (H, C), bias (C,)]: the source's columns where `columns`
+    names one, the fresh ones elsewhere."""
+    known = columns >= 0
+    if fresh[0].shape[0] != source[0].shape[0]:
+        return source  # another input width: the shape check names it
+    mapped = []
+    for mine, theirs in zip(fresh, source):
+        mine = mine.copy()
+        mine[..., known] = theirs[..., columns[known]]
+        mapped.append(mine)
+    return mapped
+
+
+def record(source: SourceWeights, new_characters) -> dict:
+    """What checkpoints and recognizer.json say about the start (`training.init_from`)."""
+    return {'folder': os.path.normpath(source.folder), 'epoch': source.epoch,
+            'new_characters': ''.join(new_characters)}
