@@ -33,7 +33,6 @@ import functools
 import hashlib
 import math
 import threading
-from dataclasses import dataclass
 from typing import Iterator, List, NamedTuple, Tuple
 
 import numpy as np
@@ -64,26 +63,25 @@ WORD_SPACE = 15.0          # common units between words, median writer (faces' o
                            # differ by 2.5x, people's much less)
 UNITS_TO_PIXELS = 1.4      # x-height (14 units) becomes about 20 pixels
 
-# Words kept shaped per face. Bounded, so that memory stops growing after the first ~1,000
-# lines however many are made (compile's peak memory must not grow with the data set).
-WORD_CACHE_SIZE = 4096
 
+class Layout(NamedTuple):
+    """A line's words in one face before any variation: the points of all their strokes.
 
-@dataclass(frozen=True)
-class WordTemplate:
-    """A word in one face before any variation: the points of all its strokes, in order.
-
-    points (P, 2) are in each glyph's own coordinates; char (P,) says which letter a point
-    belongs to, stroke (P,) which pen-down stroke, accent (P,) whether it is an i-dot or a
-    t-bar written after its word, and link (P,) whether the pen arrived there from the
-    previous letter without lifting (a cursive join the writer may break).
+    points (P, 2) are in each glyph's own coordinates, word by word: a word's body strokes
+    letter by letter, then its accents (i-dots and t-bars, written after the word). char
+    (P,) says which letter of the line a point belongs to, stroke (P,) which pen-down
+    stroke, accent (P,) whether it is an accent, link (P,) whether the pen arrived there
+    from the previous letter without lifting (a cursive join the writer may break), and
+    word (P,) which word.
     """
     points: np.ndarray
     char: np.ndarray
     stroke: np.ndarray
     accent: np.ndarray
     link: np.ndarray
-    advance: np.ndarray  # (C,) common units per letter
+    word: np.ndarray
+    advance: np.ndarray     # (C,) common units per letter
+    first_char: np.ndarray  # (W + 1,) each word's first letter, then the letter count
 
 
 class Writer(NamedTuple):
@@ -146,8 +144,7 @@ class _GlyphArrays(NamedTuple):
 def _glyph_arrays(face_name: str, char: str) -> _GlyphArrays:
     """One glyph as flat arrays, its polygons rounded by a pass of Chaikin's corner cutting
     (the pen draws curves, the font data polygons), split once into body and accents so
-    that building a word (`word_template`, mostly not cached: words x faces are many) is
-    only concatenation."""
+    that laying out a line (`layout`) is only concatenation."""
     glyph = load_face(face_name).glyphs[char]
 
     def flat(strokes):
@@ -175,35 +172,60 @@ def _letters_join(face_name: str, left: str, right: str) -> bool:
     return _joins(glyphs[left], glyphs[right])
 
 
-@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
-def word_template(face_name: str, word: str) -> WordTemplate:
-    """The strokes of one word, letters joined, accents after the word; cached per word.
+def layout(face_name: str, words: List[str]) -> Layout:
+    """The strokes of a line's words, letters joined, each word's accents after it.
 
-    Body strokes keep the glyphs' order and numbers, shifted so that a letter that joins
-    the previous one continues its last stroke; accents come after all of them."""
-    parts = [_glyph_arrays(face_name, c) for c in word]
-    numbers, accent_numbers, joins = [], [], []
-    first = accents_so_far = 0       # the number of the next new body and accent stroke
-    for k, part in enumerate(parts):
-        joined = k > 0 and _letters_join(face_name, word[k - 1], word[k])
-        start = first - 1 if joined else first
-        numbers.append(part.body_stroke + start)
-        accent_numbers.append(part.accent_stroke + accents_so_far)
-        joins.append(joined)
-        first = start + part.body_strokes
-        accents_so_far += part.accent_strokes
-    body_counts = np.array([len(part.body) for part in parts])
-    accent_counts = [len(part.accents) for part in parts]
-    letters = np.arange(len(word))
-    char = np.concatenate([np.repeat(letters, body_counts), np.repeat(letters, accent_counts)])
-    accent = np.arange(len(char)) >= body_counts.sum()
-    link = np.zeros(len(char), bool)
-    link[(np.cumsum(body_counts) - body_counts)[np.array(joins) & (body_counts > 0)]] = True
-    stroke = np.concatenate(numbers + [np.concatenate(accent_numbers) + first])
-    # compact types: the cache holds thousands of these
-    return WordTemplate(np.concatenate([p.body for p in parts] + [p.accents for p in parts]),
-                        char.astype(np.int16), stroke.astype(np.int16), accent, link,
-                        np.array([part.advance for part in parts]))
+    Laid out in one pass over the letters from the glyphs' cached arrays (a cache of whole
+    words missed nine times in ten: words x faces are many). Body strokes keep the glyphs'
+    order and numbers, shifted so that a letter that joins the previous one continues its
+    last stroke; a word's accents are numbered after its body strokes."""
+    pieces, numbers = [], []            # per nonempty piece: points (n, 2), stroke numbers
+    offsets, letters, kinds, owners = [], [], [], []   # per piece: stroke shift, letter,
+    links, advance, first_char = [], [], [0]           # accent or not, word
+    position = letter = line_strokes = 0
+    for w, word in enumerate(words):
+        parts = [_glyph_arrays(face_name, c) for c in word]
+        first = accents_so_far = 0      # the word's next new body and accent stroke
+        accent_pieces, last = [], None
+        for k, part in enumerate(parts):
+            joined = k > 0 and _letters_join(face_name, word[k - 1], word[k])
+            start = first - 1 if joined else first
+            if len(part.body):
+                if joined:
+                    links.append(position)
+                position += len(part.body)
+                pieces.append(part.body)
+                numbers.append(part.body_stroke)
+                offsets.append(start + line_strokes)
+                letters.append(letter + k)
+                kinds.append(False)
+                owners.append(w)
+                last = int(part.body_stroke[-1]) + start
+            if len(part.accents):
+                accent_pieces.append((part, accents_so_far, letter + k))
+            first = start + part.body_strokes
+            accents_so_far += part.accent_strokes
+            advance.append(part.advance)
+        for part, shift, at in accent_pieces:
+            position += len(part.accents)
+            pieces.append(part.accents)
+            numbers.append(part.accent_stroke)
+            offsets.append(shift + first + line_strokes)
+            letters.append(at)
+            kinds.append(True)
+            owners.append(w)
+            last = int(part.accent_stroke[-1]) + shift + first
+        line_strokes += last + 1
+        letter += len(word)
+        first_char.append(letter)
+    counts = [len(p) for p in pieces]
+    link = np.zeros(position, bool)
+    link[links] = True
+    return Layout(np.concatenate(pieces).astype(np.float64),
+                  np.repeat(letters, counts),
+                  np.concatenate(numbers) + np.repeat(offsets, counts),
+                  np.repeat(kinds, counts), link, np.repeat(owners, counts),
+                  np.array(advance), np.array(first_char))
 
 
 class SyntheticSource(BaseSource):
@@ -261,9 +283,7 @@ class SyntheticSource(BaseSource):
         rng = _line_rng(self.seed, i)
         writer = draw_writer(rng, self.faces)
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
-        words = text.split(' ')
-        templates = [word_template(writer.face, w) for w in words]
-        points, stroke, word = _write_line(rng, writer, templates)
+        points, stroke, word = _write_line(rng, writer, layout(writer.face, text.split(' ')))
         xy, t, counts = _pen_timing(rng, writer, points, stroke, word)
         xy = _smooth(xy, counts, writer.smoothing)
         xyt = np.column_stack([_hand(rng, xy, t), t])
@@ -312,20 +332,13 @@ def _count(name, value, minimum) -> int:
     return int(value)
 
 
-def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
+def _write_line(rng, writer: Writer, line: Layout):
     """Place the words side by side in one writer's hand.
 
     Returns points (N, 2) in common units, y down, stroke (N,) pen-down stroke ids and
     word (N,) the word each point belongs to.
     """
-    points = np.concatenate([t.points for t in templates]).astype(np.float64)
-    first_char = np.cumsum([0] + [len(t.advance) for t in templates])
-    first_stroke = np.cumsum([0] + [t.stroke[-1] + 1 for t in templates])
-    char = np.concatenate([t.char + c for t, c in zip(templates, first_char)])
-    stroke = np.concatenate([t.stroke + s for t, s in zip(templates, first_stroke)])
-    accent = np.concatenate([t.accent for t in templates])
-    link = np.concatenate([t.link for t in templates])
-    advance = np.concatenate([t.advance for t in templates])
+    points, char, stroke, accent, link, word, advance, first_char = line
     n = len(advance)
 
     points = _bend(rng, writer, points, char, n)
@@ -333,7 +346,6 @@ def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
     dots = rng.normal(0.0, writer.sloppy_dots, (stroke[-1] + 1, 2)) * [1.0, 0.5]
     dots[:, 0] += 0.5 * writer.sloppy_dots
     points[accent] += dots[stroke[accent]]
-    word = np.repeat(np.arange(len(templates)), [len(t.char) for t in templates])
     stroke = _lift_and_join(rng, writer, points, stroke, char, word, link, accent, advance)
 
     # Per letter (C,): a line-wide habit times a letter-to-letter wobble.
@@ -344,7 +356,7 @@ def _write_line(rng, writer: Writer, templates: List[WordTemplate]):
     slant = writer.slant + 0.05 * z[3]
     gaps = np.zeros(n)
     gaps[first_char[1:-1] - 1] = (WORD_SPACE * writer.word_space
-                                  * np.exp(0.2 * z[4, :len(templates) - 1]))
+                                  * np.exp(0.2 * z[4, :len(first_char) - 2]))
     left = np.concatenate([[0.0], np.cumsum(step + gaps)[:-1]])            # letter positions
     baseline = np.cumsum(writer.wander * z[5])                             # drifting baseline
     baseline -= baseline.mean()

@@ -14,7 +14,7 @@ from data.compiling import compile_dataset
 from data.dataset_format import open_dataset
 from data.glyphs import FACES, SVG_FACES, X_HEIGHT, load_face
 from data.preprocessing import Pipeline
-from data.synthetic import DEFAULT_FACES, SAMPLE_RATE, SyntheticSource, word_template
+from data.synthetic import DEFAULT_FACES, SAMPLE_RATE, SyntheticSource, layout
 
 # What IAM-OnDB's transcriptions hold, by the issue's list (and % from its data set)
 IAM_CHARACTERS = set(string.ascii_letters + string.digits + ' .,;:!?\'"-()&/#*+%')
@@ -147,12 +147,15 @@ def test_options_round_trip_through_json():
 
 
 def test_cursive_joins_letters_and_dots_the_i_after_the_word():
-    cursive = word_template('cursive', 'minimum')
-    print_ = word_template('futural', 'minimum')
-    assert cursive.stroke.max() + 1 == 3  # one joined stroke, then two i-dots
+    cursive = layout('cursive', ['minimum', 'im'])
+    print_ = layout('futural', ['minimum'])
+    assert cursive.stroke.max() + 1 == 3 + 2  # one joined stroke, then two i-dots; again
     assert set(cursive.char[cursive.stroke == 0]) == set(range(7))
     dots = [cursive.points[cursive.stroke == k] for k in (1, 2)]
     assert all(np.ptp(d, axis=0).max() < 3 for d in dots)
+    assert set(cursive.char[cursive.stroke == 4]) == {7}  # the second word's i-dot
+    assert cursive.word.tolist() == sorted(cursive.word) and cursive.word[-1] == 1
+    assert cursive.first_char.tolist() == [0, 7, 9]
     assert print_.stroke.max() + 1 > 7  # print lifts the pen between letters
 
 
