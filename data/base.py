@@ -67,6 +67,8 @@ class BaseSource:
 
 def validate_handwriting(strokes, example_id='?') -> List[np.ndarray]:
     """Return the strokes as float64 arrays of shape (n, 3), or raise BadExample."""
+    if _well_formed(strokes):
+        return list(strokes)
     if strokes is not None and not hasattr(strokes, '__len__'):
         raise BadExample(example_id, 'handwriting is not a list of strokes',
                          type(strokes).__name__)
@@ -96,6 +98,22 @@ def validate_handwriting(strokes, example_id='?') -> List[np.ndarray]:
     if total < MIN_POINTS:
         raise BadExample(example_id, 'too few points', f'{total}; at least {MIN_POINTS} needed')
     return arrays
+
+
+def _well_formed(strokes) -> bool:
+    """Whether strokes are already what validate_handwriting returns (a list of non-empty
+    finite float64 (n, 3) arrays, MIN_POINTS in all), checked in one pass: sources such as
+    the synthetic one give exactly that, a thousand lines a second. Anything else takes
+    the slow path, which says what is wrong."""
+    if type(strokes) is not list or not strokes:
+        return False
+    total = 0
+    for a in strokes:
+        if type(a) is not np.ndarray or a.dtype != np.float64 or a.ndim != 2 \
+                or a.shape[1] != 3 or not len(a):
+            return False
+        total += len(a)
+    return total >= MIN_POINTS and bool(np.isfinite(np.concatenate(strokes)).all())
 
 
 def validate_text(text, example_id='?') -> str:

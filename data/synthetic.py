@@ -317,13 +317,16 @@ def _faces_for(language: str) -> Tuple[str, ...]:
         letters = set(''.join(words)) - set("'0")
     except LookupError:
         return DEFAULT_FACES   # TextMaker says which languages there are
-    writes = [f for f in dict.fromkeys(DEFAULT_FACES + FACES)
-              if sum(c in load_face(f).glyphs for c in letters) >= 0.9 * len(letters)]
-    if not writes:
+
+    def writes(face):
+        return sum(c in load_face(face).glyphs for c in letters) >= 0.9 * len(letters)
+    # the other faces are loaded only when no default face writes the language
+    default = tuple(f for f in DEFAULT_FACES if writes(f))
+    others = () if default else tuple(f for f in FACES if writes(f))
+    if not default + others:
         raise ValueError(f'language {language!r}: no face can write its letters; faces: '
                          f'{", ".join(FACES)}')
-    default = tuple(f for f in DEFAULT_FACES if f in writes)
-    return default or tuple(writes)
+    return default or others
 
 
 def _count(name, value, minimum) -> int:
@@ -376,7 +379,7 @@ def _bend(rng, writer: Writer, points, char, n):
     amplitude = writer.elastic * rng.standard_normal((n, 2, 2))
     wave = points @ k.T                                                     # (P, wave)
     shift = amplitude[char] * np.sin(wave[:, :, None] + phase[char])        # (P, wave, axis)
-    return points + shift.sum(axis=1)
+    return points + (shift[:, 0] + shift[:, 1])     # not .sum(axis=1): a strided reduction
 
 
 def _lift_and_join(rng, writer: Writer, points, stroke, char, word, link, accent, advance):
@@ -406,8 +409,12 @@ def _overshoot(rng, writer: Writer, xy, stroke, word):
     direction = xy[ends] - xy[ends - 1]
     direction /= np.maximum(np.hypot(*direction.T), 1e-6)[:, None]
     extra = xy[ends] + direction * rng.uniform(1.0, 3.0, (len(ends), 1))
-    return (np.insert(xy, ends + 1, extra, axis=0), np.insert(stroke, ends + 1, stroke[ends]),
-            np.insert(word, ends + 1, word[ends]))
+    copies = np.ones(len(xy), int)          # each end twice, its copy then moved on
+    copies[ends] = 2
+    order = np.repeat(np.arange(len(xy)), copies)
+    xy = xy[order]
+    xy[ends + np.arange(1, len(ends) + 1)] = extra
+    return xy, stroke[order], word[order]
 
 
 def _proportions(rng, y: np.ndarray) -> np.ndarray:
@@ -483,7 +490,8 @@ def _hand(rng, xy: np.ndarray, t: np.ndarray) -> np.ndarray:
     z = rng.standard_normal(8)
     hertz, phase = 0.35 + 1.65 * u[0], 2 * np.pi * u[1]                  # (3, 2) each
     amplitude = 0.6 * z[:6].reshape(3, 2)
-    xy = xy + (amplitude * np.sin(2 * np.pi * hertz * t[:, None, None] + phase)).sum(axis=1)
+    wobble = amplitude * np.sin(2 * np.pi * hertz * t[:, None, None] + phase)  # (M, 3, 2)
+    xy = xy + (wobble[:, 0] + wobble[:, 1] + wobble[:, 2])
     tilt = 0.02 * z[6]                                                     # radians
     c, s = math.cos(tilt), math.sin(tilt)
     return xy @ np.array([[c, s], [-s, c]]) * (UNITS_TO_PIXELS * math.exp(0.12 * z[7]))

@@ -91,20 +91,22 @@ class TextMaker:
 
     def line(self, rng: np.random.Generator, count: int) -> str:
         """A line of `count` tokens (words or numbers) with their punctuation."""
-        picks = np.searchsorted(self._cumulative, rng.random(count), side='right')
-        kinds = rng.random((count, 6))   # one row of draws per token, always used
+        picks = np.searchsorted(self._cumulative, rng.random(count), side='right').tolist()
+        # one row of draws per token, always used; as Python floats, which compare faster
+        kinds = rng.random((count, 6)).tolist()
         text = []
-        capital = kinds[0, 0] < SENTENCE_START
+        capital = kinds[0][0] < SENTENCE_START
         for k in range(count):
-            token = self._token(rng, kinds[k], self.words[min(picks[k], len(self.words) - 1)],
+            draws = kinds[k]
+            token = self._token(rng, draws, self.words[min(picks[k], len(self.words) - 1)],
                                 capital)
             for (left, right), p in WRAP.items():
-                if kinds[k, 3] < p:
+                if draws[3] < p:
                     token = left + token + right
                     break
-                kinds[k, 3] -= p
-            token += _pick(AFTER_WORD, kinds[k, 4]) if k + 1 < count else ''
-            join = _pick(JOIN, kinds[k, 5]) or ' ' if k + 1 < count else ''
+                draws[3] -= p
+            token += _pick(AFTER_WORD, draws[4]) if k + 1 < count else ''
+            join = _pick(JOIN, draws[5]) or ' ' if k + 1 < count else ''
             text.append(token + join)
             capital = token[-1] in SENTENCE_END
         if rng.random() < LINE_END and text[-1][-1].isalnum():

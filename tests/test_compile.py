@@ -140,6 +140,22 @@ def test_strict_stops_at_the_first_bad_example(tmp_path):
                         strict=True, progress=False)
 
 
+@pytest.mark.parametrize('strokes, reason', [
+    ([np.zeros((3, 3)), np.array([[0.0, 1.0, np.inf]])], 'NaN or inf in the points'),
+    ([np.zeros((3, 3)), np.zeros((0, 3))], 'empty stroke'),
+    ([np.zeros((3, 2))], 'stroke is not a list of (x, y, t) points'),
+    ([np.zeros((1, 3))], 'too few points'),
+    ([], 'empty handwriting')])
+def test_well_formed_looking_arrays_are_still_checked(strokes, reason):
+    """float64 arrays take validate_handwriting's one-pass check; its faults still tell."""
+    from data.base import BadExample, validate_handwriting
+    with pytest.raises(BadExample) as e:
+        validate_handwriting(strokes, 'x')
+    assert e.value.reason == reason
+    good = [np.zeros((3, 3)), np.ones((2, 3))]
+    assert all(a is b for a, b in zip(validate_handwriting(good), good))
+
+
 def test_min_frames_counts_blanks_between_repeats():
     assert ctc_min_frames('ab') == 2 and ctc_min_frames('aab') == 4 and ctc_min_frames('aaa') == 5
 
