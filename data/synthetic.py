@@ -179,9 +179,10 @@ def layout(face_name: str, words: List[str]) -> Layout:
     words missed nine times in ten: words x faces are many). Body strokes keep the glyphs'
     order and numbers, shifted so that a letter that joins the previous one continues its
     last stroke; a word's accents are numbered after its body strokes."""
-    pieces, numbers = [], []            # per nonempty piece: points (n, 2), stroke numbers
-    offsets, letters, kinds, owners = [], [], [], []   # per piece: stroke shift, letter,
-    links, advance, first_char = [], [], [0]           # accent or not, word
+    # per nonempty piece (a letter's body or accents): points (n, 2), stroke numbers,
+    # their shift, letter, whether accents, word
+    pieces, numbers, offsets, letters, kinds, owners = [], [], [], [], [], []
+    links, advance, first_char = [], [], [0]
     position = letter = line_strokes = 0
     for w, word in enumerate(words):
         parts = [_glyph_arrays(face_name, c) for c in word]
