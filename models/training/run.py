@@ -24,8 +24,8 @@ from models.training.workers import chiefs_checkpoint, is_multi_worker
 
 # Options that shape the arithmetic of training: a resumed run keeps the first run's.
 RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate', 'augment')
-LEGACY_RECIPE = {'augment': 0.0, 'init_from': None}  # what checkpoints written before an
-                                                     # option meant
+# What checkpoints written before an option meant; init_from is a record, not an option.
+LEGACY_RECIPE = {'augment': 0.0, 'init_from': None}
 
 
 def train(args, dataset, folder, architecture, checkpoint):
