@@ -2,6 +2,7 @@
 characters between them), an exhaustive search on small ones, the C++ decoder against the
 Python reference on random cases, bad inputs at the binding, and threads."""
 import itertools
+import json
 import math
 import re
 import threading
@@ -135,10 +136,11 @@ def test_lm_weight_zero_ignores_the_language_model(decoder_class):
 
 
 def test_word_penalty_trades_more_words_for_fewer(decoder_class):
+    """(A penalty this large needs a beam wider than itself: every word starts with it.)"""
     lm = model(['the', 'cat', 'thecat'])
     matrix = spell('the cat')
     assert decoder_class(CHARS, lm).decode(matrix) == 'the cat'
-    assert decoder_class(CHARS, lm, word_penalty=-15.0).decode(matrix) == 'thecat'
+    assert decoder_class(CHARS, lm, word_penalty=-15.0, beam=20.0).decode(matrix) == 'thecat'
 
 
 def test_nonword_penalty_trades_punctuation_for_words(decoder_class):
@@ -146,16 +148,6 @@ def test_nonword_penalty_trades_punctuation_for_words(decoder_class):
     matrix = frames(['t', 'h', 'e', {',': 0.3}, ' ', 'c', 'a', 't'])
     assert decoder_class(CHARS, lm).decode(matrix) == 'the, cat'
     assert decoder_class(CHARS, lm, nonword_penalty=-3.0).decode(matrix) == 'the cat'
-
-
-def test_word_beam_enters_only_the_best_word_forms(decoder_class):
-    """"cot" is likelier to the language model, so with room for one word form per frame
-    only "cot" (and "Cot", "COT" lose to it) is entered at "c": "cat" never starts."""
-    lm = model(['cat', 'cot'], [('<s>', 'cot', -0.01), ('<s>', 'cat', -1.0)])
-    matrix = spell('cat')
-    assert decoder_class(CHARS, lm).decode(matrix) == 'cat'
-    assert decoder_class(CHARS, lm, word_beam=2).decode(matrix) == 'cat'
-    assert decoder_class(CHARS, lm, word_beam=1).decode(matrix) == 'cot'
 
 
 def test_all_blank_line_decodes_to_nothing(decoder_class):
@@ -189,9 +181,9 @@ def test_input_forms_give_the_same_answer(decoder_class, tmp_path):
 
 def test_default_beam_grows_with_the_lm_weight(decoder_class):
     lm = model(['cat'])
-    assert decoder_class(CHARS, lm).beam == reference.default_beam(1.0) == 14.0
-    assert decoder_class(CHARS, lm, lm_weight=2.0).beam == 28.0
-    assert decoder_class(CHARS, lm, lm_weight=0.5).beam == 14.0
+    assert decoder_class(CHARS, lm).beam == reference.default_beam(1.0) == 12.0
+    assert decoder_class(CHARS, lm, lm_weight=2.0).beam == 24.0
+    assert decoder_class(CHARS, lm, lm_weight=0.5).beam == 12.0
     assert decoder_class(CHARS, lm, beam=5.0).beam == 5.0
 
 
@@ -331,8 +323,7 @@ def random_case(rng, max_words=10, max_frames=24, apostrophes=True):
     options = {'lm_weight': float(rng.choice([0.0, 0.5, 1.0, 2.3])),
                'word_penalty': float(rng.choice([0.0, -1.0, 0.7])),
                'nonword_penalty': float(rng.choice([0.0, -1.5, 0.5])),
-               'beam': float(rng.choice([math.inf, 3.0, 8.0, 16.0])),
-               'word_beam': [None, 1, 2, 5][rng.integers(4)]}
+               'beam': float(rng.choice([math.inf, 3.0, 8.0, 16.0]))}
     return chars, LanguageModel(unigrams, backoffs, bigrams), matrix, log_probs, options
 
 
@@ -435,8 +426,7 @@ def test_cpp_matches_the_reference_on_random_built_models():
         options = {'lm_weight': float(rng.choice([0.5, 1.0, 2.0])),
                    'word_penalty': float(rng.choice([0.0, -2.0, 1.0])),
                    'nonword_penalty': float(rng.choice([0.0, -2.0, -0.5])),
-                   'beam': float(rng.choice([6.0, 10.0, 16.0])),
-                   'word_beam': [None, 3, 20, 100][rng.integers(4)]}
+                   'beam': float(rng.choice([6.0, 10.0, 16.0]))}
         found = assert_same(chars, lm, matrix.astype(np.float32), False, options)
         inside += any(' ' in t and t.rsplit(' ', 1)[0] != found[0][0].rsplit(' ', 1)[0]
                       for t, _ in found[1:])
@@ -474,8 +464,6 @@ def test_bad_matrices_raise_a_clear_error(decoder_class, matrix, kwargs, error, 
     (CHARS, model(['cat']), {'word_penalty': math.inf}, ValueError, 'word_penalty must be'),
     (CHARS, model(['cat']), {'nonword_penalty': math.nan}, ValueError, 'nonword_penalty must'),
     (CHARS, model(['cat']), {'beam': 0.0}, ValueError, 'beam must be > 0'),
-    (CHARS, model(['cat']), {'word_beam': 0}, ValueError, 'word_beam must be a whole number'),
-    (CHARS, model(['cat']), {'word_beam': 2.5}, ValueError, 'word_beam must be a whole number'),
     ('caat', model(['cat']), {}, ValueError, 'duplicates'),
     ('', model(['cat']), {}, ValueError, 'character table is empty'),
     (['ca', 't'], model(['cat']), {}, ValueError, 'single characters'),
@@ -531,9 +519,10 @@ def test_decoding_releases_the_gil():
 def test_search_stats_count_states_and_links():
     decoder = TokenPassingDecoder(CHARS, model(['the', 'cat']))
     stats = decoder.search_stats(spell('the cat the cat'))
-    # per word, 3 forms (the, The, THE) of 3 letters with their blanks and an unused
-    # state; per non-word character (" ,.1"), itself, a blank and an unused state
-    assert stats['states'] == 2 * 3 * (1 + 2 * 3) + 4 * 3
+    # the prefix tree of the, The, THE, cat, Cat, CAT: t, th, the, T, Th, The, TH, THE, c,
+    # ca, cat, C, Ca, Cat, CA, CAT, each a character and a blank; per non-word character
+    # (" ,.1"), itself, a blank and an unused state
+    assert stats['states'] == 2 * 16 + 4 * 3
     assert stats['word_links'] >= 7  # 4 words, 3 spaces
     assert 0 < stats['working_bytes'] < 20_000
 
@@ -566,17 +555,22 @@ def test_settings_travel_with_the_model_folder(tmp_path):
     lm = tmp_path / 'lm.arpa'
     write_arpa(model(['the', 'cat']), lm)
     assert read_settings(tmp_path) == {}
-    settings = {'lm_weight': 0.5, 'word_penalty': -1.0, 'nonword_penalty': -2.0, 'beam': 9.0,
-                'word_beam': 50}
+    settings = {'lm_weight': 0.5, 'word_penalty': -1.0, 'nonword_penalty': -2.0, 'beam': 9.0}
     write_settings(tmp_path / 'decoder.json', settings, {'validation_lines': 3})
     assert read_settings(tmp_path) == settings
     decoder = token_passing_decoder(CharTable(list(CHARS)), str(lm), word_penalty=0.5,
                                     model_dir=str(tmp_path))
     assert (decoder.lm_weight, decoder.word_penalty, decoder.beam) == (0.5, 0.5, 9.0)
-    assert decoder.word_beam == 50 and decoder.with_settings(word_beam=None).word_beam is None
+    with pytest.raises(TypeError, match='unknown settings: word_beam'):
+        decoder.with_settings(word_beam=100)
     other = decoder.with_settings(lm_weight=0.0)
     assert other.lm_weight == 0.0 and other.beam == reference.default_beam(0.0)
     assert other.decode(spell('the cat')) == decoder.decode(spell('the cat')) == 'the cat'
+    # A file written before the prefix tree holds word_beam: it is skipped.
+    (tmp_path / 'decoder.json').write_text(json.dumps({**settings, 'word_beam': 10000}))
+    assert read_settings(tmp_path) == settings
+    assert token_passing_decoder(CharTable(list(CHARS)), str(lm),
+                                 model_dir=str(tmp_path)).decode(spell('the cat')) == 'the cat'
     (tmp_path / 'decoder.json').write_text('{"lm_weight": "x"}')
     with pytest.raises(ValueError, match='decoder.json: unreadable token passing settings'):
         read_settings(tmp_path)
