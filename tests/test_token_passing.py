@@ -4,6 +4,7 @@ Python reference on random cases, bad inputs at the binding, and threads."""
 import itertools
 import json
 import math
+import pickle
 import re
 import threading
 import time
@@ -148,6 +149,58 @@ def test_nonword_penalty_trades_punctuation_for_words(decoder_class):
     matrix = frames(['t', 'h', 'e', {',': 0.3}, ' ', 'c', 'a', 't'])
     assert decoder_class(CHARS, lm).decode(matrix) == 'the, cat'
     assert decoder_class(CHARS, lm, nonword_penalty=-3.0).decode(matrix) == 'the cat'
+
+
+def test_words_that_share_a_prefix(decoder_class):
+    """One prefix tree: "ca" is a word and the prefix of the others, "cat" of "cats"."""
+    decoder = decoder_class(CHARS, model(['ca', 'cat', 'cats', 'car', 'cart', 'cot']))
+    for word in ['ca', 'cat', 'cats', 'cart', 'cot', 'Cats', 'CAT']:
+        assert decoder.decode(spell(word)) == word
+    assert decoder.decode(spell('cat cats, ca')) == 'cat cats, ca'
+
+
+def test_one_form_of_two_words(decoder_class):
+    """"CAT" is the upper-case form of "cat" and the word "CAT" itself: one node of the
+    tree ends both, and the line takes the word the language model likes better there."""
+    lm = model(['cat', 'CAT', 'the'], [('the', 'CAT', -0.1), ('CAT', 'the', -0.1)],
+               unigram=-2.0)
+    decoder = decoder_class(CHARS, lm)
+    assert decoder.words == ['cat', 'CAT', 'the']
+    matrix = spell('the CAT the')
+    text, score = decoder.decode_with_score(matrix)
+    assert text == 'the CAT the'
+    # Through the word "CAT" (two listed bigrams) rather than "cat" (two back-offs):
+    # the score is the same path's with the other word's terms.
+    unlisted = model(['cat', 'CAT', 'the'], [], unigram=-2.0)
+    _, backed_off = decoder_class(CHARS, unlisted).decode_with_score(matrix)
+    assert score - backed_off == pytest.approx(decoder.lm_weight * math.log(10) * 2 * (
+        -0.1 + 2.0), abs=1e-5)
+
+
+def test_look_ahead_prunes_the_prefixes_of_unlikely_words(decoder_class):
+    """The ink says "cots", the language model much prefers "cat". With an infinite
+    beam "cots" wins; with a narrow one the prefix "co" leaves the beam at its second
+    frame, because its look-ahead (only "cots" below it) is far below that of "ca" (only
+    "cat"): the look-ahead prunes, not the ink, for without a language model (lm_weight
+    0) the same beam keeps "co"."""
+    lm = model(['cat', 'cots'], [('<s>', 'cat', -0.1), ('<s>', 'cots', -2.0)], unigram=-3.0)
+    matrix = frames(['c', {'a': 0.5, 'o': 0.45}, 't', 's'])
+    exact = decoder_class(CHARS, lm, beam=math.inf).decode_with_score(matrix)
+    narrow = decoder_class(CHARS, lm, beam=3.0).decode_with_score(matrix)
+    assert exact[0] == 'cots' and narrow[0] != 'cots' and narrow[1] < exact[1]
+    assert decoder_class(CHARS, lm, beam=12.0).decode_with_score(matrix) == exact
+    assert decoder_class(CHARS, lm, lm_weight=0.0, beam=3.0).decode(matrix) == 'cots'
+
+
+def test_unpickled_matrix_is_accepted(decoder_class):
+    """An unpickled array's dtype is equal to, not the same object as, NumPy's float32."""
+    decoder = decoder_class(CHARS, model(['the', 'cat']))
+    matrix = spell('the cat')
+    for dtype in (np.float32, np.float64):
+        copy = pickle.loads(pickle.dumps(matrix.astype(dtype)))
+        assert decoder.decode_with_score(copy) == pytest.approx(
+            decoder.decode_with_score(matrix))
+        assert decoder.decode(copy) == 'the cat'
 
 
 def test_all_blank_line_decodes_to_nothing(decoder_class):
@@ -340,6 +393,59 @@ def assert_same(chars, lm, matrix, log_probs, options):
     assert [t for t, _ in fast_k] == [t for t, _ in slow_k]
     assert [s for _, s in fast_k] == pytest.approx([s for _, s in slow_k], rel=1e-9, abs=1e-6)
     return fast_k
+
+
+class WholeWordSearch(reference._Search):
+    """The search before the prefix tree: every word form a chain of its own, entered
+    whole with the best of score + lm_weight * ln P(word | history) + word_penalty over
+    the pool, no look-ahead; for an infinite beam only."""
+
+    def advance_slots(self, y):
+        return {}
+
+    def grow_tree(self, t, y, stays):
+        d = self.d
+        for v, chain in enumerate(d.chains):
+            if chain.lm_word == reference.NON_WORD:
+                continue
+            entries = [(p.score + d.lm_weight * d.logprob(p.history, chain.lm_word) +
+                        d.word_penalty, p) for p in self.pool]
+            score, source = max(entries, key=lambda e: e[0])
+            self.enter(v, score, source, t, y, -math.inf)
+        return {}
+
+    def collect_pools(self, theta):
+        pool, self.ends = [], []
+        for w, (scores, links) in self.tokens.items():
+            chain = self.d.chains[w]
+            for k in (chain.last_char_state, chain.last_char_state + 1):
+                if scores[k] == reference.NO_TOKEN:
+                    continue
+                word = chain.lm_word != reference.NON_WORD
+                entry = reference._PoolEntry(
+                    scores[k], chain.lm_word if word else self.history_of(links[k]), w,
+                    links[k], chain.last, k == chain.last_char_state)
+                (self.ends if word else pool).append(entry)
+        start = [self.start_entry()] if self.start != reference.NO_TOKEN else []
+        self.pool = start + pool
+
+
+def test_with_an_infinite_beam_the_tree_equals_entering_whole_words():
+    """The look-ahead only decides what is pruned: with beam = inf both decoders score as
+    the search that enters every word form whole with its language model term."""
+    rng = np.random.default_rng(7)
+    for _ in range(120):
+        chars, lm, matrix, log_probs, options = random_case(rng)
+        options['beam'] = math.inf
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # words the table cannot spell
+            fast = TokenPassingDecoder(chars, lm, **options)
+            slow = reference.TokenPassingDecoder(chars, lm, **options)
+        logy = reference.log_probabilities(matrix, slow.num_classes, log_probs)
+        (_, whole), = WholeWordSearch(slow, logy).run(1)
+        for decoder in (fast, slow):
+            assert decoder.decode_with_score(matrix, log_probs)[1] == pytest.approx(
+                whole, rel=1e-9, abs=1e-6)
 
 
 def test_cpp_matches_the_reference_on_random_small_cases():
