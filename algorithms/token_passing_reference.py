@@ -1,8 +1,8 @@
 """Token passing in pure Python: the reference that the C++ decoder is held to.
 
 Same algorithm, same names and the same arithmetic as `algorithms/cpp/` (Search.cpp), but
-written for reading, not speed: every entry is the plain maximum over all tokens that
-ended a chain on the frame before. It is far too slow for real dictionaries; the tests
+written for reading, not speed: every token is computed, then pruned, where the C++
+search skips by bounds those that cannot stay. It is far too slow for real dictionaries; the tests
 compare it with the C++ decoder on many small random cases (same text, same score).
 
 The model (see algorithms/cpp/Lexicon.hpp for the state chains):
@@ -19,14 +19,19 @@ The model (see algorithms/cpp/Lexicon.hpp for the state chains):
   two words are always separated by at least one;
 - a chain is a word form (c1, blank, c2, blank, ..., cn, blank) or a non-word character
   (c, blank); a blank is required between equal characters ("," then ",");
-- entering word v after the last word u (or at the start of the line, u = <s>) adds
-  lm_weight * ln P(v | u) + word_penalty; a non-word character adds nonword_penalty and
-  keeps u; the line's end adds lm_weight * ln P(</s> | u);
-- tokens more than `beam` (natural-log units) below the frame's best are dropped;
-- with a word beam of N, a frame enters only the N word forms whose candidates (entry
-  score plus the log-probability of their first character) are best, ties going to the
-  earlier chain: with 100,000 words most entries are long shots that the beam alone
-  would keep for a few frames each, which is where the time went.
+- a word v after the last word u (or at the start of the line, u = <s>) adds
+  word_penalty when it is entered and lm_weight * ln P(v | u) when it ends; a non-word
+  character adds nonword_penalty and keeps u; the line's end adds
+  lm_weight * ln P(</s> | u);
+- the word forms are searched as one prefix tree (_Tree; algorithms/cpp/PrefixTree.hpp),
+  a token per node and history (the last word before it), since the word's language
+  model term depends on the history;
+- tokens more than `beam` (natural-log units) below the frame's best are dropped; a
+  token inside a word counts lm_weight x the look-ahead of its prefix: the larger of the
+  best listed bigram of its history and backoff + the best unigram, among the words
+  below the node (algorithms/cpp/LookAhead.hpp). With 100,000 words this prunes the
+  prefixes of unlikely words early; with beam = inf the search equals entering every
+  word form whole with its language model term.
 The answer is the best path's chains, concatenated; its score is the sum of the
 log-probabilities of its frames plus the weighted language model terms and penalties. A
 line of blanks decodes to '' (so does one where no chain end stays inside the beam).
