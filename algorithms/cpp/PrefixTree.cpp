@@ -34,6 +34,7 @@ PrefixTree::PrefixTree(const std::vector<int32_t>& chains,
         }
         nodes_[n].childEnd = static_cast<int32_t>(nodes_.size());
     }
+    for (const Node& node : nodes_) labels_.push_back(node.label);
 }
 
 }  // namespace tokenpassing

@@ -33,11 +33,14 @@ public:
     int size() const { return static_cast<int>(nodes_.size()); }
     const Node& node(int n) const { return nodes_[n]; }
     const Node* nodes() const { return nodes_.data(); }
+    /// Each node's label apart, so that the search's sweep over children reads 4 bytes each.
+    const int32_t* labels() const { return labels_.data(); }
     int32_t chainAt(int position) const { return chains_[position]; }
     int numForms() const { return static_cast<int>(chains_.size()); }
 
 private:
     std::vector<Node> nodes_;
+    std::vector<int32_t> labels_;
     std::vector<int32_t> chains_;  // by position
 };
 

@@ -156,13 +156,14 @@ void Search::chooseSources() {
 
 void Search::offerChildren(const Slot& slot, const double* y, double& best) {
     const PrefixTree::Node* nodes = tree_.nodes();
+    const int32_t* labels = tree_.labels();
     const PrefixTree::Node& node = nodes[slot.node];
     const double lmWeight = options_.lmWeight;
     // A child's look-ahead is at most its parent's: this bounds every child's key.
     const double parentLookAhead = lmWeight * slot.lookAhead;
     const double fromAny = std::max(slot.blank.score, slot.character.score);
     for (int32_t c = node.childBegin; c < node.childEnd; ++c) {
-        const int32_t label = nodes[c].label;
+        const int32_t label = labels[c];
         if (fromAny + y[label] + parentLookAhead < best - options_.beam - kSlack) continue;
         // From the blank, or from the character when the labels differ (the blank on a tie).
         const Token& from = label != node.label && slot.character.score > slot.blank.score
@@ -227,8 +228,14 @@ void Search::mergeTree(const double* y, double theta) {
             next.blank.score += y[kBlank];
         } else {
             const Offer& offer = offers_[k];
+            const PrefixTree::Node& node = nodes[offer.node];
+            const double endTerm =
+                node.endHigh > node.low
+                    ? options_.lmWeight *
+                          lm_.logprob(offer.history, lexicon_.lmWord(tree_.chainAt(node.low)))
+                    : 0.0;
             next = {offer.history, offer.node, offer.lookAhead, {kNoToken, -1}, {kNoToken, -1},
-                    offer.low, offer.high};
+                    offer.low, offer.high, endTerm};
         }
         if (offered && offers_[k++].token.score > next.character.score)
             next.character = offers_[k - 1].token;
@@ -246,7 +253,9 @@ void Search::addEnds(const Slot& slot, double theta) {
     for (int32_t position = node.low; position < node.endHigh; ++position) {
         const int32_t chain = tree_.chainAt(position);
         const int32_t word = lexicon_.lmWord(chain);
-        const double term = options_.lmWeight * lm_.logprob(slot.history, word);
+        const double term = position == node.low
+                                ? slot.endTerm
+                                : options_.lmWeight * lm_.logprob(slot.history, word);
         for (const Token* token : {&slot.character, &slot.blank}) {
             const double score = token->score + term;
             if (token->score != kNoToken && score >= theta)

@@ -72,6 +72,8 @@ private:
         Token character;
         Token blank;
         int32_t low, high;  // the history's look-ahead entries below the node
+        double endTerm;     // lmWeight * log P(the first word ending at the node | history),
+                            // made once for the slot's life (0 where none ends)
     };
     /// A token offered to a slot's character state this frame: from its parent, or, on
     /// the tree's first level, from the pool.
