@@ -228,22 +228,22 @@ void Search::mergeTree(const double* y, double theta) {
             next.blank.score += y[kBlank];
         } else {
             const Offer& offer = offers_[k];
-            const PrefixTree::Node& node = nodes[offer.node];
-            const double endTerm =
-                node.endHigh > node.low
-                    ? options_.lmWeight *
-                          lm_.logprob(offer.history, lexicon_.lmWord(tree_.chainAt(node.low)))
-                    : 0.0;
             next = {offer.history, offer.node, offer.lookAhead, {kNoToken, -1}, {kNoToken, -1},
-                    offer.low, offer.high, endTerm};
+                    offer.low, offer.high, 0.0};
         }
         if (offered && offers_[k++].token.score > next.character.score)
             next.character = offers_[k - 1].token;
         prune(next.character, next.lookAhead);
         prune(next.blank, next.lookAhead);
         if (next.character.score == kNoToken && next.blank.score == kNoToken) continue;
+        const PrefixTree::Node& node = nodes[next.node];
+        if (node.endHigh > node.low) {
+            if (!stays)  // a new slot: its word's term, once
+                next.endTerm = options_.lmWeight *
+                               lm_.logprob(next.history, lexicon_.lmWord(tree_.chainAt(node.low)));
+            addEnds(next, theta);
+        }
         nextSlots_.push_back(next);
-        if (nodes[next.node].endHigh > nodes[next.node].low) addEnds(next, theta);
     }
     slots_.swap(nextSlots_);
 }
