@@ -25,7 +25,7 @@ def default_beam(lm_weight: float) -> float:
     language model terms of the size lm_weight * ln P: the beam has to grow with the
     weight. On the synthetic benchmark (benchmarks/bench_token_passing.py, lm_weight 1)
     accuracy stopped improving at a beam of 12 (CER 6.6, 6.0, 5.9% at 10, 12, 14), while
-    time per line grew 2.5-fold from 12 to 14. On real lines tune_decoder.py chooses.
+    time per line grew 2.8-fold from 12 to 14. On real lines tune_decoder.py chooses.
     """
     return BEAM_PER_LM_WEIGHT * max(1.0, lm_weight)
 
