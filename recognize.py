@@ -32,7 +32,7 @@ from pathlib import Path
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 from algorithms.decoders import DECODERS
-from data.iam import STROKE_FILE_ROOT, UnreadableFile, read_line_strokes
+from data.iam import UnreadableFile, read_line_strokes
 from data.inkml import (InkLine, InkmlError, local, make_up_times, model_pen_speed,
                         read_inkml)
 from models.model_folder import DEFAULT_MODEL
@@ -52,8 +52,10 @@ def read_ink_file(path) -> list:
         if path.suffix.lower() == '.json':
             with open(path, encoding='utf-8') as f:
                 return [ink_from_json(json.load(f))]
-        with open(path, 'rb') as f:  # only as far as the root element
-            root_tag = local(next(ET.iterparse(f, events=('start',)))[1].tag)
+        with open(path, 'rb') as f:  # only as far as the root element, or a <StrokeSet>
+            tags = (local(element.tag) for _, element in ET.iterparse(f, events=('start',)))
+            root_tag = next(tags)
+            stroke_set = root_tag != 'ink' and (root_tag == 'StrokeSet' or 'StrokeSet' in tags)
     except json.JSONDecodeError as error:
         raise InkFileError(f'not JSON: {error}') from None
     except ET.ParseError as error:
@@ -65,13 +67,13 @@ def read_ink_file(path) -> list:
             return read_inkml(path)
         except InkmlError as error:
             raise InkFileError(str(error)) from None
-    if root_tag == STROKE_FILE_ROOT:
+    if stroke_set:  # IAM-OnDB's line files, told by their structure rather than their root's name
         try:
             return [InkLine(read_line_strokes(path), None, '0', True)]
         except UnreadableFile as error:
             raise InkFileError(f'IAM-OnDB stroke file: {error}') from None
     raise InkFileError(f'not ink: the root element is <{root_tag}>, neither InkML\'s <ink> '
-                       f'nor IAM-OnDB\'s <{STROKE_FILE_ROOT}>')
+                       f'nor an IAM-OnDB stroke file (a <StrokeSet> of <Stroke>s)')
 
 
 def ink_from_json(data) -> InkLine:

@@ -23,29 +23,28 @@ import numpy as np
 
 from algorithms import _token_passing
 from algorithms.language_model import LN10, SENTENCE_END, SENTENCE_START, LanguageModel
-from algorithms.token_passing_lexicon import (check_word_beam, default_beam,
-                                              load_language_model, require_array,
-                                              spell_lexicon, table_characters)
+from algorithms.token_passing_lexicon import (default_beam, load_language_model,
+                                              require_array, spell_lexicon, table_characters)
 
 SETTINGS_FILE = 'decoder.json'  # in a model folder: the settings tune_decoder.py chose
-SETTINGS = ('lm_weight', 'word_penalty', 'nonword_penalty', 'beam', 'word_beam')
+SETTINGS = ('lm_weight', 'word_penalty', 'nonword_penalty', 'beam')
 
 
 def read_settings(model_dir) -> dict:
     """The token passing settings stored in a model folder ({} when it has none), as
-    keyword arguments of TokenPassingDecoder; ValueError naming the file if unusable."""
+    keyword arguments of TokenPassingDecoder; ValueError naming the file if unusable.
+    Other keys are skipped: the tuning report, and settings of older versions (word_beam,
+    which the prefix tree's look-ahead made unnecessary)."""
     path = os.path.join(model_dir, SETTINGS_FILE)
     if not os.path.isfile(path):
         return {}
     try:
         with open(path, encoding='utf-8') as f:
             stored = json.load(f)
-        settings = {k: float(stored[k]) for k in SETTINGS if k in stored and k != 'word_beam'}
-        if 'word_beam' in stored:
-            settings['word_beam'] = check_word_beam(stored['word_beam']) or None
+        settings = {k: float(stored[k]) for k in SETTINGS if k in stored}
     except (OSError, ValueError, TypeError) as e:
         raise ValueError(f'{path}: unreadable token passing settings ({e})') from None
-    if not all(math.isfinite(v) for k, v in settings.items() if k not in ('beam', 'word_beam')):
+    if not all(math.isfinite(v) for k, v in settings.items() if k != 'beam'):
         raise ValueError(f'{path}: settings must be finite numbers, got {settings}')
     return settings
 
@@ -63,15 +62,14 @@ class TokenPassingDecoder:
     are the dictionary); lm_weight: multiplies ln P(word | previous word); word_penalty:
     added per word (negative: fewer, longer words); nonword_penalty: added per non-word
     character (space, punctuation, digit; negative: fewer of them); beam: tokens more
-    than this (natural log) below the frame's best are dropped; None:
-    default_beam(lm_weight), math.inf: exact search; word_beam: at most this many word
-    forms entered per frame (the best entries), None: no limit. tune_decoder.py chooses
-    the settings for a model on its validation lines."""
+    than this (natural log) below the frame's best are dropped, a token inside a word
+    counting lm_weight x the language model look-ahead of its prefix; None:
+    default_beam(lm_weight), math.inf: exact search. tune_decoder.py chooses the settings
+    for a model on its validation lines."""
 
     def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
-                 nonword_penalty=0.0, beam=None, word_beam=None):
+                 nonword_penalty=0.0, beam=None):
         beam = default_beam(lm_weight) if beam is None else beam
-        self.word_beam = check_word_beam(word_beam) or None
         lm = load_language_model(language_model)
         self.characters = table_characters(characters)
         self.num_classes = len(self.characters) + 1
@@ -80,21 +78,19 @@ class TokenPassingDecoder:
         self.nonword_penalty = nonword_penalty
         self._lexicon = _token_passing.Lexicon(self.num_classes, forms, labels, lm_words)
         self._language_model = _native_language_model(lm, self.words)
-        self._states = self._lexicon.total_states
+        # Two per tree node but the root (a character and a blank), and the non-word chains'.
+        self._states = 2 * (self._lexicon.tree_nodes - 1) + self._lexicon.total_states
         self._decoder = self._native_decoder(lm_weight=lm_weight, word_penalty=word_penalty,
-                                             nonword_penalty=nonword_penalty, beam=beam,
-                                             word_beam=word_beam)
+                                             nonword_penalty=nonword_penalty, beam=beam)
 
     def _native_decoder(self, **settings):
-        return _token_passing.Decoder(
-            self._lexicon, self._language_model,
-            *(float(settings[k]) for k in SETTINGS if k != 'word_beam'),
-            check_word_beam(settings['word_beam']))
+        return _token_passing.Decoder(self._lexicon, self._language_model,
+                                      *(float(settings[k]) for k in SETTINGS))
 
     def with_settings(self, **settings) -> 'TokenPassingDecoder':
         """A decoder with the same dictionary and language model and other settings (of
-        lm_weight, word_penalty, nonword_penalty, beam, word_beam): built in milliseconds
-        rather than seconds, for tuning."""
+        lm_weight, word_penalty, nonword_penalty, beam): built in a fraction of the time,
+        for tuning."""
         unknown = set(settings) - set(SETTINGS)
         if unknown:
             raise TypeError(f'unknown settings: {", ".join(sorted(unknown))}')
@@ -106,7 +102,6 @@ class TokenPassingDecoder:
         other._decoder = self._native_decoder(**current)
         for name, value in current.items():
             setattr(other, name, value)
-        other.word_beam = check_word_beam(current['word_beam']) or None
         return other
 
     def decode(self, matrix, log_probs=False) -> str:
@@ -152,10 +147,11 @@ class TokenPassingDecoder:
             return list(pool.map(decode, enumerate(matrices)))
 
     def search_stats(self, matrix, log_probs=False) -> dict:
-        """What decoding this matrix costs in memory: `states` (of all chains; only the
-        active chains' hold tokens), `word_links` (back-pointer records: they grow with T x
-        the chains ending inside the beam per frame) and `working_bytes` (all of the
-        search's memory: per-chain and per-word scratch, active tokens, records)."""
+        """What decoding this matrix costs in memory: `states` (of the prefix tree and the
+        non-word chains; only the active slots and chains hold tokens), `word_links`
+        (back-pointer records: they grow with T x the words and characters ending inside
+        the beam per frame) and `working_bytes` (all of the search's memory: active slots
+        and chains, pools, records)."""
         require_array(matrix)
         _, _, stats, _ = self._decoder.decode(matrix, bool(log_probs))
         return {'states': self._states, **stats}

@@ -1,8 +1,8 @@
 """Token passing in pure Python: the reference that the C++ decoder is held to.
 
 Same algorithm, same names and the same arithmetic as `algorithms/cpp/` (Search.cpp), but
-written for reading, not speed: every entry is the plain maximum over all tokens that
-ended a chain on the frame before. It is far too slow for real dictionaries; the tests
+written for reading, not speed: every token is computed, then pruned, where the C++
+search skips by bounds those that cannot stay. It is far too slow for real dictionaries; the tests
 compare it with the C++ decoder on many small random cases (same text, same score).
 
 The model (see algorithms/cpp/Lexicon.hpp for the state chains):
@@ -19,14 +19,19 @@ The model (see algorithms/cpp/Lexicon.hpp for the state chains):
   two words are always separated by at least one;
 - a chain is a word form (c1, blank, c2, blank, ..., cn, blank) or a non-word character
   (c, blank); a blank is required between equal characters ("," then ",");
-- entering word v after the last word u (or at the start of the line, u = <s>) adds
-  lm_weight * ln P(v | u) + word_penalty; a non-word character adds nonword_penalty and
-  keeps u; the line's end adds lm_weight * ln P(</s> | u);
-- tokens more than `beam` (natural-log units) below the frame's best are dropped;
-- with a word beam of N, a frame enters only the N word forms whose candidates (entry
-  score plus the log-probability of their first character) are best, ties going to the
-  earlier chain: with 100,000 words most entries are long shots that the beam alone
-  would keep for a few frames each, which is where the time went.
+- a word v after the last word u (or at the start of the line, u = <s>) adds
+  word_penalty when it is entered and lm_weight * ln P(v | u) when it ends; a non-word
+  character adds nonword_penalty and keeps u; the line's end adds
+  lm_weight * ln P(</s> | u);
+- the word forms are searched as one prefix tree (_Tree; algorithms/cpp/PrefixTree.hpp),
+  a token per node and history (the last word before it), since the word's language
+  model term depends on the history;
+- tokens more than `beam` (natural-log units) below the frame's best are dropped; a
+  token inside a word counts lm_weight x the look-ahead of its prefix: the larger of the
+  best listed bigram of its history and backoff + the best unigram, among the words
+  below the node (algorithms/cpp/LookAhead.hpp). With 100,000 words this prunes the
+  prefixes of unlikely words early; with beam = inf the search equals entering every
+  word form whole with its language model term.
 The answer is the best path's chains, concatenated; its score is the sum of the
 log-probabilities of its frames plus the weighted language model terms and penalties. A
 line of blanks decodes to '' (so does one where no chain end stays inside the beam).
@@ -36,10 +41,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algorithms.language_model import SENTENCE_END, SENTENCE_START
-from algorithms.token_passing_lexicon import (NON_WORD, check_word_beam, default_beam,
-                                              load_language_model, require_array,
-                                              spell_lexicon, table_characters)
+from algorithms.language_model import LN10, SENTENCE_END, SENTENCE_START
+from algorithms.token_passing_lexicon import (NON_WORD, default_beam, load_language_model,
+                                              require_array, spell_lexicon, table_characters)
 from data.charset import BLANK
 
 LOG_FLOOR = -200.0  # must equal the C++ bindings' kLogFloor (tests check)
@@ -95,9 +99,8 @@ def log_probabilities(matrix, num_classes: int, log_probs: bool) -> np.ndarray:
         return np.maximum(np.log(values), LOG_FLOOR)
 
 
-def check_options(lm_weight, word_penalty, nonword_penalty, beam, word_beam=None):
+def check_options(lm_weight, word_penalty, nonword_penalty, beam):
     """The rules the C++ decoder enforces too."""
-    check_word_beam(word_beam)
     if not (math.isfinite(lm_weight) and lm_weight >= 0):
         raise ValueError(f'lm_weight must be finite and >= 0, got {lm_weight}')
     if not math.isfinite(word_penalty):
@@ -112,13 +115,12 @@ class TokenPassingDecoder:
     """characters: the character table (a CharTable, a str or a list; class i + 1 is
     character i); language_model: a LanguageModel or an ARPA path; lm_weight,
     word_penalty, nonword_penalty: see the module doc; beam: None for
-    default_beam(lm_weight); word_beam: word forms entered per frame, None: no limit."""
+    default_beam(lm_weight)."""
 
     def __init__(self, characters, language_model, lm_weight=1.0, word_penalty=0.0,
-                 nonword_penalty=0.0, beam=None, word_beam=None):
+                 nonword_penalty=0.0, beam=None):
         beam = default_beam(lm_weight) if beam is None else beam
-        check_options(lm_weight, word_penalty, nonword_penalty, beam, word_beam)
-        self.word_beam = check_word_beam(word_beam) or None
+        check_options(lm_weight, word_penalty, nonword_penalty, beam)
         self.lm = load_language_model(language_model)
         self.characters = table_characters(characters)
         self.num_classes = len(self.characters) + 1
@@ -126,6 +128,8 @@ class TokenPassingDecoder:
         self.lm_weight, self.word_penalty, self.beam = lm_weight, word_penalty, beam
         self.nonword_penalty = nonword_penalty
         self.chains = [_Chain(*chain) for chain in zip(forms, labels, lm_words)]
+        self.tree = _Tree(self.chains)
+        self._look_ahead = {}
 
     def decode(self, matrix, log_probs=False) -> str:
         return self.decode_with_score(matrix, log_probs)[0]
@@ -159,6 +163,18 @@ class TokenPassingDecoder:
             return 0.0
         return self.lm.logprob(self.history(history), SENTENCE_END)
 
+    def look_ahead(self, history, node) -> float:
+        """An upper bound of ln P(w | history) over the words w below the tree node: the
+        larger of the best listed bigram and backoff + the best unigram."""
+        if (history, node) not in self._look_ahead:
+            name = self.history(history)
+            words = {self.words[self.chains[v].lm_word] for v in self.tree.below[node]}
+            unigram = max(self.lm.unigram_ln(w) for w in words)
+            listed = [self.lm.bigrams[name, w] * LN10 for w in words
+                      if (name, w) in self.lm.bigrams]
+            self._look_ahead[history, node] = max([self.lm.backoff_ln(name) + unigram] + listed)
+        return self._look_ahead[history, node]
+
 
 class _Chain:
     """One chain's states: the class each emits, and whether it may skip the state before."""
@@ -171,6 +187,31 @@ class _Chain:
             self.can_skip += [i > 0 and c != chars[i - 1], False]
         self.first, self.last = chars[0], chars[-1]
         self.last_char_state = 2 * len(chars) - 2
+
+
+class _Tree:
+    """The word forms as a prefix tree: node 0 is the root (the empty prefix); every other
+    node is a prefix, with the label of its last character, its children, the word forms
+    (chain indices) that end at it, and those below it (itself included)."""
+
+    def __init__(self, chains):
+        self.label, self.children, self.ends, self.below = [BLANK], [[]], [[]], [[]]
+        nodes = {(): 0}
+        for v, chain in enumerate(chains):
+            if chain.lm_word == NON_WORD:
+                continue
+            node, chars = 0, tuple(chain.labels[::2])
+            self.below[0].append(v)
+            for i in range(len(chars)):
+                if chars[:i + 1] not in nodes:
+                    nodes[chars[:i + 1]] = len(self.label)
+                    self.children[node].append(len(self.label))
+                    for values, value in ((self.label, chars[i]), (self.children, []),
+                                          (self.ends, []), (self.below, [])):
+                        values.append(value)
+                node = nodes[chars[:i + 1]]
+                self.below[node].append(v)
+            self.ends[node].append(v)
 
 
 @dataclass
@@ -191,7 +232,8 @@ class _PoolEntry:
 class _Search:
     def __init__(self, decoder: TokenPassingDecoder, logy: np.ndarray):
         self.d, self.logy = decoder, logy
-        self.tokens = {}  # chain -> [scores, links], one per state, for active chains
+        self.tokens = {}  # non-word chain -> [scores, links], one per state, while active
+        self.slots = {}  # (history, tree node) -> [[score, link] of its character, of its blank]
         self.start = self.silence = 0.0
         self.pool = [self.start_entry()]  # may enter words: start token, non-word ends
         self.ends = []  # word ends: may enter non-word characters only
@@ -205,18 +247,25 @@ class _Search:
         for t, row in enumerate(self.logy):
             y = row.tolist()
             best = self.advance_chains(y)
+            stays = self.advance_slots(y)
+            best = max([best] + [self.key(k, s) for k, states in stays.items() for s in states])
             self.silence += y[BLANK]
             if self.start != NO_TOKEN:
                 self.start += y[BLANK]
                 best = max(best, self.start)
-            theta = best - self.d.beam
-            words = self.enter_words(t, y, theta)
-            best = max(best, words, self.enter_non_words(t, y, theta))
+            best = max(best, self.enter_non_words(t, y, best - self.d.beam))
+            self.slots = self.grow_tree(t, y, stays)
+            best = max([best] + [self.key(k, s) for k, states in self.slots.items()
+                                 for s in states])
             self.prune(best - self.d.beam)
-            self.collect_pools()
+            self.collect_pools(best - self.d.beam)
             if nbest > 1:
                 self.keep_runners(t, nbest)
         return self.finish(nbest)
+
+    def key(self, slot, state):
+        """How a tree token is ranked: its score plus lm_weight x its look-ahead."""
+        return state[0] + self.d.lm_weight * self.d.look_ahead(*slot)
 
     def advance_chains(self, y):
         best = NO_TOKEN
@@ -232,25 +281,44 @@ class _Search:
                 best = max(best, scores[k])
         return best
 
-    def enter_words(self, t, y, theta):
-        best = NO_TOKEN
-        d = self.d
-        entries = []  # (candidate, chain, score, source)
-        for v, chain in enumerate(d.chains):
-            if chain.lm_word == NON_WORD:
-                continue
-            score, source = NO_TOKEN, None
-            for p in self.pool:
-                s = p.score + d.lm_weight * d.logprob(p.history, chain.lm_word) + d.word_penalty
-                if s > score:
-                    score, source = s, p
-            if source is not None:
-                entries.append((score + y[chain.first], v, score, source))
-        if d.word_beam:
-            entries = sorted(entries, key=lambda e: (-e[0], e[1]))[:d.word_beam]
-        for _, v, score, source in entries:
-            best = max(best, self.enter(v, score, source, t, y, theta))
-        return best
+    def advance_slots(self, y):
+        """Each slot's tokens stay: its character repeats, its blank takes the better of
+        the two (the blank on a tie)."""
+        stays = {}
+        for (history, node), (char, blank) in self.slots.items():
+            before = blank if blank[0] >= char[0] else char
+            stays[history, node] = [[char[0] + y[self.d.tree.label[node]], char[1]],
+                                    [before[0] + y[BLANK], before[1]]]
+        return stays
+
+    def grow_tree(self, t, y, stays):
+        """The next frame's slots: the stays, with tokens offered to the character states
+        of their children (from the parent's blank, or its character when the labels
+        differ) and of the tree's first level (from the best pool token per history, plus
+        word_penalty); a state keeps its own token on a tie."""
+        tree, offers = self.d.tree, []
+        for (history, node), (char, blank) in self.slots.items():
+            for child in tree.children[node]:
+                skip = tree.label[child] != tree.label[node] and char[0] > blank[0]
+                source = char if skip else blank
+                if source[0] != NO_TOKEN:
+                    offers.append(((history, child), source[0] + y[tree.label[child]],
+                                   source[1]))
+        sources = {}  # history -> the first best pool token
+        for p in self.pool:
+            if p.history not in sources or p.score > sources[p.history].score:
+                sources[p.history] = p
+        for history, p in sources.items():
+            for child in tree.children[0]:
+                offers.append(((history, child),
+                               p.score + self.d.word_penalty + y[tree.label[child]],
+                               self.record_for(p, t)))
+        slots = stays
+        for slot, score, link in offers:
+            states = slots.setdefault(slot, [[NO_TOKEN, -1], [NO_TOKEN, -1]])
+            if score > states[0][0]:
+                states[0] = [score, link]
+        return slots
 
     def enter_non_words(self, t, y, theta):
         best = NO_TOKEN
@@ -297,24 +365,42 @@ class _Search:
             scores[:] = [NO_TOKEN if s < theta else s for s in scores]
             if all(s == NO_TOKEN for s in scores):
                 del self.tokens[w]
+        for slot in list(self.slots):
+            for state in self.slots[slot]:
+                if self.key(slot, state) < theta:
+                    state[0] = NO_TOKEN
+            if all(state[0] == NO_TOKEN for state in self.slots[slot]):
+                del self.slots[slot]
 
-    def collect_pools(self):
-        pool, ends = [], []
+    def collect_pools(self, theta):
+        pool = []
         for w in self.tokens:
             chain, (scores, links) = self.d.chains[w], self.tokens[w]
             last = chain.last_char_state
             for k in (last, last + 1):
-                if scores[k] == NO_TOKEN:
-                    continue
-                if chain.lm_word == NON_WORD:
+                if scores[k] != NO_TOKEN:
                     pool.append(_PoolEntry(scores[k], self.history_of(links[k]), w, links[k],
                                            chain.last, k == last))
-                else:
-                    ends.append(_PoolEntry(scores[k], chain.lm_word, w, links[k], chain.last,
-                                           k == last))
         start = [self.start_entry()] if self.start != NO_TOKEN else []
         self.pool = start + sorted(pool, key=_PoolEntry.order)
-        self.ends = sorted(ends, key=_PoolEntry.order)
+        self.ends = sorted(self.word_ends(theta).values(), key=_PoolEntry.order)
+
+    def word_ends(self, theta):
+        """(chain, ends_char) -> the word end of each form that ended in a slot, with its
+        language model term, if it reaches theta: the best, ties to the lowest history."""
+        ends, before = {}, {}
+        for (history, node), states in self.slots.items():
+            for v in self.d.tree.ends[node]:
+                chain = self.d.chains[v]
+                term = self.d.lm_weight * self.d.logprob(history, chain.lm_word)
+                for (score, link), ends_char in zip(states, (True, False)):
+                    end = _PoolEntry(score + term, chain.lm_word, v, link, chain.last, ends_char)
+                    if score == NO_TOKEN or end.score < theta:
+                        continue
+                    other = ends.get((v, ends_char))
+                    if other is None or (end.score, -history) > (other.score, -before[v, ends_char]):
+                        ends[v, ends_char], before[v, ends_char] = end, history
+        return ends
 
     def finish(self, nbest):
         """The K best: tokens alive at the end, and the winner's path with the prefix

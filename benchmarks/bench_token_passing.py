@@ -66,9 +66,6 @@ def parse_args():
                    help='logit of the intended class above the noise (default 8)')
     p.add_argument('--lm_weight', type=float, default=1.0, help='decoder lm_weight (default 1)')
     p.add_argument('--beam', type=float, help="decoder beam (default: the decoder's own)")
-    p.add_argument('--word_beam', type=int,
-                   help='word forms entered per frame (default: no limit; weights/iam: '
-                   'its decoder.json)')
     p.add_argument('--reference_words', type=int, default=300,
                    help='the smaller dictionary for the Python reference (default 300)')
     p.add_argument('--reference_lines', type=int, default=1,
@@ -171,13 +168,12 @@ def main():
     corpus = random_corpus(words, weights, args.bigrams, rng)
     lm, build_s, _ = timed(build_bigram_lm, corpus, args.words)
     decoder = TokenPassingDecoder(CHARACTERS, lm, lm_weight=args.lm_weight, beam=args.beam,
-                                  nonword_penalty=-2.0, word_beam=args.word_beam)
+                                  nonword_penalty=-2.0)
     texts, matrices = make_lines(words, weights, args.lines, args, rng)
     print(f'input: T = {args.frames} frames, C = {len(CHARACTERS) + 1} classes '
           f'({len(CHARACTERS)} characters + blank), {len(decoder.words):,} words, '
           f'{len(lm.bigrams):,} bigrams (model built in {build_s:.1f} s from '
-          f'{len(corpus):,} sentences); lm_weight {decoder.lm_weight}, beam {decoder.beam}, '
-          f'word_beam {decoder.word_beam}')
+          f'{len(corpus):,} sentences); lm_weight {decoder.lm_weight}, beam {decoder.beam}')
 
     runs = [timed(decoder.decode, m) for m in matrices]
     _, batch_s, _ = timed(decoder.decode_batch, matrices, False, args.threads)
@@ -209,17 +205,16 @@ def report_memory(decoder, matrices, frames):
     states = stats[0]['states']
     print(f'memory per search: at most {max(s["working_bytes"] for s in stats) / 1e6:.2f} MB '
           f'(median {statistics.median(s["working_bytes"] for s in stats) / 1e6:.2f} MB): '
-          f'per-chain and per-word scratch, the tokens of the chains active in the beam (of '
-          f'{states:,} states in all), at most {max(s["word_links"] for s in stats):,} word '
-          f'links (16 bytes each). A back-pointer per state and frame would take '
+          f'the tree slots and non-word chains active in the beam (of {states:,} states in '
+          f'all), the pools, at most {max(s["word_links"] for s in stats):,} word links (24 '
+          f'bytes each). A back-pointer per state and frame would take '
           f'{4 * states * frames / 1e6:,.0f} MB')
 
 
 def compare_with_reference(args, lm, matrices):
     """The C++ decoder and the Python reference on the same lines: same answers, and
     how much faster (CPU time)."""
-    options = {'lm_weight': args.lm_weight, 'beam': args.beam, 'nonword_penalty': -2.0,
-               'word_beam': args.word_beam}
+    options = {'lm_weight': args.lm_weight, 'beam': args.beam, 'nonword_penalty': -2.0}
     fast = TokenPassingDecoder(CHARACTERS, lm, **options)
     slow = token_passing_reference.TokenPassingDecoder(CHARACTERS, lm, **options)
     slow_s, fast_s = [], []

@@ -46,7 +46,6 @@ from data.dataset_format import DATASETS_DIR
 
 DEFAULT_ROOT = os.path.join(DATASETS_DIR, 'iam_online_db')
 DEFAULT_SPLIT_LISTS = os.path.join(DEFAULT_ROOT, 't1')  # where the README unpacks the t1 lists
-STROKE_FILE_ROOT = 'WhiteboardCaptureSession'  # the root element of a line's stroke file
 DOWNLOAD_URL = 'https://fki.tic.heia-fr.ch/databases/iam-on-line-handwriting-database'
 FOLDERS = {  # where each part may be, relative to the root, in order of preference
     'lineStrokes': ('lineStrokes-all/lineStrokes', 'lineStrokes'),

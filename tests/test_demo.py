@@ -4,7 +4,7 @@ the text read back from the window's title (what it shows) and from its --report
 Python Recognizer must match on the same strokes; a screenshot.
 
 To refresh the README's screenshot with the shipped model (its data set compiled):
-    DEMO_MODEL=weights/synthetic DEMO_SCREENSHOT=docs/tk_demo.png \\
+    DEMO_MODEL=weights/iam DEMO_SCREENSHOT=docs/tk_demo.png \\
         python -m pytest tests/test_demo.py -k window
 """
 import functools

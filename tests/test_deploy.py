@@ -11,7 +11,7 @@ They need `npm ci` in demo/web and Debian's chromium: skipped without them local
 in CI (CI=true).
 
 To refresh the README's screenshot with the shipped model (its data set compiled):
-    WEB_DEMO_MODEL=weights/synthetic WEB_DEMO_SCREENSHOT=docs/web_demo.png \\
+    WEB_DEMO_MODEL=weights/iam WEB_DEMO_SCREENSHOT=docs/web_demo.png \\
         python -m pytest tests/test_deploy.py -k browser
 """
 import json

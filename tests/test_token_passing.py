@@ -2,7 +2,9 @@
 characters between them), an exhaustive search on small ones, the C++ decoder against the
 Python reference on random cases, bad inputs at the binding, and threads."""
 import itertools
+import json
 import math
+import pickle
 import re
 import threading
 import time
@@ -135,10 +137,11 @@ def test_lm_weight_zero_ignores_the_language_model(decoder_class):
 
 
 def test_word_penalty_trades_more_words_for_fewer(decoder_class):
+    """(A penalty this large needs a beam wider than itself: every word starts with it.)"""
     lm = model(['the', 'cat', 'thecat'])
     matrix = spell('the cat')
     assert decoder_class(CHARS, lm).decode(matrix) == 'the cat'
-    assert decoder_class(CHARS, lm, word_penalty=-15.0).decode(matrix) == 'thecat'
+    assert decoder_class(CHARS, lm, word_penalty=-15.0, beam=20.0).decode(matrix) == 'thecat'
 
 
 def test_nonword_penalty_trades_punctuation_for_words(decoder_class):
@@ -148,14 +151,56 @@ def test_nonword_penalty_trades_punctuation_for_words(decoder_class):
     assert decoder_class(CHARS, lm, nonword_penalty=-3.0).decode(matrix) == 'the cat'
 
 
-def test_word_beam_enters_only_the_best_word_forms(decoder_class):
-    """"cot" is likelier to the language model, so with room for one word form per frame
-    only "cot" (and "Cot", "COT" lose to it) is entered at "c": "cat" never starts."""
-    lm = model(['cat', 'cot'], [('<s>', 'cot', -0.01), ('<s>', 'cat', -1.0)])
-    matrix = spell('cat')
-    assert decoder_class(CHARS, lm).decode(matrix) == 'cat'
-    assert decoder_class(CHARS, lm, word_beam=2).decode(matrix) == 'cat'
-    assert decoder_class(CHARS, lm, word_beam=1).decode(matrix) == 'cot'
+def test_words_that_share_a_prefix(decoder_class):
+    """One prefix tree: "ca" is a word and the prefix of the others, "cat" of "cats"."""
+    decoder = decoder_class(CHARS, model(['ca', 'cat', 'cats', 'car', 'cart', 'cot']))
+    for word in ['ca', 'cat', 'cats', 'cart', 'cot', 'Cats', 'CAT']:
+        assert decoder.decode(spell(word)) == word
+    assert decoder.decode(spell('cat cats, ca')) == 'cat cats, ca'
+
+
+def test_one_form_of_two_words(decoder_class):
+    """"CAT" is the upper-case form of "cat" and the word "CAT" itself: one node of the
+    tree ends both, and the line takes the word the language model likes better there."""
+    lm = model(['cat', 'CAT', 'the'], [('the', 'CAT', -0.1), ('CAT', 'the', -0.1)],
+               unigram=-2.0)
+    decoder = decoder_class(CHARS, lm)
+    assert decoder.words == ['cat', 'CAT', 'the']
+    matrix = spell('the CAT the')
+    text, score = decoder.decode_with_score(matrix)
+    assert text == 'the CAT the'
+    # Through the word "CAT" (two listed bigrams) rather than "cat" (two back-offs):
+    # the score is the same path's with the other word's terms.
+    unlisted = model(['cat', 'CAT', 'the'], [], unigram=-2.0)
+    _, backed_off = decoder_class(CHARS, unlisted).decode_with_score(matrix)
+    assert score - backed_off == pytest.approx(decoder.lm_weight * math.log(10) * 2 * (
+        -0.1 + 2.0), abs=1e-5)
+
+
+def test_look_ahead_prunes_the_prefixes_of_unlikely_words(decoder_class):
+    """The ink says "cots", the language model much prefers "cat". With an infinite
+    beam "cots" wins; with a narrow one the prefix "co" leaves the beam at its second
+    frame, because its look-ahead (only "cots" below it) is far below that of "ca" (only
+    "cat"): the look-ahead prunes, not the ink, for without a language model (lm_weight
+    0) the same beam keeps "co"."""
+    lm = model(['cat', 'cots'], [('<s>', 'cat', -0.1), ('<s>', 'cots', -2.0)], unigram=-3.0)
+    matrix = frames(['c', {'a': 0.5, 'o': 0.45}, 't', 's'])
+    exact = decoder_class(CHARS, lm, beam=math.inf).decode_with_score(matrix)
+    narrow = decoder_class(CHARS, lm, beam=3.0).decode_with_score(matrix)
+    assert exact[0] == 'cots' and narrow[0] != 'cots' and narrow[1] < exact[1]
+    assert decoder_class(CHARS, lm, beam=12.0).decode_with_score(matrix) == exact
+    assert decoder_class(CHARS, lm, lm_weight=0.0, beam=3.0).decode(matrix) == 'cots'
+
+
+def test_unpickled_matrix_is_accepted(decoder_class):
+    """An unpickled array's dtype is equal to, not the same object as, NumPy's float32."""
+    decoder = decoder_class(CHARS, model(['the', 'cat']))
+    matrix = spell('the cat')
+    for dtype in (np.float32, np.float64):
+        copy = pickle.loads(pickle.dumps(matrix.astype(dtype)))
+        assert decoder.decode_with_score(copy) == pytest.approx(
+            decoder.decode_with_score(matrix))
+        assert decoder.decode(copy) == 'the cat'
 
 
 def test_all_blank_line_decodes_to_nothing(decoder_class):
@@ -189,9 +234,9 @@ def test_input_forms_give_the_same_answer(decoder_class, tmp_path):
 
 def test_default_beam_grows_with_the_lm_weight(decoder_class):
     lm = model(['cat'])
-    assert decoder_class(CHARS, lm).beam == reference.default_beam(1.0) == 14.0
-    assert decoder_class(CHARS, lm, lm_weight=2.0).beam == 28.0
-    assert decoder_class(CHARS, lm, lm_weight=0.5).beam == 14.0
+    assert decoder_class(CHARS, lm).beam == reference.default_beam(1.0) == 12.0
+    assert decoder_class(CHARS, lm, lm_weight=2.0).beam == 24.0
+    assert decoder_class(CHARS, lm, lm_weight=0.5).beam == 12.0
     assert decoder_class(CHARS, lm, beam=5.0).beam == 5.0
 
 
@@ -331,8 +376,7 @@ def random_case(rng, max_words=10, max_frames=24, apostrophes=True):
     options = {'lm_weight': float(rng.choice([0.0, 0.5, 1.0, 2.3])),
                'word_penalty': float(rng.choice([0.0, -1.0, 0.7])),
                'nonword_penalty': float(rng.choice([0.0, -1.5, 0.5])),
-               'beam': float(rng.choice([math.inf, 3.0, 8.0, 16.0])),
-               'word_beam': [None, 1, 2, 5][rng.integers(4)]}
+               'beam': float(rng.choice([math.inf, 3.0, 8.0, 16.0]))}
     return chars, LanguageModel(unigrams, backoffs, bigrams), matrix, log_probs, options
 
 
@@ -349,6 +393,59 @@ def assert_same(chars, lm, matrix, log_probs, options):
     assert [t for t, _ in fast_k] == [t for t, _ in slow_k]
     assert [s for _, s in fast_k] == pytest.approx([s for _, s in slow_k], rel=1e-9, abs=1e-6)
     return fast_k
+
+
+class WholeWordSearch(reference._Search):
+    """The search before the prefix tree: every word form a chain of its own, entered
+    whole with the best of score + lm_weight * ln P(word | history) + word_penalty over
+    the pool, no look-ahead; for an infinite beam only."""
+
+    def advance_slots(self, y):
+        return {}
+
+    def grow_tree(self, t, y, stays):
+        d = self.d
+        for v, chain in enumerate(d.chains):
+            if chain.lm_word == reference.NON_WORD:
+                continue
+            entries = [(p.score + d.lm_weight * d.logprob(p.history, chain.lm_word) +
+                        d.word_penalty, p) for p in self.pool]
+            score, source = max(entries, key=lambda e: e[0])
+            self.enter(v, score, source, t, y, -math.inf)
+        return {}
+
+    def collect_pools(self, theta):
+        pool, self.ends = [], []
+        for w, (scores, links) in self.tokens.items():
+            chain = self.d.chains[w]
+            for k in (chain.last_char_state, chain.last_char_state + 1):
+                if scores[k] == reference.NO_TOKEN:
+                    continue
+                word = chain.lm_word != reference.NON_WORD
+                entry = reference._PoolEntry(
+                    scores[k], chain.lm_word if word else self.history_of(links[k]), w,
+                    links[k], chain.last, k == chain.last_char_state)
+                (self.ends if word else pool).append(entry)
+        start = [self.start_entry()] if self.start != reference.NO_TOKEN else []
+        self.pool = start + pool
+
+
+def test_with_an_infinite_beam_the_tree_equals_entering_whole_words():
+    """The look-ahead only decides what is pruned: with beam = inf both decoders score as
+    the search that enters every word form whole with its language model term."""
+    rng = np.random.default_rng(7)
+    for _ in range(120):
+        chars, lm, matrix, log_probs, options = random_case(rng)
+        options['beam'] = math.inf
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # words the table cannot spell
+            fast = TokenPassingDecoder(chars, lm, **options)
+            slow = reference.TokenPassingDecoder(chars, lm, **options)
+        logy = reference.log_probabilities(matrix, slow.num_classes, log_probs)
+        (_, whole), = WholeWordSearch(slow, logy).run(1)
+        for decoder in (fast, slow):
+            assert decoder.decode_with_score(matrix, log_probs)[1] == pytest.approx(
+                whole, rel=1e-9, abs=1e-6)
 
 
 def test_cpp_matches_the_reference_on_random_small_cases():
@@ -435,8 +532,7 @@ def test_cpp_matches_the_reference_on_random_built_models():
         options = {'lm_weight': float(rng.choice([0.5, 1.0, 2.0])),
                    'word_penalty': float(rng.choice([0.0, -2.0, 1.0])),
                    'nonword_penalty': float(rng.choice([0.0, -2.0, -0.5])),
-                   'beam': float(rng.choice([6.0, 10.0, 16.0])),
-                   'word_beam': [None, 3, 20, 100][rng.integers(4)]}
+                   'beam': float(rng.choice([6.0, 10.0, 16.0]))}
         found = assert_same(chars, lm, matrix.astype(np.float32), False, options)
         inside += any(' ' in t and t.rsplit(' ', 1)[0] != found[0][0].rsplit(' ', 1)[0]
                       for t, _ in found[1:])
@@ -474,8 +570,6 @@ def test_bad_matrices_raise_a_clear_error(decoder_class, matrix, kwargs, error, 
     (CHARS, model(['cat']), {'word_penalty': math.inf}, ValueError, 'word_penalty must be'),
     (CHARS, model(['cat']), {'nonword_penalty': math.nan}, ValueError, 'nonword_penalty must'),
     (CHARS, model(['cat']), {'beam': 0.0}, ValueError, 'beam must be > 0'),
-    (CHARS, model(['cat']), {'word_beam': 0}, ValueError, 'word_beam must be a whole number'),
-    (CHARS, model(['cat']), {'word_beam': 2.5}, ValueError, 'word_beam must be a whole number'),
     ('caat', model(['cat']), {}, ValueError, 'duplicates'),
     ('', model(['cat']), {}, ValueError, 'character table is empty'),
     (['ca', 't'], model(['cat']), {}, ValueError, 'single characters'),
@@ -531,9 +625,10 @@ def test_decoding_releases_the_gil():
 def test_search_stats_count_states_and_links():
     decoder = TokenPassingDecoder(CHARS, model(['the', 'cat']))
     stats = decoder.search_stats(spell('the cat the cat'))
-    # per word, 3 forms (the, The, THE) of 3 letters with their blanks and an unused
-    # state; per non-word character (" ,.1"), itself, a blank and an unused state
-    assert stats['states'] == 2 * 3 * (1 + 2 * 3) + 4 * 3
+    # the prefix tree of the, The, THE, cat, Cat, CAT: t, th, the, T, Th, The, TH, THE, c,
+    # ca, cat, C, Ca, Cat, CA, CAT, each a character and a blank; per non-word character
+    # (" ,.1"), itself, a blank and an unused state
+    assert stats['states'] == 2 * 16 + 4 * 3
     assert stats['word_links'] >= 7  # 4 words, 3 spaces
     assert 0 < stats['working_bytes'] < 20_000
 
@@ -566,17 +661,22 @@ def test_settings_travel_with_the_model_folder(tmp_path):
     lm = tmp_path / 'lm.arpa'
     write_arpa(model(['the', 'cat']), lm)
     assert read_settings(tmp_path) == {}
-    settings = {'lm_weight': 0.5, 'word_penalty': -1.0, 'nonword_penalty': -2.0, 'beam': 9.0,
-                'word_beam': 50}
+    settings = {'lm_weight': 0.5, 'word_penalty': -1.0, 'nonword_penalty': -2.0, 'beam': 9.0}
     write_settings(tmp_path / 'decoder.json', settings, {'validation_lines': 3})
     assert read_settings(tmp_path) == settings
     decoder = token_passing_decoder(CharTable(list(CHARS)), str(lm), word_penalty=0.5,
                                     model_dir=str(tmp_path))
     assert (decoder.lm_weight, decoder.word_penalty, decoder.beam) == (0.5, 0.5, 9.0)
-    assert decoder.word_beam == 50 and decoder.with_settings(word_beam=None).word_beam is None
+    with pytest.raises(TypeError, match='unknown settings: word_beam'):
+        decoder.with_settings(word_beam=100)
     other = decoder.with_settings(lm_weight=0.0)
     assert other.lm_weight == 0.0 and other.beam == reference.default_beam(0.0)
     assert other.decode(spell('the cat')) == decoder.decode(spell('the cat')) == 'the cat'
+    # A file written before the prefix tree holds word_beam: it is skipped.
+    (tmp_path / 'decoder.json').write_text(json.dumps({**settings, 'word_beam': 10000}))
+    assert read_settings(tmp_path) == settings
+    assert token_passing_decoder(CharTable(list(CHARS)), str(lm),
+                                 model_dir=str(tmp_path)).decode(spell('the cat')) == 'the cat'
     (tmp_path / 'decoder.json').write_text('{"lm_weight": "x"}')
     with pytest.raises(ValueError, match='decoder.json: unreadable token passing settings'):
         read_settings(tmp_path)

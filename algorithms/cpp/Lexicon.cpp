@@ -10,7 +10,8 @@ Lexicon::Lexicon(int numClasses, std::vector<std::string> forms,
     : numClasses_(numClasses),
       forms_(std::move(forms)),
       lmWords_(std::move(lmWords)),
-      chains_(forms_.size()) {
+      chains_(forms_.size()),
+      tree_({}, {}) {
     if (numClasses < 2 || numClasses > INT16_MAX)
         throw std::invalid_argument("num_classes must be in 2.." + std::to_string(INT16_MAX) +
                                     ", got " + std::to_string(numClasses));
@@ -45,17 +46,23 @@ Lexicon::Lexicon(int numClasses, std::vector<std::string> forms,
             (nonWordClass[labels[w].front()] || nonWordClass[labels[w].back()]))
             throw std::invalid_argument("word form '" + forms_[w] +
                                         "' begins or ends with a non-word character");
+    std::vector<int32_t> wordChains;
     for (std::size_t w = 0; w < forms_.size(); ++w) {
         const std::vector<int32_t>& chars = labels[w];
-        states_.push_back({kBlank, false});  // the unused state before the chain
-        const int32_t offset = static_cast<int32_t>(states_.size());
-        for (std::size_t i = 0; i < chars.size(); ++i) {
-            states_.push_back({chars[i], i > 0 && chars[i] != chars[i - 1]});
-            states_.push_back({kBlank, false});
+        chains_[w] = {chars.front(), 2 * static_cast<int32_t>(chars.size()) - 2, -1, 0, -1};
+        if (lmWords_[w] != kNonWord) {
+            wordChains.push_back(static_cast<int32_t>(w));
+            continue;
         }
-        chains_[w] = {chars.front(), 2 * static_cast<int32_t>(chars.size()) - 2, offset,
-                      static_cast<int32_t>(states_.size()) - offset};
+        states_.push_back({kBlank, false});  // the unused state before the chain
+        chains_[w].offset = static_cast<int32_t>(states_.size());
+        states_.push_back({chars[0], false});
+        states_.push_back({kBlank, false});
+        chains_[w].numStates = 2;
     }
+    for (std::size_t i = 0; i < nonWordChains_.size(); ++i)
+        chains_[nonWordChains_[i]].nonWordIndex = static_cast<int32_t>(i);
+    tree_ = PrefixTree(wordChains, labels);
 }
 
 }  // namespace tokenpassing

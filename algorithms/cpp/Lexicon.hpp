@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "PrefixTree.hpp"
+
 namespace tokenpassing {
 
 constexpr int32_t kBlank = 0;  // CTC blank class; characters are classes 1..N
@@ -26,7 +28,8 @@ constexpr int32_t kNonWord = -1;  // Lexicon::lmWord of a non-word character's c
 /// Each word form names its language model word (forms of one word share it: "the",
 /// "The", "THE"); non-word chains name kNonWord. Word forms may not begin or end with a
 /// non-word class, so that the search needs the "equal labels need a blank" rule only
-/// between non-word characters.
+/// between non-word characters. The search holds word forms as one prefix tree (tree()),
+/// whose nodes carry the same states; only the non-word chains keep states of their own.
 class Lexicon {
 public:
     /// Per state: the class it emits, and whether it may skip the state before it.
@@ -52,10 +55,14 @@ public:
     int lastCharState(int w) const { return chains_[w].lastCharState; }
     /// The chains of non-word characters, in chain order.
     const std::vector<int32_t>& nonWordChains() const { return nonWordChains_; }
+    /// A non-word chain's index in nonWordChains().
+    int32_t nonWordIndex(int w) const { return chains_[w].nonWordIndex; }
+    /// The word forms.
+    const PrefixTree& tree() const { return tree_; }
 
-    /// The states of all chains live in one flat array, chain w's at [offset(w),
+    /// The states of the non-word chains live in one flat array, chain w's at [offset(w),
     /// offset(w) + numStates(w)), after one unused state, so that the search may read
-    /// state k - 1 of state 0 without a test.
+    /// state k - 1 of state 0 without a test. Word forms have none here (see tree()).
     int offset(int w) const { return chains_[w].offset; }
     int numStates(int w) const { return chains_[w].numStates; }
     int totalStates() const { return static_cast<int>(states_.size()); }
@@ -67,6 +74,7 @@ private:
         int32_t lastCharState;
         int32_t offset;
         int32_t numStates;
+        int32_t nonWordIndex;  // -1 for a word form
     };
 
     int numClasses_;
@@ -75,6 +83,7 @@ private:
     std::vector<Chain> chains_;
     std::vector<State> states_;
     std::vector<int32_t> nonWordChains_;
+    PrefixTree tree_;
 };
 
 }  // namespace tokenpassing

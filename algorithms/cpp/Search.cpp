@@ -21,14 +21,13 @@ Search::Search(const TokenPassing& decoder, const LogProbMatrix& matrix)
     : decoder_(decoder),
       lexicon_(decoder.lexicon()),
       lm_(decoder.languageModel()),
+      tree_(decoder.lexicon().tree()),
+      lookAhead_(decoder.lookAhead()),
       options_(decoder.options()),
       matrix_(matrix),
       states_(decoder.lexicon().states().data()),
-      chainScratch_(lexicon_.size(), ChainScratch{0, -1}),
-      wordScratch_(lm_.numWords(), WordScratch{kNoToken, -1, 0}) {
-    pool_.push_back({0.0, lm_.boundary(), -1, -1, -1, false, -1});
-    poolByKey_.push_back(0);
-    poolKeys_.push_back(options_.lmWeight * lm_.backoff(lm_.boundary()));
+      chainScratch_(lexicon_.nonWordChains().size(), ChainScratch{0, -1}) {
+    pool_.push_back({0.0, lm_.boundary(), -1, -1, -1, false, -1, -1});
 }
 
 Decoded Search::run(int nbest) {
@@ -36,17 +35,17 @@ Decoded Search::run(int nbest) {
     double theta = kNoToken;  // the last frame's threshold
     for (int t = 0; t < matrix_.frames; ++t) {
         const double* y = matrix_.row(t);
-        double best = advanceChains(t, y, theta);
+        double best = std::max(advanceChains(t, y, theta), bestStay(y));
         silence_ += y[kBlank];
         if (start_ != kNoToken) {
             start_ += y[kBlank];
             best = std::max(best, start_);
         }
-        const double entryTheta = best - options_.beam;
-        const double words = enterWords(t, y, entryTheta);
-        best = std::max({best, words, enterNonWords(t, y, entryTheta)});
+        best = std::max(best, enterNonWords(t, y, best - options_.beam));
+        best = growTree(t, y, best);
         theta = best - options_.beam;
         if (start_ < theta) start_ = kNoToken;
+        mergeTree(y, theta);
         collectPools(theta);
         if (nbest_ > 1) keepRunners(t);
     }
@@ -59,10 +58,10 @@ double Search::advanceChains(int t, const double* y, double theta) {
     for (std::size_t i = 0; i < active_.size();) {
         if (active_[i].best < theta) {  // every token fell below the threshold
             release(active_[i]);
-            chainScratch_[active_[i].chain].active = -1;
+            scratch(active_[i].chain).active = -1;
             if (i + 1 < active_.size()) {
                 active_[i] = active_.back();
-                chainScratch_[active_[i].chain].active = static_cast<int32_t>(i);
+                scratch(active_[i].chain).active = static_cast<int32_t>(i);
             }
             active_.pop_back();
             continue;
@@ -106,138 +105,163 @@ double Search::advanceChain(std::size_t index, int t, const double* y, double th
 }
 
 void Search::listEnding(std::size_t index, int t) {
-    ChainScratch& scratch = chainScratch_[active_[index].chain];
-    if (scratch.endingAt != t + 1) {
-        scratch.endingAt = t + 1;
+    ChainScratch& chain = scratch(active_[index].chain);
+    if (chain.endingAt != t + 1) {
+        chain.endingAt = t + 1;
         ending_.push_back(static_cast<int32_t>(index));
     }
 }
 
-double Search::enterWords(int t, const double* y, double theta) {
+double Search::bestStay(const double* y) const {
     double best = kNoToken;
-    if (pool_.empty()) return best;
-    const int stamp = t + 1;
-    const double maxY = *std::max_element(y + 1, y + lexicon_.numClasses());
-    markTopSuccessors(stamp);
-    scoreBigramEntries(theta, maxY);
-    entries_.clear();
-    // Words with a bigram entry: every form, scored in full.
-    for (int32_t w : touched_)
-        for (const int32_t* form = decoder_.formsBegin(w); form != decoder_.formsEnd(w); ++form)
-            offerWordForm(*form, stamp, y, theta);
-    // The others can only back off, from a pool token whose key is at most the top key:
-    // topKey + lmWeight * unigram + wordPenalty + y[c] bounds their candidates. Lists are
-    // sorted by unigram and read best class first, so reading stops at the first form
-    // whose bound falls below the threshold (or the word beam's worst entry).
-    const double topKey = poolKeys_[poolByKey_.front()] + options_.wordPenalty;
-    classOrder_.clear();
-    classBound_.assign(lexicon_.numClasses(), kNoToken);
-    for (int32_t c = 1; c < lexicon_.numClasses(); ++c) {
-        const std::vector<TokenPassing::Candidate>& forms = decoder_.formsStartingWith(c);
-        if (forms.empty()) continue;
-        classBound_[c] = topKey + options_.lmWeight * forms.front().unigram + y[c];
-        classOrder_.push_back(c);
+    const PrefixTree::Node* nodes = tree_.nodes();
+    for (const Slot& slot : slots_) {
+        const double character = slot.character.score + y[nodes[slot.node].label];
+        const double blank = std::max(slot.blank.score, slot.character.score) + y[kBlank];
+        best = std::max(best, std::max(character, blank) + options_.lmWeight * slot.lookAhead);
     }
-    std::sort(classOrder_.begin(), classOrder_.end(), [this](int32_t a, int32_t b) {
-        return classBound_[a] > classBound_[b];
-    });
-    for (int32_t c : classOrder_) {
-        if (classBound_[c] < cutoff(theta) - kSlack) break;
-        const double base = topKey + y[c];
-        for (const TokenPassing::Candidate& candidate : decoder_.formsStartingWith(c)) {
-            if (base + options_.lmWeight * candidate.unigram < cutoff(theta) - kSlack) break;
-            if (wordScratch_[lexicon_.lmWord(candidate.chain)].bigramFrom < 0)  // else offered
-                offerWordForm(candidate.chain, stamp, y, theta);
-        }
-    }
-    for (int32_t w : touched_) {
-        wordScratch_[w].bigramScore = kNoToken;
-        wordScratch_[w].bigramFrom = -1;
-    }
-    touched_.clear();
-    for (const WordEntry& e : entries_)
-        enter(e.chain, e.score, pool_[e.from], t, y, theta, best);
     return best;
 }
 
-/// Whether a is entered before b: by candidate, then by chain. As a heap's order, the
-/// top is the worst entry.
-bool Search::betterEntry(const WordEntry& a, const WordEntry& b) {
-    return a.candidate != b.candidate ? a.candidate > b.candidate : a.chain < b.chain;
+double Search::growTree(int t, const double* y, double best) {
+    offers_.clear();
+    chooseSources();
+    // Offers in (history, node) order: the first level's (the lowest nodes) for a
+    // history before its slots' children.
+    std::size_t source = 0;
+    for (const Slot& slot : slots_) {
+        for (; source < sources_.size() && pool_[sources_[source]].history <= slot.history; ++source)
+            enterWords(sources_[source], t, y, best);
+        offerChildren(slot, y, best);
+    }
+    for (; source < sources_.size(); ++source) enterWords(sources_[source], t, y, best);
+    return best;
 }
 
-double Search::cutoff(double theta) const {
-    const bool full = options_.wordBeam > 0 &&
-                      entries_.size() == static_cast<std::size_t>(options_.wordBeam);
-    return full ? std::max(theta, entries_.front().candidate) : theta;
+void Search::chooseSources() {
+    // The first best pool token per history (pool order breaks ties), by history.
+    sources_.resize(pool_.size());
+    for (std::size_t j = 0; j < pool_.size(); ++j) sources_[j] = static_cast<int32_t>(j);
+    std::sort(sources_.begin(), sources_.end(), [this](int32_t a, int32_t b) {
+        const PoolEntry &p = pool_[a], &q = pool_[b];
+        if (p.history != q.history) return p.history < q.history;
+        return p.score != q.score ? p.score > q.score : a < b;
+    });
+    sources_.erase(std::unique(sources_.begin(), sources_.end(),
+                               [this](int32_t a, int32_t b) {
+                                   return pool_[a].history == pool_[b].history;
+                               }),
+                   sources_.end());
 }
 
-void Search::offerWordForm(int chain, int stamp, const double* y, double theta) {
-    double score;
-    int from;
-    entryScore(lexicon_.lmWord(chain), stamp, score, from);
-    if (from < 0) return;
-    const WordEntry entry{score + y[lexicon_.firstLabel(chain)], score, chain, from};
-    // Below the threshold it could not stay: pruned at the end of the frame.
-    if (entry.candidate < theta) return;
-    if (options_.wordBeam == 0) {
-        entries_.push_back(entry);
-    } else if (entries_.size() < static_cast<std::size_t>(options_.wordBeam)) {
-        entries_.push_back(entry);
-        std::push_heap(entries_.begin(), entries_.end(), betterEntry);
-    } else if (betterEntry(entry, entries_.front())) {
-        std::pop_heap(entries_.begin(), entries_.end(), betterEntry);
-        entries_.back() = entry;
-        std::push_heap(entries_.begin(), entries_.end(), betterEntry);
+void Search::offerChildren(const Slot& slot, const double* y, double& best) {
+    const PrefixTree::Node* nodes = tree_.nodes();
+    const int32_t* labels = tree_.labels();
+    const PrefixTree::Node& node = nodes[slot.node];
+    const double lmWeight = options_.lmWeight;
+    // A child's look-ahead is at most its parent's: this bounds every child's key.
+    const double parentLookAhead = lmWeight * slot.lookAhead;
+    const double fromAny = std::max(slot.blank.score, slot.character.score);
+    for (int32_t c = node.childBegin; c < node.childEnd; ++c) {
+        const int32_t label = labels[c];
+        if (fromAny + y[label] + parentLookAhead < best - options_.beam - kSlack) continue;
+        // From the blank, or from the character when the labels differ (the blank on a tie).
+        const Token& from = label != node.label && slot.character.score > slot.blank.score
+                                ? slot.character
+                                : slot.blank;
+        if (from.score == kNoToken) continue;
+        const double score = from.score + y[label];
+        int32_t low = slot.low, high = slot.high;
+        const double lookAhead = lookAhead_.bound(slot.history, c, nodes[c], low, high);
+        const double key = score + lmWeight * lookAhead;
+        if (key < best - options_.beam) continue;
+        offers_.push_back({slot.history, c, lookAhead, {score, from.link}, low, high});
+        best = std::max(best, key);
     }
 }
 
-void Search::markTopSuccessors(int stamp) {
-    // Most entries back off from the best token by key: a mark per successor answers
-    // "is there a bigram?" for it without a search.
-    for (const LanguageModel::Successor& s : lm_.successors(pool_[poolByKey_.front()].history))
-        if (s.next != lm_.boundary()) wordScratch_[s.next].followsTop = stamp;
-}
-
-void Search::scoreBigramEntries(double theta, double maxY) {
-    const int boundary = lm_.boundary();
-    for (int j = 0; j < static_cast<int>(pool_.size()); ++j) {
-        const PoolEntry& p = pool_[j];
-        for (const LanguageModel::Successor& s : lm_.successorsByLogprob(p.history)) {
-            const double score = p.score + options_.lmWeight * s.logprob + options_.wordPenalty;
-            if (score + maxY < theta - kSlack) break;  // most probable first: none can reach
-            if (s.next == boundary || decoder_.formsBegin(s.next) == decoder_.formsEnd(s.next))
-                continue;
-            WordScratch& scratch = wordScratch_[s.next];
-            if (scratch.bigramFrom < 0) touched_.push_back(s.next);
-            if (score > scratch.bigramScore ||
-                (score == scratch.bigramScore && j < scratch.bigramFrom)) {
-                scratch.bigramScore = score;
-                scratch.bigramFrom = j;
-            }
-        }
+void Search::enterWords(int source, int t, const double* y, double& best) {
+    PoolEntry& p = pool_[source];
+    const PrefixTree::Node* nodes = tree_.nodes();
+    const PrefixTree::Node& root = nodes[PrefixTree::kRoot];
+    int32_t rootLow, rootHigh;
+    lookAhead_.all(p.history, rootLow, rootHigh);
+    int32_t low = rootLow, high = rootHigh;
+    const double base = p.score + options_.wordPenalty;
+    const double rootLookAhead =
+        options_.lmWeight * lookAhead_.bound(p.history, PrefixTree::kRoot, root, low, high);
+    for (int32_t c = root.childBegin; c < root.childEnd; ++c) {
+        const double score = base + y[nodes[c].label];
+        if (score + rootLookAhead < best - options_.beam - kSlack) continue;
+        low = rootLow;
+        high = rootHigh;
+        const double lookAhead = lookAhead_.bound(p.history, c, nodes[c], low, high);
+        const double key = score + options_.lmWeight * lookAhead;
+        if (key < best - options_.beam) continue;
+        offers_.push_back({p.history, c, lookAhead, {score, recordFor(p, t)}, low, high});
+        best = std::max(best, key);
     }
 }
 
-void Search::entryScore(int word, int stamp, double& score, int& from) const {
-    const WordScratch& scratch = wordScratch_[word];
-    score = scratch.bigramScore;
-    from = scratch.bigramFrom;
-    // The best back-off entry is the first pool token, by key, with no listed bigram to
-    // the word (ARPA: a listed bigram replaces the back-off).
-    for (int j : poolByKey_) {
-        const PoolEntry& p = pool_[j];
-        const bool listed = j == poolByKey_.front() ? scratch.followsTop == stamp
-                                                    : lm_.hasBigram(p.history, word);
-        if (listed) continue;
-        const double backoff = p.score +
-                               options_.lmWeight * (lm_.backoff(p.history) + lm_.unigram(word)) +
-                               options_.wordPenalty;
-        if (backoff > score || (backoff == score && j < from)) {
-            score = backoff;
-            from = j;
+void Search::mergeTree(const double* y, double theta) {
+    // Slots and offers, both by (history, node), merged into the next frame's slots.
+    const PrefixTree::Node* nodes = tree_.nodes();
+    nextSlots_.clear();
+    ends_.clear();
+    auto before = [](const auto& a, const auto& b) {
+        return a.history != b.history ? a.history < b.history : a.node < b.node;
+    };
+    auto prune = [this, theta](Token& token, double lookAhead) {
+        if (token.score + options_.lmWeight * lookAhead < theta) token.score = kNoToken;
+    };
+    std::size_t i = 0, k = 0;
+    while (i < slots_.size() || k < offers_.size()) {
+        const bool stays = i < slots_.size() && (k == offers_.size() || !before(offers_[k], slots_[i]));
+        const bool offered =
+            k < offers_.size() && (i == slots_.size() || !before(slots_[i], offers_[k]));
+        Slot next;
+        if (stays) {
+            const Slot& slot = slots_[i++];
+            next = slot;
+            next.character.score += y[nodes[slot.node].label];
+            if (slot.character.score > slot.blank.score) next.blank = slot.character;
+            next.blank.score += y[kBlank];
+        } else {
+            const Offer& offer = offers_[k];
+            next = {offer.history, offer.node, offer.lookAhead, {kNoToken, -1}, {kNoToken, -1},
+                    offer.low, offer.high, 0.0};
         }
-        break;
+        if (offered && offers_[k++].token.score > next.character.score)
+            next.character = offers_[k - 1].token;
+        prune(next.character, next.lookAhead);
+        prune(next.blank, next.lookAhead);
+        if (next.character.score == kNoToken && next.blank.score == kNoToken) continue;
+        const PrefixTree::Node& node = nodes[next.node];
+        if (node.endHigh > node.low) {
+            if (!stays)  // a new slot: its word's term, once
+                next.endTerm = options_.lmWeight *
+                               lm_.logprob(next.history, lexicon_.lmWord(tree_.chainAt(node.low)));
+            addEnds(next, theta);
+        }
+        nextSlots_.push_back(next);
+    }
+    slots_.swap(nextSlots_);
+}
+
+void Search::addEnds(const Slot& slot, double theta) {
+    const PrefixTree::Node& node = tree_.node(slot.node);
+    for (int32_t position = node.low; position < node.endHigh; ++position) {
+        const int32_t chain = tree_.chainAt(position);
+        const int32_t word = lexicon_.lmWord(chain);
+        const double term = position == node.low
+                                ? slot.endTerm
+                                : options_.lmWeight * lm_.logprob(slot.history, word);
+        for (const Token* token : {&slot.character, &slot.blank}) {
+            const double score = token->score + term;
+            if (token->score != kNoToken && score >= theta)
+                ends_.push_back({score, word, chain, token->link, node.label,
+                                 token == &slot.character, kNoRecord, slot.history});
+        }
     }
 }
 
@@ -254,7 +278,7 @@ double Search::enterNonWords(int t, const double* y, double theta) {
     for (int32_t chain : lexicon_.nonWordChains()) {
         const int32_t c = lexicon_.firstLabel(chain);
         if (entry(top).score + options_.nonWordPenalty + y[c] < theta - kSlack &&
-            chainScratch_[chain].active < 0)
+            scratch(chain).active < 0)
             continue;  // could not enter the beam
         std::size_t from = top;
         auto blocked = [&](const PoolEntry& p) { return p.endsChar && p.lastLabel == c; };
@@ -274,23 +298,23 @@ double Search::enterNonWords(int t, const double* y, double theta) {
 void Search::enter(int chain, double score, PoolEntry& from, int t, const double* y,
                    double theta, double& best) {
     const double candidate = score + y[lexicon_.firstLabel(chain)];
-    ChainScratch& scratch = chainScratch_[chain];
-    if (scratch.active < 0) {
+    ChainScratch& chainScratch = scratch(chain);
+    if (chainScratch.active < 0) {
         if (candidate < theta) return;
-        scratch.active = static_cast<int32_t>(active_.size());
+        chainScratch.active = static_cast<int32_t>(active_.size());
         const int32_t offset = allocate(lexicon_.numStates(chain));
         active_.push_back({chain, offset, lexicon_.offset(chain), 0, 0,
                            lexicon_.lastCharState(chain), kNoToken});
         tokens_[offset].score = kNoToken;  // stale from an earlier use of the block
     }
-    Active& active = active_[scratch.active];
+    Active& active = active_[chainScratch.active];
     Token& token = tokens_[active.offset];
     if (candidate > token.score) {
         token.score = candidate;
         token.link = recordFor(from, t);
         active.low = 0;
         active.best = std::max(active.best, candidate);
-        if (active.lastCharState == 0) listEnding(scratch.active, t);  // one character
+        if (active.lastCharState == 0) listEnding(chainScratch.active, t);  // one character
     }
     best = std::max(best, candidate);
 }
@@ -331,20 +355,16 @@ int32_t Search::historyOf(int32_t link) const {
 
 void Search::collectPools(double theta) {
     pool_.clear();
-    ends_.clear();
-    if (start_ != kNoToken) pool_.push_back({start_, lm_.boundary(), -1, -1, -1, false, -1});
+    if (start_ != kNoToken) pool_.push_back({start_, lm_.boundary(), -1, -1, -1, false, -1, -1});
     for (int32_t index : ending_) {
         const Active& chain = active_[index];
         const Token* tokens = tokens_.data() + chain.offset;
         const int last = chain.lastCharState;
         const int32_t lastLabel = states_[chain.stateOffset + last].label;
-        const int32_t word = lexicon_.lmWord(chain.chain);
-        std::vector<PoolEntry>& into = word == kNonWord ? pool_ : ends_;
         for (int k = last; k <= std::min(last + 1, static_cast<int>(chain.high)); ++k)
             if (alive(tokens[k].score, theta))
-                into.push_back({tokens[k].score,
-                                word == kNonWord ? historyOf(tokens[k].link) : word,
-                                chain.chain, tokens[k].link, lastLabel, k == last, kNoRecord});
+                pool_.push_back({tokens[k].score, historyOf(tokens[k].link), chain.chain,
+                                 tokens[k].link, lastLabel, k == last, kNoRecord, -1});
     }
     // The order that breaks ties between equal scores: the start token first, then by
     // history, chain, and a chain's last character's token before its blank's.
@@ -354,16 +374,16 @@ void Search::collectPools(double theta) {
         return a.endsChar > b.endsChar;
     };
     std::sort(pool_.begin() + (start_ != kNoToken), pool_.end(), order);
-    std::sort(ends_.begin(), ends_.end(), order);
-    poolByKey_.resize(pool_.size());
-    poolKeys_.resize(pool_.size());
-    for (std::size_t j = 0; j < pool_.size(); ++j) {
-        poolByKey_[j] = static_cast<int>(j);
-        poolKeys_[j] = pool_[j].score + options_.lmWeight * lm_.backoff(pool_[j].history);
-    }
-    std::sort(poolByKey_.begin(), poolByKey_.end(), [this](int a, int b) {
-        return poolKeys_[a] != poolKeys_[b] ? poolKeys_[a] > poolKeys_[b] : a < b;
+    // A word form that ended after several histories: the best (ties: the lowest history).
+    std::sort(ends_.begin(), ends_.end(), [&order](const PoolEntry& a, const PoolEntry& b) {
+        if (order(a, b) || order(b, a)) return order(a, b);
+        return a.score != b.score ? a.score > b.score : a.before < b.before;
     });
+    ends_.erase(std::unique(ends_.begin(), ends_.end(),
+                            [](const PoolEntry& a, const PoolEntry& b) {
+                                return a.chain == b.chain && a.endsChar == b.endsChar;
+                            }),
+                ends_.end());
 }
 
 Decoded Search::finish(int nbest) const {
@@ -473,10 +493,12 @@ std::size_t Search::workingBytes() const {
     for (const std::vector<int32_t>& blocks : free_) freeLists += blocks.capacity() * sizeof(int32_t);
     return tokens_.capacity() * sizeof(Token) + freeLists + active_.capacity() * sizeof(Active) +
            chainScratch_.capacity() * sizeof(ChainScratch) +
-           wordScratch_.capacity() * sizeof(WordScratch) + ending_.capacity() * sizeof(int32_t) +
+           (slots_.capacity() + nextSlots_.capacity()) * sizeof(Slot) +
+           offers_.capacity() * sizeof(Offer) +
+           (sources_.capacity() + ending_.capacity()) * sizeof(int32_t) +
            (pool_.capacity() + ends_.capacity()) * sizeof(PoolEntry) +
-           (poolByKey_.capacity() + touched_.capacity()) * sizeof(int32_t) +
-           poolKeys_.capacity() * sizeof(double) + wordLinks_.capacity() * sizeof(WordLink);
+           wordLinks_.capacity() * sizeof(WordLink) + runners_.capacity() * sizeof(Runner) +
+           runnerOffsets_.capacity() * sizeof(int32_t);
 }
 
 }  // namespace tokenpassing

@@ -9,6 +9,7 @@
 
 #include "LanguageModel.hpp"
 #include "Lexicon.hpp"
+#include "LookAhead.hpp"
 #include "LogProbMatrix.hpp"
 
 namespace tokenpassing {
@@ -18,7 +19,7 @@ struct DecoderOptions {
     double wordPenalty;     // added once per word (negative: fewer, longer words)
     double nonWordPenalty;  // added once per non-word character (negative: fewer of them)
     double beam;            // tokens more than this below the frame's best are dropped
-    int wordBeam;           // at most this many word forms entered per frame, 0: no limit
+                            // (inside a word: counting the language model look-ahead)
 };
 
 /// A text the search can write, and its path's score.
@@ -42,12 +43,6 @@ struct Decoded {
 /// several threads at once.
 class TokenPassing {
 public:
-    /// A word form as the search meets it when words may start on a frame.
-    struct Candidate {
-        int32_t chain;
-        double unigram;  // its word's log P, kept here to read a list in one sweep
-    };
-
     /// Throws std::invalid_argument when a form names a word the language model lacks,
     /// or an option is out of range.
     TokenPassing(Lexicon lexicon, LanguageModel languageModel, DecoderOptions options);
@@ -58,20 +53,13 @@ public:
     const Lexicon& lexicon() const { return lexicon_; }
     const LanguageModel& languageModel() const { return languageModel_; }
     const DecoderOptions& options() const { return options_; }
-    /// Word forms whose first character is class c, most probable word first: the search
-    /// stops reading a list at the first form whose entry cannot reach the beam.
-    const std::vector<Candidate>& formsStartingWith(int c) const { return byFirstLabel_[c]; }
-    /// The chains (forms) of language model word w.
-    const int32_t* formsBegin(int w) const { return forms_.data() + formOffsets_[w]; }
-    const int32_t* formsEnd(int w) const { return forms_.data() + formOffsets_[w + 1]; }
+    const LookAhead& lookAhead() const { return lookAhead_; }
 
 private:
     Lexicon lexicon_;
     LanguageModel languageModel_;
     DecoderOptions options_;
-    std::vector<std::vector<Candidate>> byFirstLabel_;
-    std::vector<int32_t> formOffsets_;  // forms of word w: forms_[formOffsets_[w] ..]
-    std::vector<int32_t> forms_;
+    LookAhead lookAhead_;
 };
 
 }  // namespace tokenpassing

@@ -91,8 +91,9 @@ LogProbMatrix toLogProbMatrix(const py::array& array, bool logProbs, int numClas
                                     std::to_string(numClasses) +
                                     " (blank + one per character)");
     if (array.shape(0) == 0) throw std::invalid_argument("matrix has no frames (T = 0)");
-    if (array.dtype().is(py::dtype::of<float>())) return readMatrix<float>(array, logProbs);
-    if (array.dtype().is(py::dtype::of<double>())) return readMatrix<double>(array, logProbs);
+    // By equality, not identity: an unpickled array holds an equal but distinct dtype.
+    if (array.dtype().equal(py::dtype::of<float>())) return readMatrix<float>(array, logProbs);
+    if (array.dtype().equal(py::dtype::of<double>())) return readMatrix<double>(array, logProbs);
     throw std::invalid_argument("matrix dtype must be float32 or float64, got " +
                                 std::string(py::str(array.dtype())));
 }
@@ -205,19 +206,21 @@ PYBIND11_MODULE(_token_passing, m) {
              "the language model word id of each word form, -1 for a non-word character "
              "(one class).")
         .def_property_readonly("size", &Lexicon::size)
-        .def_property_readonly("total_states", &Lexicon::totalStates);
+        .def_property_readonly("tree_nodes", [](const Lexicon& l) { return l.tree().size(); },
+                               "nodes of the word forms' prefix tree, the root included")
+        .def_property_readonly("total_states", &Lexicon::totalStates,
+                               "states of the non-word chains, an unused one each included");
 
     py::class_<TokenPassing>(m, "Decoder", "Token passing decoder; decode() is thread-safe.")
         .def(py::init([](const Lexicon& lexicon, const LanguageModel& lm, double lmWeight,
-                         double wordPenalty, double nonWordPenalty, double beam, int wordBeam) {
+                         double wordPenalty, double nonWordPenalty, double beam) {
                  return TokenPassing(lexicon, lm,
-                                     DecoderOptions{lmWeight, wordPenalty, nonWordPenalty, beam,
-                                                    wordBeam});
+                                     DecoderOptions{lmWeight, wordPenalty, nonWordPenalty, beam});
              }),
              py::arg("lexicon"), py::arg("language_model"), py::arg("lm_weight"),
              py::arg("word_penalty"), py::arg("nonword_penalty"), py::arg("beam"),
-             py::arg("word_beam"), "word_beam: at most this many word forms entered per frame; "
-             "0: no limit.")
+             "beam: inside a word, a token's score counts with lm_weight x the language model "
+             "look-ahead of its prefix.")
         .def("decode", &decode, py::arg("matrix"), py::arg("log_probs") = false,
              py::arg("nbest") = 1,
              "matrix: (T, C) float32 or float64, probabilities (rows sum to 1) or, with "
