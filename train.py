@@ -5,8 +5,8 @@
     python train.py --epochs 40                      # again: resumes, trains to epoch 40
     python train.py --dataset datasets/iam --layers 3 --units 256 --epochs 100 \\
         --reduce_lr 3 --early_stopping 8 --dropout 0.3
-    python train.py --dataset datasets/iam --layers 3 --units 256 \\
-        --init_from weights/synthetic-big-3x256      # start from another folder's weights
+    python train.py --dataset datasets/iam --layers 3 --units 128 \\
+        --init_from weights/synthetic-big-3x128      # start from another folder's weights
     python train.py --distribute                     # all local GPUs; or several machines
                                                      # described by TF_CONFIG
     tensorboard --logdir weights                     # watch the curves
