@@ -4,14 +4,17 @@
     python benchmarks/render_synthetic.py --lines 12 --seed 3 --output /tmp/lines.png
     python benchmarks/render_synthetic.py --language el --output /tmp/greek.png
     python benchmarks/render_synthetic.py --real datasets/iam_online_db   # + /tmp/real_lines.png
+    python benchmarks/render_synthetic.py --real datasets/iam_online_db \
+        --real_output docs/real_lines.png --benchmark 0     # the README's pair of pages
     python benchmarks/render_synthetic.py --lines 0 --benchmark 5000
 
 Each line is drawn as the pen wrote it: ink along the strokes, and a dot per sampled point
 (points crowd where the simulated pen slows down). Every line is scaled to the same ink
 height (5% to 95% of its y values), as the recognizer's pre-processing also does, so that a
 page of real lines drawn with --real compares at the same scale. --real writes that page
-(IAM-OnDB validation lines, t1 lists) to --real_output, outside the repository: the data
-set's license does not allow publishing it. The benchmark prints lines per second on one
+(IAM-OnDB validation lines, t1 lists) to --real_output, by default outside the repository.
+The README shows the default 8 of them (docs/real_lines.png) beside the synthetic page, with
+the data set's citation; IAM-OnDB itself, or more of it, is never published. The benchmark prints lines per second on one
 core (CPU time, word shapes built on first use included) and points per character
 (IAM-OnDB has about 17).
 """
@@ -46,7 +49,8 @@ def parse_args(argv=None):
     p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
                    help='IAM-OnDB t1 lists, for --real (default: %(default)s)')
     p.add_argument('--real_output', default='/tmp/real_lines.png',
-                   help='PNG for --real; keep it out of the repository (default: %(default)s)')
+                   help='PNG for --real; a few lines, shown with the IAM-OnDB citation, are '
+                        'all that may be published (default: %(default)s)')
     p.add_argument('--output', default='docs/synthetic_lines.png',
                    help='PNG to write (default: %(default)s)')
     p.add_argument('--benchmark', type=int, default=2000,
