@@ -44,6 +44,8 @@ def parse_args(argv=None):
     p.add_argument('--language', default='en', help='wordfreq language (default: %(default)s)')
     p.add_argument('--max_words', type=int, default=6,
                    help='most words per line (default: %(default)s)')
+    p.add_argument('--variability', type=float, default=1.0,
+                   help='the source\'s variability option (default: %(default)s)')
     p.add_argument('--real', metavar='IAM_ROOT',
                    help='also draw as many IAM-OnDB validation lines from this folder')
     p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
@@ -120,7 +122,7 @@ def main(argv=None):
     args = parse_args(argv)
     source = SyntheticSource(max(args.lines, args.benchmark, 1), seed=args.seed,
                              language=args.language, faces=args.faces,
-                             max_words=args.max_words)
+                             max_words=args.max_words, variability=args.variability)
     if args.lines:
         render([source.line(i) for i in range(args.lines)], args.output)
         if args.real:

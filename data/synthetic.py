@@ -103,20 +103,24 @@ class Writer(NamedTuple):
     elastic: float        # common units: amplitude of the bending of each letter
     overshoot: float      # chance that a stroke runs on past its end
     sloppy_dots: float    # common units: how far i-dots and t-bars land from their place
+    variability: float    # the source's option: spreads of size, width, slant, spacing
 
 
-def draw_writer(rng, faces) -> Writer:
+def draw_writer(rng, faces, variability=1.0) -> Writer:
     """A writer from two draws of the generator (each call costs microseconds, and the
-    compile makes a thousand lines a second): Beta(1, b) by its inverse CDF."""
+    compile makes a thousand lines a second): Beta(1, b) by its inverse CDF. `variability`
+    multiplies the spreads of slant, width, letter and word spacing between writers (and,
+    through the writer, within the line: see `_write_line` and `_hand`)."""
+    v = variability
     z = rng.standard_normal(7).tolist()
     u = rng.random(6).tolist()
     sloppiness = rng.beta(2.0, 3.0)                                        # 0 neat .. 1 sloppy
     return Writer(
         face=faces[int(u[0] * len(faces))],
-        slant=math.tan(0.12 + 0.15 * z[0]),
-        width=math.exp(-0.13 + 0.12 * z[1]),
-        tracking=z[2],
-        word_space=math.exp(0.25 * z[3]),
+        slant=math.tan(0.12 + 0.15 * v * z[0]),
+        width=math.exp(-0.13 + 0.12 * v * z[1]),
+        tracking=v * z[2],
+        word_space=math.exp(0.25 * v * z[3]),
         smoothing=1 + int(3 * u[1]),
         lift=1.0 - (1.0 - u[2]) ** (1 / 4),                                 # Beta(1, 4)
         join=1.0 - (1.0 - u[3]) ** (1 / 6),                                 # Beta(1, 6)
@@ -127,7 +131,8 @@ def draw_writer(rng, faces) -> Writer:
         wander=0.1 + 0.5 * u[5],
         elastic=0.2 + 0.8 * sloppiness,
         overshoot=0.3 * sloppiness,
-        sloppy_dots=0.5 + 2.5 * sloppiness)
+        sloppy_dots=0.5 + 2.5 * sloppiness,
+        variability=v)
 
 
 class _GlyphArrays(NamedTuple):
@@ -236,10 +241,15 @@ class SyntheticSource(BaseSource):
     data set extends a shorter one. Each line has its own writer and face; a face named
     twice in `faces` is picked twice as often. `faces=None` picks the default handwriting
     faces for Latin languages, and the faces that can write the language otherwise.
+
+    `variability` multiplies the spreads of the writers' slant, letter width, size, letter
+    and word spacing, baseline wander and tilt, between lines and within them: real writers
+    vary more within a line than the default (1) draws (see the README's pages side by
+    side), and a model trained with 2 reads real lines better (README: "zero-shot").
     """
 
     def __init__(self, num_examples, seed=0, language='en', faces=None,
-                 min_words=1, max_words=6, vocabulary_size=2000):
+                 min_words=1, max_words=6, vocabulary_size=2000, variability=1.0):
         if num_examples is None:
             raise ValueError('SyntheticSource can make any number of lines: give '
                              'num_examples > 0')
@@ -248,6 +258,10 @@ class SyntheticSource(BaseSource):
         self.min_words = _count('min_words', min_words, 1)
         self.max_words = _count('max_words', max_words, self.min_words)
         self.vocabulary_size = _count('vocabulary_size', vocabulary_size, 1)
+        if (isinstance(variability, bool) or not isinstance(variability, (int, float))
+                or not 0 <= variability <= 4):
+            raise ValueError(f'variability must be a number in [0, 4], got {variability!r}')
+        self.variability = float(variability)
         if faces is not None and (isinstance(faces, str) or not faces):
             raise ValueError(f'faces must be a non-empty list of face names, got {faces!r}')
         self.language = language
@@ -267,7 +281,7 @@ class SyntheticSource(BaseSource):
     def options(self) -> dict:
         return {'seed': self.seed, 'language': self.language, 'faces': list(self.faces),
                 'min_words': self.min_words, 'max_words': self.max_words,
-                'vocabulary_size': self.vocabulary_size}
+                'vocabulary_size': self.vocabulary_size, 'variability': self.variability}
 
     def get_sequences(self) -> Iterator[Tuple[List[np.ndarray], str]]:
         for i in range(self.num_examples):
@@ -282,12 +296,12 @@ class SyntheticSource(BaseSource):
         """Line i and its text. Strokes are float64 (n, 3) arrays of (x, y, t): pixels from
         x = 0 rightwards with the baseline near y = 0 (y down), seconds from t = 0."""
         rng = _line_rng(self.seed, i)
-        writer = draw_writer(rng, self.faces)
+        writer = draw_writer(rng, self.faces, self.variability)
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
         points, stroke, word = _write_line(rng, writer, layout(writer.face, text.split(' ')))
         xy, t, counts = _pen_timing(rng, writer, points, stroke, word)
         xy = _smooth(xy, counts, writer.smoothing)
-        xyt = np.column_stack([_hand(rng, xy, t), t])
+        xyt = np.column_stack([_hand(rng, xy, t, writer.variability), t])
         ends = np.cumsum(counts).tolist()
         return [xyt[a:b] for a, b in zip([0] + ends[:-1], ends)], text
 
@@ -353,16 +367,17 @@ def _write_line(rng, writer: Writer, line: Layout):
     stroke = _lift_and_join(rng, writer, points, stroke, char, word, link, accent, advance)
 
     # Per letter (C,): a line-wide habit times a letter-to-letter wobble.
+    v = writer.variability
     z = rng.standard_normal((6, n))
-    size = np.exp(0.06 * z[0])                                             # height
-    width = size * writer.width * np.exp(0.06 * z[1])
-    step = np.maximum(advance * width + writer.tracking + 0.6 * z[2], 0.3 * advance)
-    slant = writer.slant + 0.05 * z[3]
+    size = np.exp(0.06 * v * z[0])                                         # height
+    width = size * writer.width * np.exp(0.06 * v * z[1])
+    step = np.maximum(advance * width + writer.tracking + 0.6 * v * z[2], 0.3 * advance)
+    slant = writer.slant + 0.05 * v * z[3]
     gaps = np.zeros(n)
     gaps[first_char[1:-1] - 1] = (WORD_SPACE * writer.word_space
-                                  * np.exp(0.2 * z[4, :len(first_char) - 2]))
+                                  * np.exp(0.2 * v * z[4, :len(first_char) - 2]))
     left = np.concatenate([[0.0], np.cumsum(step + gaps)[:-1]])            # letter positions
-    baseline = np.cumsum(writer.wander * z[5])                             # drifting baseline
+    baseline = np.cumsum(v * writer.wander * z[5])                         # drifting baseline
     baseline -= baseline.mean()
 
     x = left[char] + points[:, 0] * width[char] - points[:, 1] * slant[char] * size[char]
@@ -483,16 +498,17 @@ def _smooth(xy: np.ndarray, counts: np.ndarray, passes: int) -> np.ndarray:
     return xy
 
 
-def _hand(rng, xy: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _hand(rng, xy: np.ndarray, t: np.ndarray, variability: float) -> np.ndarray:
     """The hand on the page: a smooth wobble over time (three sinusoids per axis, 0.35 to 2
-    hertz, so it bends letters rather than roughening them), a tilted baseline, and the
-    writer's size in pixels. xy (M, 2) in common units -> (M, 2) in pixels."""
+    hertz, so it bends letters rather than roughening them), a tilted baseline (its spread
+    times `variability`), and the writer's size in pixels. xy (M, 2) in common units ->
+    (M, 2) in pixels."""
     u = rng.random((2, 3, 2))
     z = rng.standard_normal(8)
     hertz, phase = 0.35 + 1.65 * u[0], 2 * np.pi * u[1]                  # (3, 2) each
     amplitude = 0.6 * z[:6].reshape(3, 2)
     wobble = amplitude * np.sin(2 * np.pi * hertz * t[:, None, None] + phase)  # (M, 3, 2)
     xy = xy + (wobble[:, 0] + wobble[:, 1] + wobble[:, 2])
-    tilt = 0.02 * z[6]                                                     # radians
+    tilt = 0.02 * variability * z[6]                                       # radians
     c, s = math.cos(tilt), math.sin(tilt)
     return xy @ np.array([[c, s], [-s, c]]) * (UNITS_TO_PIXELS * math.exp(0.12 * z[7]))

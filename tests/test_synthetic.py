@@ -137,10 +137,11 @@ def test_word_count_and_language_options():
 
 def test_options_round_trip_through_json():
     source = SyntheticSource(8, seed=4, faces=['cursive', 'futural'], max_words=2,
-                             vocabulary_size=300)
+                             vocabulary_size=300, variability=1.5)
     options = json.loads(json.dumps(source.options()))
     assert options == {'seed': 4, 'language': 'en', 'faces': ['cursive', 'futural'],
-                       'min_words': 1, 'max_words': 2, 'vocabulary_size': 300}
+                       'min_words': 1, 'max_words': 2, 'vocabulary_size': 300,
+                       'variability': 1.5}
     rebuilt = SyntheticSource(8, **options)
     assert all(same_line(a, b) for a, b in zip(source.get_sequences(),
                                                rebuilt.get_sequences()))
@@ -168,6 +169,8 @@ def test_cursive_joins_letters_and_dots_the_i_after_the_word():
     ({'min_words': 3, 'max_words': 2}, 'max_words'),
     ({'vocabulary_size': 0}, 'vocabulary_size'),
     ({'seed': -1}, 'seed'),
+    ({'variability': -0.5}, 'variability'),
+    ({'variability': '2'}, 'variability'),
 ])
 def test_bad_options_say_what_is_wrong(options, message):
     with pytest.raises(ValueError, match=message):
@@ -205,6 +208,30 @@ def test_writers_differ_from_line_to_line():
         heights.append(np.ptp(xy[:, 1]))
         widths.append(np.ptp(xy[:, 0]) / len(text))
     assert np.std(np.log(widths)) > 0.1        # narrow and wide hands, not one font size
+
+
+def _widths_and_slants(variability):
+    """Over lines in one print face: the spread (std of the log) of their width per
+    character, and of their slant (dx / dy summed over the down strokes)."""
+    source = SyntheticSource(60, seed=7, faces=['futural'], min_words=3,
+                             variability=variability)
+    widths, slants = [], []
+    for strokes, text in source.get_sequences():
+        xy = np.concatenate(strokes)[:, :2]
+        widths.append(np.ptp(xy[:, 0]) / len(text))
+        d = np.concatenate([np.diff(s[:, :2], axis=0) for s in strokes])
+        down = d[:, 1] > 2 * np.abs(d[:, 0])
+        slants.append(np.sum(d[down, 0]) / np.sum(d[down, 1]))
+    return np.std(np.log(widths)), np.std(slants)
+
+
+def test_variability_widens_the_spreads_and_one_changes_nothing():
+    width_1, slant_1 = _widths_and_slants(1.0)
+    width_2, slant_2 = _widths_and_slants(2.0)
+    assert width_2 > 1.25 * width_1 and slant_2 > 1.25 * slant_1
+    default, explicit = SyntheticSource(5, seed=3), SyntheticSource(5, seed=3, variability=1)
+    assert all(same_line(a, b) for a, b in zip(default.get_sequences(),
+                                               explicit.get_sequences()))
 
 
 def test_greek_lines_compile_and_train_a_tiny_model(tmp_path):
