@@ -46,6 +46,8 @@ def parse_args(argv=None):
                    help='most words per line (default: %(default)s)')
     p.add_argument('--variability', type=float, default=1.0,
                    help='the source\'s variability option (default: %(default)s)')
+    p.add_argument('--accents_in_place', type=float, default=0.0,
+                   help='the source\'s accents_in_place option (default: %(default)s)')
     p.add_argument('--real', metavar='IAM_ROOT',
                    help='also draw as many IAM-OnDB validation lines from this folder')
     p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
@@ -122,7 +124,8 @@ def main(argv=None):
     args = parse_args(argv)
     source = SyntheticSource(max(args.lines, args.benchmark, 1), seed=args.seed,
                              language=args.language, faces=args.faces,
-                             max_words=args.max_words, variability=args.variability)
+                             max_words=args.max_words, variability=args.variability,
+                             accents_in_place=args.accents_in_place)
     if args.lines:
         render([source.line(i) for i in range(args.lines)], args.output)
         if args.real:

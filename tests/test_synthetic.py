@@ -14,7 +14,8 @@ from data.compiling import compile_dataset
 from data.dataset_format import open_dataset
 from data.glyphs import FACES, SVG_FACES, X_HEIGHT, load_face
 from data.preprocessing import Pipeline
-from data.synthetic import DEFAULT_FACES, SAMPLE_RATE, SyntheticSource, layout
+from data.synthetic import (DEFAULT_FACES, SAMPLE_RATE, SyntheticSource, _accents_in_place,
+                            layout)
 
 # What IAM-OnDB's transcriptions hold, by the issue's list (and % from its data set)
 IAM_CHARACTERS = set(string.ascii_letters + string.digits + ' .,;:!?\'"-()&/#*+%')
@@ -137,11 +138,11 @@ def test_word_count_and_language_options():
 
 def test_options_round_trip_through_json():
     source = SyntheticSource(8, seed=4, faces=['cursive', 'futural'], max_words=2,
-                             vocabulary_size=300, variability=1.5)
+                             vocabulary_size=300, variability=1.5, accents_in_place=0.5)
     options = json.loads(json.dumps(source.options()))
     assert options == {'seed': 4, 'language': 'en', 'faces': ['cursive', 'futural'],
                        'min_words': 1, 'max_words': 2, 'vocabulary_size': 300,
-                       'variability': 1.5}
+                       'variability': 1.5, 'accents_in_place': 0.5}
     rebuilt = SyntheticSource(8, **options)
     assert all(same_line(a, b) for a, b in zip(source.get_sequences(),
                                                rebuilt.get_sequences()))
@@ -171,6 +172,7 @@ def test_cursive_joins_letters_and_dots_the_i_after_the_word():
     ({'seed': -1}, 'seed'),
     ({'variability': -0.5}, 'variability'),
     ({'variability': '2'}, 'variability'),
+    ({'accents_in_place': 1.5}, 'accents_in_place'),
 ])
 def test_bad_options_say_what_is_wrong(options, message):
     with pytest.raises(ValueError, match=message):
@@ -208,6 +210,24 @@ def test_writers_differ_from_line_to_line():
         heights.append(np.ptp(xy[:, 1]))
         widths.append(np.ptp(xy[:, 0]) / len(text))
     assert np.std(np.log(widths)) > 0.1        # narrow and wide hands, not one font size
+
+
+def test_accents_in_place_follow_their_letter_and_break_the_joined_run():
+    rng = np.random.default_rng(0)
+    for face, words in (('futural', ['Atit', 'fix']), ('cursive', ['minimum'])):
+        late = layout(face, words)
+        now = _accents_in_place(rng, late, 1.0)
+        assert sorted(map(tuple, now.points)) == sorted(map(tuple, late.points))
+        for i in np.flatnonzero(now.accent):
+            # no body point of a later letter before an accent; none of its own after it
+            before, after = ~now.accent[:i], ~now.accent[i:]
+            assert np.all(now.char[:i][before] <= now.char[i])
+            assert np.all(now.char[i:][after] > now.char[i])
+        starts = np.flatnonzero(np.diff(now.stroke)) + 1
+        assert np.all(np.diff(now.stroke) >= 0) and len(starts) == now.stroke[-1]
+        assert now.stroke[-1] > late.stroke[-1] if face == 'cursive' else True
+    assert _accents_in_place(rng, late, 0.0) is late
+    assert np.all(late.accent[-16:]) and set(late.char[late.accent]) == {1, 3}  # i-dots last
 
 
 def _widths_and_slants(variability):
