@@ -146,11 +146,14 @@ class _GlyphArrays(NamedTuple):
 
 
 @functools.lru_cache(maxsize=None)
-def _glyph_arrays(face_name: str, char: str) -> _GlyphArrays:
+def _glyph_arrays(face_name: str, char: str, print_order: bool = False) -> _GlyphArrays:
     """One glyph as flat arrays, its polygons rounded by a pass of Chaikin's corner cutting
     (the pen draws curves, the font data polygons), split once into body and accents so
-    that laying out a line (`layout`) is only concatenation."""
-    glyph = load_face(face_name).glyphs[char]
+    that laying out a line (`layout`) is only concatenation. `print_order`: a print face's
+    body strokes as people write them (see `_as_people_write`)."""
+    face = load_face(face_name)
+    glyph = face.glyphs[char]
+    body = _as_people_write(glyph.body) if print_order and not face.cursive else glyph.body
 
     def flat(strokes):
         strokes = [_cut_corners(s) for s in strokes]
@@ -158,8 +161,25 @@ def _glyph_arrays(face_name: str, char: str) -> _GlyphArrays:
         points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
         return points.astype(np.float32), number.astype(np.int16)
 
-    return _GlyphArrays(*flat(glyph.body), len(glyph.body), *flat(glyph.accents),
+    return _GlyphArrays(*flat(body), len(body), *flat(glyph.accents),
                         len(glyph.accents), float(glyph.advance))
+
+
+def _as_people_write(strokes) -> list:
+    """Font designers order and direct strokes as they please (Hershey's d is its stem,
+    then the bowl, from the stem); people write a print letter's strokes from left to right
+    (the bowl of a, d and q before the stem; the stem of b, h and p first), and draw a
+    straight stroke downwards, or rightwards when it lies flat. Strokes are taken in the
+    order of their leftmost point (ties keep the face's order); a straight one (its ends as
+    far apart as 90% of its length) is turned round if it runs upwards or leftwards."""
+    out = []
+    for stroke in sorted(strokes, key=lambda s: float(s[:, 0].min())):
+        dx, dy = stroke[-1] - stroke[0]
+        length = np.hypot(*np.diff(stroke, axis=0).T).sum()
+        straight = np.hypot(dx, dy) >= 0.9 * length
+        backwards = dy < 0 if abs(dy) >= abs(dx) else dx < 0   # y down: up is dy < 0
+        out.append(stroke[::-1] if straight and backwards else stroke)
+    return out
 
 
 def _cut_corners(stroke: np.ndarray) -> np.ndarray:
@@ -177,7 +197,7 @@ def _letters_join(face_name: str, left: str, right: str) -> bool:
     return _joins(glyphs[left], glyphs[right])
 
 
-def layout(face_name: str, words: List[str]) -> Layout:
+def layout(face_name: str, words: List[str], print_order: bool = False) -> Layout:
     """The strokes of a line's words, letters joined, each word's accents after it.
 
     Laid out in one pass over the letters from the glyphs' cached arrays (a cache of whole
@@ -190,7 +210,7 @@ def layout(face_name: str, words: List[str]) -> Layout:
     links, advance, first_char = [], [], [0]
     position = letter = line_strokes = 0
     for w, word in enumerate(words):
-        parts = [_glyph_arrays(face_name, c) for c in word]
+        parts = [_glyph_arrays(face_name, c, print_order) for c in word]
         first = accents_so_far = 0      # the word's next new body and accent stroke
         accent_pieces, last = [], None
         for k, part in enumerate(parts):
@@ -248,12 +268,13 @@ class SyntheticSource(BaseSource):
     side). `accents_in_place` is the share of accent strokes (i-dots, t-bars, crossbars of
     capitals, the second stroke of x) written right after their letter's body instead of
     after the word: print writers do so, and a model that never saw it reads an in-place
-    i-dot as an apostrophe (see `_accents_in_place`).
+    i-dot as an apostrophe (see `_accents_in_place`). `print_order` writes the strokes of
+    print faces' letters in the order and direction people use (see `_as_people_write`).
     """
 
     def __init__(self, num_examples, seed=0, language='en', faces=None,
                  min_words=1, max_words=6, vocabulary_size=2000, variability=1.0,
-                 accents_in_place=0.0):
+                 accents_in_place=0.0, print_order=False):
         if num_examples is None:
             raise ValueError('SyntheticSource can make any number of lines: give '
                              'num_examples > 0')
@@ -271,6 +292,9 @@ class SyntheticSource(BaseSource):
             raise ValueError(f'accents_in_place must be a share in [0, 1], got '
                              f'{accents_in_place!r}')
         self.accents_in_place = float(accents_in_place)
+        if not isinstance(print_order, bool):
+            raise ValueError(f'print_order must be True or False, got {print_order!r}')
+        self.print_order = print_order
         if faces is not None and (isinstance(faces, str) or not faces):
             raise ValueError(f'faces must be a non-empty list of face names, got {faces!r}')
         self.language = language
@@ -291,7 +315,7 @@ class SyntheticSource(BaseSource):
         return {'seed': self.seed, 'language': self.language, 'faces': list(self.faces),
                 'min_words': self.min_words, 'max_words': self.max_words,
                 'vocabulary_size': self.vocabulary_size, 'variability': self.variability,
-                'accents_in_place': self.accents_in_place}
+                'accents_in_place': self.accents_in_place, 'print_order': self.print_order}
 
     def get_sequences(self) -> Iterator[Tuple[List[np.ndarray], str]]:
         for i in range(self.num_examples):
@@ -308,7 +332,7 @@ class SyntheticSource(BaseSource):
         rng = _line_rng(self.seed, i)
         writer = draw_writer(rng, self.faces, self.variability)
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
-        line = layout(writer.face, text.split(' '))
+        line = layout(writer.face, text.split(' '), self.print_order)
         if self.accents_in_place:
             line = _accents_in_place(rng, line, self.accents_in_place)
         points, stroke, word = _write_line(rng, writer, line)

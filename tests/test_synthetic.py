@@ -138,11 +138,12 @@ def test_word_count_and_language_options():
 
 def test_options_round_trip_through_json():
     source = SyntheticSource(8, seed=4, faces=['cursive', 'futural'], max_words=2,
-                             vocabulary_size=300, variability=1.5, accents_in_place=0.5)
+                             vocabulary_size=300, variability=1.5, accents_in_place=0.5,
+                             print_order=True)
     options = json.loads(json.dumps(source.options()))
     assert options == {'seed': 4, 'language': 'en', 'faces': ['cursive', 'futural'],
                        'min_words': 1, 'max_words': 2, 'vocabulary_size': 300,
-                       'variability': 1.5, 'accents_in_place': 0.5}
+                       'variability': 1.5, 'accents_in_place': 0.5, 'print_order': True}
     rebuilt = SyntheticSource(8, **options)
     assert all(same_line(a, b) for a, b in zip(source.get_sequences(),
                                                rebuilt.get_sequences()))
@@ -173,6 +174,7 @@ def test_cursive_joins_letters_and_dots_the_i_after_the_word():
     ({'variability': -0.5}, 'variability'),
     ({'variability': '2'}, 'variability'),
     ({'accents_in_place': 1.5}, 'accents_in_place'),
+    ({'print_order': 1}, 'print_order'),
 ])
 def test_bad_options_say_what_is_wrong(options, message):
     with pytest.raises(ValueError, match=message):
@@ -228,6 +230,21 @@ def test_accents_in_place_follow_their_letter_and_break_the_joined_run():
         assert now.stroke[-1] > late.stroke[-1] if face == 'cursive' else True
     assert _accents_in_place(rng, late, 0.0) is late
     assert np.all(late.accent[-16:]) and set(late.char[late.accent]) == {1, 3}  # i-dots last
+
+
+def test_print_order_writes_the_bowl_of_d_first_and_stems_downwards():
+    face_order = layout('futural', ['d'])
+    people = layout('futural', ['d', 'l', 'E'], print_order=True)
+    stem_x = face_order.points[0, 0]
+    d = people.points[people.char == 0]
+    first = d[people.stroke[people.char == 0] == people.stroke[0]]
+    assert face_order.points[1, 0] == stem_x                      # the face: stem first
+    assert first[:, 0].min() < stem_x - 5                         # people: the bowl first
+    for letter in (1, 2):                                         # l and E's stem: downwards
+        stem = people.points[people.char == letter]
+        assert stem[0, 1] < stem[-1, 1] if letter == 1 else stem[0, 1] < -15
+    cursive = layout('cursive', ['dad'], print_order=True)
+    assert np.array_equal(cursive.points, layout('cursive', ['dad']).points)
 
 
 def _widths_and_slants(variability):
