@@ -48,6 +48,8 @@ def parse_args(argv=None):
                    help='the source\'s variability option (default: %(default)s)')
     p.add_argument('--accents_in_place', type=float, default=0.0,
                    help='the source\'s accents_in_place option (default: %(default)s)')
+    p.add_argument('--print_order', action='store_true',
+                   help='the source\'s print_order option')
     p.add_argument('--real', metavar='IAM_ROOT',
                    help='also draw as many IAM-OnDB validation lines from this folder')
     p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
@@ -125,7 +127,8 @@ def main(argv=None):
     source = SyntheticSource(max(args.lines, args.benchmark, 1), seed=args.seed,
                              language=args.language, faces=args.faces,
                              max_words=args.max_words, variability=args.variability,
-                             accents_in_place=args.accents_in_place)
+                             accents_in_place=args.accents_in_place,
+                             print_order=args.print_order)
     if args.lines:
         render([source.line(i) for i in range(args.lines)], args.output)
         if args.real:
