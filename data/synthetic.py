@@ -416,9 +416,9 @@ def _accents_in_place(rng, line: Layout, share: float, bars_first: float = 0.0) 
     at = np.flatnonzero(is_moved)
     key[at] = body_end[line.char[at]] + 0.5 + at / (2.0 * count)
     if bars_first:
-        extent = (np.maximum.reduceat(line.points, starts) -
-                  np.minimum.reduceat(line.points, starts)).max(axis=1)      # per stroke
-        bar = extent[np.searchsorted(starts, moved)] > DOT_SIZE
+        ends = np.concatenate([starts[1:], [count]])[np.searchsorted(starts, moved)]
+        bar = np.array([np.ptp(line.points[a:b], axis=0).max() > DOT_SIZE
+                        for a, b in zip(moved, ends)], bool)
         first = moved[bar & (rng.random(len(moved)) < bars_first)]
         at = np.flatnonzero(np.isin(line.stroke, line.stroke[first]) & line.accent)
         key[at] = body_start[line.char[at]] - 0.5 + at / (2.0 * count)
