@@ -48,8 +48,6 @@ def parse_args(argv=None):
                    help='the source\'s variability option (default: %(default)s)')
     p.add_argument('--accents_in_place', type=float, default=0.0,
                    help='the source\'s accents_in_place option (default: %(default)s)')
-    p.add_argument('--bars_first', type=float, default=0.0,
-                   help='the source\'s bars_first option (default: %(default)s)')
     p.add_argument('--print_order', action='store_true',
                    help='the source\'s print_order option')
     p.add_argument('--real', metavar='IAM_ROOT',
@@ -130,7 +128,6 @@ def main(argv=None):
                              language=args.language, faces=args.faces,
                              max_words=args.max_words, variability=args.variability,
                              accents_in_place=args.accents_in_place,
-                             bars_first=args.bars_first,
                              print_order=args.print_order)
     if args.lines:
         render([source.line(i) for i in range(args.lines)], args.output)
