@@ -38,7 +38,7 @@ from typing import Iterator, List, NamedTuple, Tuple
 import numpy as np
 
 from data.base import BaseSource, Example
-from data.glyphs import DOT_SIZE, FACES, X_HEIGHT, _joins, load_face
+from data.glyphs import FACES, X_HEIGHT, _joins, load_face
 from data.synthetic_text import TextMaker, written_form
 
 # The faces a line is drawn in when none are named: those that look handwritten (Osmotron,
@@ -268,14 +268,13 @@ class SyntheticSource(BaseSource):
     side). `accents_in_place` is the share of accent strokes (i-dots, t-bars, crossbars of
     capitals, the second stroke of x) written right after their letter's body instead of
     after the word: print writers do so, and a model that never saw it reads an in-place
-    i-dot as an apostrophe (see `_accents_in_place`); of those, `bars_first` is the share of
-    bars written before their letter instead (the t crossed, then its stem). `print_order` writes the strokes of
+    i-dot as an apostrophe (see `_accents_in_place`). `print_order` writes the strokes of
     print faces' letters in the order and direction people use (see `_as_people_write`).
     """
 
     def __init__(self, num_examples, seed=0, language='en', faces=None,
                  min_words=1, max_words=6, vocabulary_size=2000, variability=1.0,
-                 accents_in_place=0.0, bars_first=0.0, print_order=False):
+                 accents_in_place=0.0, print_order=False):
         if num_examples is None:
             raise ValueError('SyntheticSource can make any number of lines: give '
                              'num_examples > 0')
@@ -293,10 +292,6 @@ class SyntheticSource(BaseSource):
             raise ValueError(f'accents_in_place must be a share in [0, 1], got '
                              f'{accents_in_place!r}')
         self.accents_in_place = float(accents_in_place)
-        if (isinstance(bars_first, bool) or not isinstance(bars_first, (int, float))
-                or not 0 <= bars_first <= 1):
-            raise ValueError(f'bars_first must be a share in [0, 1], got {bars_first!r}')
-        self.bars_first = float(bars_first)
         if not isinstance(print_order, bool):
             raise ValueError(f'print_order must be True or False, got {print_order!r}')
         self.print_order = print_order
@@ -320,8 +315,7 @@ class SyntheticSource(BaseSource):
         return {'seed': self.seed, 'language': self.language, 'faces': list(self.faces),
                 'min_words': self.min_words, 'max_words': self.max_words,
                 'vocabulary_size': self.vocabulary_size, 'variability': self.variability,
-                'accents_in_place': self.accents_in_place, 'bars_first': self.bars_first,
-                'print_order': self.print_order}
+                'accents_in_place': self.accents_in_place, 'print_order': self.print_order}
 
     def get_sequences(self) -> Iterator[Tuple[List[np.ndarray], str]]:
         for i in range(self.num_examples):
@@ -340,7 +334,7 @@ class SyntheticSource(BaseSource):
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
         line = layout(writer.face, text.split(' '), self.print_order)
         if self.accents_in_place:
-            line = _accents_in_place(rng, line, self.accents_in_place, self.bars_first)
+            line = _accents_in_place(rng, line, self.accents_in_place)
         points, stroke, word = _write_line(rng, writer, line)
         xy, t, counts = _pen_timing(rng, writer, points, stroke, word)
         xy = _smooth(xy, counts, writer.smoothing)
@@ -393,13 +387,11 @@ def _count(name, value, minimum) -> int:
     return int(value)
 
 
-def _accents_in_place(rng, line: Layout, share: float, bars_first: float = 0.0) -> Layout:
+def _accents_in_place(rng, line: Layout, share: float) -> Layout:
     """Move each accent stroke, with probability `share`, from after its word to right
     after its letter's body: the pen lifts there, writes the accent, and comes back for the
-    rest of the body (a joined run is broken in two). Of the moved accents that are bars
-    rather than dots (t-bars, crossbars), the share `bars_first` goes right before its
-    letter's body instead: many writers cross a t, or a T, before drawing its stem. Points
-    keep their letter, word and accent flag; strokes are renumbered in the new order."""
+    rest of the body (a joined run is broken in two). Points keep their letter, word and
+    accent flag; strokes are renumbered in the new order."""
     starts = np.flatnonzero(np.concatenate([[True], line.stroke[1:] != line.stroke[:-1]]))
     accent_starts = starts[line.accent[starts]]
     moved = accent_starts[rng.random(len(accent_starts)) < share]
@@ -407,21 +399,12 @@ def _accents_in_place(rng, line: Layout, share: float, bars_first: float = 0.0) 
         return line
     count = len(line.points)
     body_end = np.zeros(line.advance.shape[0], int)           # each letter's last body point
-    body_start = np.zeros(line.advance.shape[0], int)         # and its first
     body = np.flatnonzero(~line.accent)
     body_end[line.char[body]] = body                          # the last write wins
-    body_start[line.char[body[::-1]]] = body[::-1]
     key = np.arange(count, dtype=np.float64)
     is_moved = np.isin(line.stroke, line.stroke[moved]) & line.accent
     at = np.flatnonzero(is_moved)
     key[at] = body_end[line.char[at]] + 0.5 + at / (2.0 * count)
-    if bars_first:
-        ends = np.concatenate([starts[1:], [count]])[np.searchsorted(starts, moved)]
-        bar = np.array([np.ptp(line.points[a:b], axis=0).max() > DOT_SIZE
-                        for a, b in zip(moved, ends)], bool)
-        first = moved[bar & (rng.random(len(moved)) < bars_first)]
-        at = np.flatnonzero(np.isin(line.stroke, line.stroke[first]) & line.accent)
-        key[at] = body_start[line.char[at]] - 0.5 + at / (2.0 * count)
     order = np.argsort(key, kind='stable')
     stroke = line.stroke[order]
     renumbered = np.concatenate([[0], np.cumsum(stroke[1:] != stroke[:-1])])

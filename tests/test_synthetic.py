@@ -139,12 +139,11 @@ def test_word_count_and_language_options():
 def test_options_round_trip_through_json():
     source = SyntheticSource(8, seed=4, faces=['cursive', 'futural'], max_words=2,
                              vocabulary_size=300, variability=1.5, accents_in_place=0.5,
-                             bars_first=0.25, print_order=True)
+                             print_order=True)
     options = json.loads(json.dumps(source.options()))
     assert options == {'seed': 4, 'language': 'en', 'faces': ['cursive', 'futural'],
                        'min_words': 1, 'max_words': 2, 'vocabulary_size': 300,
-                       'variability': 1.5, 'accents_in_place': 0.5, 'bars_first': 0.25,
-                       'print_order': True}
+                       'variability': 1.5, 'accents_in_place': 0.5, 'print_order': True}
     rebuilt = SyntheticSource(8, **options)
     assert all(same_line(a, b) for a, b in zip(source.get_sequences(),
                                                rebuilt.get_sequences()))
@@ -176,7 +175,6 @@ def test_cursive_joins_letters_and_dots_the_i_after_the_word():
     ({'variability': '2'}, 'variability'),
     ({'accents_in_place': 1.5}, 'accents_in_place'),
     ({'print_order': 1}, 'print_order'),
-    ({'bars_first': -0.1}, 'bars_first'),
 ])
 def test_bad_options_say_what_is_wrong(options, message):
     with pytest.raises(ValueError, match=message):
@@ -232,14 +230,6 @@ def test_accents_in_place_follow_their_letter_and_break_the_joined_run():
         assert now.stroke[-1] > late.stroke[-1] if face == 'cursive' else True
     assert _accents_in_place(rng, late, 0.0) is late
     assert np.all(late.accent[-16:]) and set(late.char[late.accent]) == {1, 3}  # i-dots last
-
-
-def test_bars_first_cross_the_t_before_its_stem_and_leave_dots_after():
-    late = layout('futural', ['tit'])
-    now = _accents_in_place(np.random.default_rng(1), late, 1.0, bars_first=1.0)
-    order = [(int(c), bool(a)) for c, a in zip(now.char, now.accent)]
-    runs = [k for i, k in enumerate(order) if i == 0 or k != order[i - 1]]
-    assert runs == [(0, True), (0, False), (1, False), (1, True), (2, True), (2, False)]
 
 
 def test_print_order_writes_the_bowl_of_d_first_and_stems_downwards():
