@@ -173,6 +173,8 @@ def _farthest_from_chords(points, keep, distance) -> np.ndarray:
     A chord of length 0 (a closed loop) measures the distance to its end."""
     kept = np.flatnonzero(keep)
     between = np.flatnonzero(~keep)  # never past the last point, which is always kept
+    if len(between) == 0:
+        return between
     chord = np.searchsorted(kept, between) - 1  # the kept point before each one
     a, b, p = points[kept[chord], :2], points[kept[chord + 1], :2], points[between, :2]
     cx, cy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
@@ -264,6 +266,10 @@ PREPROCESSORS = {
     'deslanted_height': [('deslant', {'max_angle': 45.0}), ('normalize_scale', {}),
                          ('resample', {'step': 0.2}), ('height', {}), ('offsets', {}),
                          ('standardize', {})],
+    # as `deslanted_height`, resampling keeps the corners that chords cut off (see Resample)
+    'deslanted_height_corners': [('deslant', {'max_angle': 45.0}), ('normalize_scale', {}),
+                                 ('resample', {'step': 0.2, 'tolerance': 0.25}), ('height', {}),
+                                 ('offsets', {}), ('standardize', {})],
 }
 
 

@@ -81,6 +81,11 @@ def test_resample_tolerance_is_saved_only_when_used():
         Resample(step=0.2, tolerance=-1)
 
 
+def test_resample_tolerance_with_every_point_kept():
+    v = stroke(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0]))
+    np.testing.assert_array_equal(Resample(step=0.1, tolerance=0.25)(v), v)
+
+
 def test_standardize_streams_the_same_statistics():
     rng = np.random.default_rng(0)
     lines = [rng.normal(3, 2, size=(rng.integers(5, 50), 4)) for _ in range(20)]
