@@ -73,6 +73,11 @@ def parse_args(argv=None):
                    help='distort each training line at random (scale, aspect, shear, '
                    'rotation, pen speed; see models/training/augmentation.py): 1 = the '
                    'IAM-OnDB recipe\'s ranges, 0.5 half of them, 0 = none (default: %(default)s)')
+    p.add_argument('--warp', type=float, default=0.0, metavar='FACTOR',
+                   help='let the distortion drift along each training line: size, width, '
+                   'slant and baseline angle vary smoothly every few characters (on top of '
+                   '--augment, or alone); 1 = up to 10%% size and width, 0.15 shear, 2 '
+                   'degrees; 0 = none (default: %(default)s)')
     p.add_argument('--cuda', action=argparse.BooleanOptionalAction, default=None,
                    help='--cuda insists on cuDNN LSTM kernels (needs a GPU), --no-cuda uses '
                    'the generic kernels; default: cuDNN when a GPU is there. The saved model '
@@ -127,6 +132,7 @@ def parse_args(argv=None):
                            ('units', args.units >= 1, '>= 1'),
                            ('dropout', 0 <= args.dropout < 1, 'in [0, 1)'),
                            ('augment', 0 <= args.augment <= 3, 'in [0, 3]'),
+                           ('warp', 0 <= args.warp <= 3, 'in [0, 3]'),
                            ('reduce_lr', args.reduce_lr >= 0, '>= 0'),
                            ('reduce_lr_factor', 0 < args.reduce_lr_factor < 1, 'in (0, 1)'),
                            ('min_learning_rate', args.min_learning_rate >= 0, '>= 0'),

@@ -32,10 +32,11 @@ from data.dataset_format import DATASETS_DIR  # noqa: E402
 from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
 from data.preprocessing import Pipeline  # noqa: E402
 
-def steps(deslant=False, quantile=0.0, step=0.2, height=False):
+def steps(deslant=False, quantile=0.0, step=0.2, height=False, tolerance=0.0):
     out = [('deslant', {'max_angle': 45.0})] if deslant else []
+    resample = {'step': step, **({'tolerance': tolerance} if tolerance else {})}
     return out + [('normalize_scale', {'quantile': quantile} if quantile else {}),
-                  ('resample', {'step': step}), *([('height', {})] if height else []),
+                  ('resample', resample), *([('height', {})] if height else []),
                   ('offsets', {}), ('standardize', {})]
 
 
@@ -46,6 +47,7 @@ STUDIES = {
     'robust_height': (steps(quantile=0.1, step=0.4), []),  # ~5 frames a character, as baseline
     'denser': (steps(step=0.15), []),
     'sparser': (steps(step=0.3), []),
+    'corners': (steps(tolerance=0.25), []),  # + the point farthest off each chord
     'height': (steps(height=True), []),
     'augment': (steps(), ['--augment', '1']),
     'dropout': (steps(), ['--dropout', '0.25']),

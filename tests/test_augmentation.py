@@ -10,7 +10,8 @@ import pytest
 import train
 from data.base import validate_handwriting
 from data.preprocessing import Pipeline, strokes_to_points
-from models.training.augmentation import NO_AUGMENTATION, Augmentation, Distorter
+from models.training.augmentation import (NO_AUGMENTATION, WARP_PERIOD, Augmentation,
+                                          Distorter)
 from models.training.checkpoints import checkpoint_paths, read_checkpoint
 from models.training.resume import checkpoints_dir
 from train_fixtures import make_dataset
@@ -101,24 +102,53 @@ def test_shear_of_the_ink_equals_shear_of_its_features():
     np.testing.assert_allclose(out, expected, atol=1e-5)
 
 
+def test_the_drift_is_smooth_within_its_ranges_and_varies_along_the_line():
+    warp = Augmentation(0.0, 0.0, 0.0, 0.0, 0.0, warp=2.0)
+    maps = warp.drift(np.random.default_rng(4), 10 * WARP_PERIOD)
+    steps = np.abs(np.diff(maps, axis=0)).max()
+    # a straight segment between control points: no step is larger than a full swing of
+    # the largest range (size at warp 2: 0.2 either way, composed) over one period
+    assert steps < 2 * 0.5 / WARP_PERIOD
+    assert np.abs(maps[0] - maps[5 * WARP_PERIOD]).max() > 10 * steps  # it does drift
+    size = np.sqrt(np.abs(np.linalg.det(maps)))
+    assert 0.8 * 0.8 < size.min() and size.max() < 1.2 * 1.2
+
+
+def test_a_warped_line_keeps_its_height_column_on_the_ink():
+    rng = np.random.default_rng(0)
+    f, raw = features(rng, n=200)
+    y = np.cumsum(raw[:, 1])
+    with_height = np.concatenate([f, (y - (y.max() + y.min()) / 2)[:, None]], axis=1)
+    warp = Augmentation(0.0, 0.0, 0.0, 0.0, 0.0, warp=1.0)
+    (out,) = Distorter(warp, MEAN, STD)([with_height.astype(np.float32)],
+                                        np.random.default_rng(5))
+    moved = out[:, :3].astype(np.float64) * STD + MEAN
+    np.testing.assert_allclose(np.diff(out[:, 4]), moved[1:, 1], atol=1e-4)
+    np.testing.assert_allclose(moved[:, 2], raw[:, 2], atol=1e-6)  # the clock is left alone
+    # no single map takes the raw movements to the warped ones
+    m, *_ = np.linalg.lstsq(raw[:, :2], moved[:, :2], rcond=None)
+    assert np.abs(raw[:, :2] @ m - moved[:, :2]).max() > 1e-3
+
+
 def test_needs_a_fitted_standardize_step():
     with pytest.raises(ValueError, match='standardize'):
         Distorter.for_pipeline(Augmentation(), Pipeline.named('default'))
 
 
 @pytest.mark.slow
-def test_resumed_augmented_training_equals_straight(tmp_path):
+@pytest.mark.parametrize('knob', ['augment', 'warp'])
+def test_resumed_augmented_training_equals_straight(tmp_path, knob):
     glyphs = make_dataset(tmp_path / 'glyphs', num_examples=32)
     options = ['--dataset', glyphs, '--layers', '1', '--units', '8', '--batch_size', '8',
-               '--no-progress', '--show', '0', '--augment', '1', '--seed', '2']
+               '--no-progress', '--show', '0', f'--{knob}', '1', '--seed', '2']
     train.main([*options, '--weights_dir', str(tmp_path / 'a'), '--epochs', '2'])
     train.main([*options, '--weights_dir', str(tmp_path / 'b'), '--epochs', '1'])
     train.main([*options, '--weights_dir', str(tmp_path / 'b'), '--epochs', '2'])
     train.main([*options, '--weights_dir', str(tmp_path / 'c'), '--epochs', '2',
-                '--augment', '0'])
+                f'--{knob}', '0'])
     a, b, c = (read_checkpoint(checkpoint_paths(checkpoints_dir(tmp_path / k / 'glyphs-1x8'))[0])
                for k in 'abc')
-    assert a[0]['recipe']['augment'] == 1
+    assert a[0]['recipe'][knob] == 1
     for kind in (1, 2):  # model and optimizer values, {variable name: array}
         assert a[kind].keys() == b[kind].keys()
         for name in a[kind]:

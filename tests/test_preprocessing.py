@@ -47,6 +47,45 @@ def test_resample_ignores_pen_up_jumps():
     assert len(Resample(step=0.1)(points)) == 4
 
 
+def stroke(x, y):
+    points = np.stack([x, y, np.linspace(0, 1, len(x)), np.zeros(len(x))], axis=1)
+    points[0, 3] = 1
+    return points
+
+
+def test_resample_with_a_tolerance_keeps_the_corner_a_chord_cuts_off():
+    t = np.linspace(0, 1, 101)
+    v = stroke(t, np.where(t < 0.53, t, 1.06 - t))  # the tip at 0.53, between samples
+    plain, corners = Resample(step=0.2)(v), Resample(step=0.2, tolerance=0.25)(v)
+    assert not np.any(np.isclose(plain[:, 0], 0.53))
+    assert len(corners) == len(plain) + 1
+    np.testing.assert_array_equal(corners[np.isclose(corners[:, 0], 0.53), :2], [[0.53, 0.53]])
+    straight = stroke(t, 0.3 * t)
+    np.testing.assert_array_equal(Resample(step=0.2, tolerance=0.25)(straight),
+                                  Resample(step=0.2)(straight))
+
+
+def test_resample_tolerance_measures_a_closed_loop_from_its_end():
+    """A chord of length 0 (the pen back where it was) has no line to measure from."""
+    angle = np.linspace(0, 2 * np.pi, 9)
+    loop = stroke(0.1 * np.cos(angle), 0.1 * np.sin(angle))  # 0.63 of travel, back to start
+    kept = Resample(step=10.0, tolerance=0.01)(loop)  # only the two ends on their own
+    np.testing.assert_allclose(kept[:, :2], [[0.1, 0], [-0.1, 0], [0.1, 0]], atol=1e-12)
+
+
+def test_resample_tolerance_is_saved_only_when_used():
+    assert Resample(step=0.2).to_json() == {'name': 'resample', 'params': {'step': 0.2}}
+    assert Resample(step=0.2, tolerance=0.3).to_json()['params'] == {'step': 0.2,
+                                                                      'tolerance': 0.3}
+    with pytest.raises(ValueError, match='tolerance'):
+        Resample(step=0.2, tolerance=-1)
+
+
+def test_resample_tolerance_with_every_point_kept():
+    v = stroke(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0]))
+    np.testing.assert_array_equal(Resample(step=0.1, tolerance=0.25)(v), v)
+
+
 def test_standardize_streams_the_same_statistics():
     rng = np.random.default_rng(0)
     lines = [rng.normal(3, 2, size=(rng.integers(5, 50), 4)) for _ in range(20)]

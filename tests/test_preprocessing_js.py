@@ -1,6 +1,6 @@
 """The web page's pre-processing (demo/web/preprocessing.js) equals data/preprocessing.py
-step for step, on random slanted lines with stray dots, for every named pre-processor and
-for the robust height of normalize_scale."""
+step for step, on random slanted lines with stray dots, for every named pre-processor, for
+the robust height of normalize_scale and for resampling that keeps corners."""
 import json
 import os
 import shutil
@@ -41,6 +41,8 @@ def pipelines():
     named.append(('robust_height', [('deslant', {'max_angle': 30.0}),
                                     ('normalize_scale', {'quantile': 0.1}),
                                     ('resample', {'step': 0.3}), ('offsets', {})]))
+    named.append(('corners', [('normalize_scale', {}),
+                              ('resample', {'step': 0.3, 'tolerance': 0.1}), ('offsets', {})]))
     return named
 
 

@@ -91,9 +91,12 @@ function deslant(points, { max_angle: maxAngle }) {
   return points.map(([x, y, ...rest]) => [x - shear * y, y, ...rest]);
 }
 
-/** Keep about one point per `step` of pen travel, plus both ends of every stroke. */
-function resample(points, { step }) {
+/** Keep about one point per `step` of pen travel, plus both ends of every stroke; with
+ * `tolerance` > 0, also the point farthest from the chord between each two kept points,
+ * where it lies more than tolerance * step from it. */
+function resample(points, { step, tolerance = 0.0 }) {
   if (!(step > 0)) throw new Error(`resample step must be positive, got ${step}`);
+  if (!(tolerance >= 0)) throw new Error(`resample tolerance must be >= 0, got ${tolerance}`);
   const n = points.length;
   const arc = [0.0];
   for (let i = 1; i < n; i++) {
@@ -102,9 +105,38 @@ function resample(points, { step }) {
       : Math.hypot(points[i][0] - points[i - 1][0], points[i][1] - points[i - 1][1]);
     arc.push(arc[i - 1] + segment);
   }
-  return points.filter((p, i) => i === 0 || i === n - 1
+  const keep = points.map((p, i) => i === 0 || i === n - 1
     || p[3] === 1 || points[i + 1][3] === 1
     || Math.floor(arc[i] / step) !== Math.floor(arc[i - 1] / step));
+  if (tolerance) {
+    farthestFromChords(points, keep, tolerance * step).forEach((i) => { keep[i] = true; });
+  }
+  return points.filter((_, i) => keep[i]);
+}
+
+/** Between each two kept points, the one farthest from their chord (the first of equals),
+ * where farther than `distance`; a chord of length 0 measures the distance to its end. */
+function farthestFromChords(points, keep, distance) {
+  const chosen = [];
+  let a = 0;
+  for (let b = 1; b < points.length; b++) {
+    if (!keep[b]) continue;
+    const [ax, ay] = points[a];
+    const cx = points[b][0] - ax;
+    const cy = points[b][1] - ay;
+    const length = Math.hypot(cx, cy);
+    let best = -1;
+    let bestAway = -Infinity;
+    for (let i = a + 1; i < b; i++) {
+      const [px, py] = points[i];
+      const away = length > 0 ? Math.abs(cx * (py - ay) - cy * (px - ax)) / length
+        : Math.hypot(px - ax, py - ay);
+      if (away > bestAway) { best = i; bestAway = away; }
+    }
+    if (best >= 0 && bestAway > distance) chosen.push(best);
+    a = b;
+  }
+  return chosen;
 }
 
 /** Each point's height in the line (y after normalize_scale) as a fifth column. */

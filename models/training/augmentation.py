@@ -8,6 +8,12 @@ again. No re-reading of raw ink is needed, and the features stay in the data set
 A fifth column, the absolute height of the `height` step, moves with the same map (x is
 recovered as the running sum of dx) and is centred again on the line's vertical middle.
 
+A second, optional distortion (`warp`) lets the map drift along the line: size, width,
+slant and baseline angle each follow a smooth random curve through control points
+WARP_PERIOD frames apart (a few characters), as one person's writing drifts within a line.
+A global map alone makes every line a uniform copy of a training line; the drift makes its
+words differ from one another.
+
 The random numbers come from a generator seeded by (seed, epoch), drawn batch by batch in
 the epoch's order, so a resumed run distorts exactly as an uninterrupted one would.
 """
@@ -24,6 +30,7 @@ class Augmentation:
     shear: float = 0.3        # x += shear * y, shear in [-shear, shear] (about 17 degrees)
     rotation: float = 3.0     # degrees, in [-rotation, rotation]
     speed: float = 0.2        # time factor in [1 - speed, 1 + speed]
+    warp: float = 0.0         # the drift's ranges are WARP_RANGES times this
 
     def scaled(self, factor: float) -> 'Augmentation':
         """Every range times `factor` (train.py's --augment): 0 is none, 1 the recipe's."""
@@ -35,15 +42,32 @@ class Augmentation:
         scale, aspect, shear, angle, speed = (1 + u(self.scale), 1 + u(self.aspect),
                                               u(self.shear), np.radians(u(self.rotation)),
                                               1 + u(self.speed))
-        cos, sin = np.cos(angle), np.sin(angle)
-        rotate = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)
-        shape = np.zeros((count, 2, 2))
-        shape[:, 0, 0] = scale * aspect
-        shape[:, 0, 1] = shear * scale
-        shape[:, 1, 1] = scale
-        return rotate @ shape, speed
+        return _maps(scale, aspect, shear, angle), speed
+
+    def drift(self, rng: np.random.Generator, frames: int) -> np.ndarray:
+        """-> (frames, 2, 2): a map of (dx, dy) per frame, each range times `warp`, varying
+        linearly between control points WARP_PERIOD frames apart."""
+        knots = frames // WARP_PERIOD + 2
+        values = rng.uniform(-1.0, 1.0, (knots, 4)) * (np.asarray(WARP_RANGES) * self.warp)
+        position = np.arange(frames) / WARP_PERIOD
+        scale, width, shear, degrees = (np.interp(position, np.arange(knots), values[:, k])
+                                        for k in range(4))
+        return _maps(1 + scale, 1 + width, shear, np.radians(degrees))
 
 
+def _maps(scale, aspect, shear, angle) -> np.ndarray:
+    """(n, 2, 2) maps of (dx, dy): scale and widen, shear (x += shear * y), then rotate."""
+    cos, sin = np.cos(angle), np.sin(angle)
+    rotate = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)
+    shape = np.zeros((len(scale), 2, 2))
+    shape[:, 0, 0] = scale * aspect
+    shape[:, 0, 1] = shear * scale
+    shape[:, 1, 1] = scale
+    return rotate @ shape
+
+
+WARP_PERIOD = 30  # frames between the drift's control points: about 6 characters of IAM-OnDB
+WARP_RANGES = (0.1, 0.1, 0.15, 2.0)  # size, width, shear, rotation in degrees at warp 1
 NO_AUGMENTATION = Augmentation(0.0, 0.0, 0.0, 0.0, 0.0)
 
 
@@ -71,11 +95,15 @@ class Distorter:
             raw = f[:, :3] * self.std + self.mean
             moved = np.empty_like(f)
             moved[:, :2] = raw[:, :2] @ m.T
+            if self.augmentation.warp:
+                moved[:, :2] = np.einsum('tij,tj->ti', self.augmentation.drift(rng, len(f)),
+                                         moved[:, :2])
             moved[:, 2] = raw[:, 2] * speed
+            if f.shape[1] > 4:  # y, up to a constant that the centring below takes out
+                height = (np.cumsum(moved[:, 1]) if self.augmentation.warp
+                          else m[1, 0] * np.cumsum(raw[:, 0]) + m[1, 1] * f[:, 4])
+                moved[:, 4] = height - (height.max() + height.min()) / 2
             moved[:, :3] = (moved[:, :3] - self.mean) / self.std
             moved[:, 3] = f[:, 3]
-            if f.shape[1] > 4:
-                height = m[1, 0] * np.cumsum(raw[:, 0]) + m[1, 1] * f[:, 4]
-                moved[:, 4] = height - (height.max() + height.min()) / 2
             out.append(moved.astype(np.float32))
         return out

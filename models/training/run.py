@@ -5,6 +5,7 @@ Imported only after train.py has checked the options, the data set and the model
 so that those mistakes are reported without waiting for TensorFlow to start.
 """
 import os
+from dataclasses import replace
 
 import keras
 import tensorflow as tf
@@ -23,9 +24,9 @@ from models.training.strategy import cudnn_choice, make_strategy
 from models.training.workers import chiefs_checkpoint, is_multi_worker
 
 # Options that shape the arithmetic of training: a resumed run keeps the first run's.
-RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate', 'augment')
+RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate', 'augment', 'warp')
 # What checkpoints written before an option meant; init_from is a record, not an option.
-LEGACY_RECIPE = {'augment': 0.0, 'init_from': None}
+LEGACY_RECIPE = {'augment': 0.0, 'warp': 0.0, 'init_from': None}
 
 
 def train(args, dataset, folder, architecture, checkpoint):
@@ -80,7 +81,7 @@ def train(args, dataset, folder, architecture, checkpoint):
     fit(trainer, train_lines, validation, schedule, dataset.char_table, epochs=args.epochs,
         batch_size=recipe['batch_size'], seed=recipe['seed'], show=args.show,
         progress=args.progress, on_epoch_end=writer or (lambda *_: None),
-        distorter=distorter(recipe['augment'], dataset.pipeline))
+        distorter=distorter(recipe['augment'], recipe['warp'], dataset.pipeline))
     print(f'{folder}: best validation CER {100 * schedule.best_cer:.1f}% '
           f'at epoch {schedule.best_cer_epoch}')
 
@@ -118,11 +119,11 @@ def _new_characters(new) -> str:
             + ' '.join(repr(c) for c in new))
 
 
-def distorter(factor, pipeline):
-    """The training lines' random distortion at --augment FACTOR, or None for 0."""
-    if not factor:
+def distorter(augment, warp, pipeline):
+    """The training lines' random distortion at --augment and --warp, or None for 0 and 0."""
+    if not augment and not warp:
         return None
-    return Distorter.for_pipeline(Augmentation().scaled(factor), pipeline)
+    return Distorter.for_pipeline(replace(Augmentation().scaled(augment), warp=warp), pipeline)
 
 
 def _finished(schedule, epochs, folder) -> bool:
