@@ -14,9 +14,9 @@ height (5% to 95% of its y values), as the recognizer's pre-processing also does
 page of real lines drawn with --real compares at the same scale. --real writes that page
 (IAM-OnDB validation lines, t1 lists) to --real_output, by default outside the repository.
 The README shows the default 8 of them (docs/real_lines.png) beside the synthetic page, with
-the data set's citation; IAM-OnDB itself, or more of it, is never published. The benchmark prints lines per second on one
-core (CPU time, word shapes built on first use included) and points per character
-(IAM-OnDB has about 17).
+the data set's citation; IAM-OnDB itself, or more of it, is never published. The benchmark
+prints lines per second on one core (CPU time, word shapes built on first use included) and
+points per character (IAM-OnDB has about 17).
 """
 import argparse
 import os

@@ -283,15 +283,8 @@ class SyntheticSource(BaseSource):
         self.min_words = _count('min_words', min_words, 1)
         self.max_words = _count('max_words', max_words, self.min_words)
         self.vocabulary_size = _count('vocabulary_size', vocabulary_size, 1)
-        if (isinstance(variability, bool) or not isinstance(variability, (int, float))
-                or not 0 <= variability <= 4):
-            raise ValueError(f'variability must be a number in [0, 4], got {variability!r}')
-        self.variability = float(variability)
-        if (isinstance(accents_in_place, bool) or not isinstance(accents_in_place, (int, float))
-                or not 0 <= accents_in_place <= 1):
-            raise ValueError(f'accents_in_place must be a share in [0, 1], got '
-                             f'{accents_in_place!r}')
-        self.accents_in_place = float(accents_in_place)
+        self.variability = _number('variability', variability, 0, 4)
+        self.accents_in_place = _number('accents_in_place', accents_in_place, 0, 1)
         if not isinstance(print_order, bool):
             raise ValueError(f'print_order must be True or False, got {print_order!r}')
         self.print_order = print_order
@@ -385,6 +378,13 @@ def _count(name, value, minimum) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f'{name} must be an integer >= {minimum}, got {value!r}')
     return int(value)
+
+
+def _number(name, value, low, high) -> float:
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.number))
+            or not low <= value <= high):
+        raise ValueError(f'{name} must be a number in [{low}, {high}], got {value!r}')
+    return float(value)
 
 
 def _accents_in_place(rng, line: Layout, share: float) -> Layout:

@@ -287,3 +287,12 @@ def test_greek_lines_compile_and_train_a_tiny_model(tmp_path):
                 '--layers', '1', '--units', '8', '--batch_size', '8', '--epochs', '1',
                 '--no-progress', '--show', '1'])
     assert (tmp_path / 'w' / 'el-1x8' / 'model.keras').is_file()
+
+
+@pytest.mark.parametrize('options', [{'variability': 5}, {'variability': -1},
+                                     {'accents_in_place': 1.5}, {'accents_in_place': True},
+                                     {'accents_in_place': 'half'}, {'print_order': 1}])
+def test_bad_writer_options_are_refused_by_name(options):
+    (name, value), = options.items()
+    with pytest.raises(ValueError, match=f'{name} must be .*, got {value!r}'):
+        SyntheticSource(3, **options)
