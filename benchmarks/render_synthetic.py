@@ -50,6 +50,8 @@ def parse_args(argv=None):
                    help='the source\'s accents_in_place option (default: %(default)s)')
     p.add_argument('--print_order', action='store_true',
                    help='the source\'s print_order option')
+    p.add_argument('--elastic', type=float, default=1.0,
+                   help='the source\'s elastic option (default: %(default)s)')
     p.add_argument('--real', metavar='IAM_ROOT',
                    help='also draw as many IAM-OnDB validation lines from this folder')
     p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
@@ -128,7 +130,7 @@ def main(argv=None):
                              language=args.language, faces=args.faces,
                              max_words=args.max_words, variability=args.variability,
                              accents_in_place=args.accents_in_place,
-                             print_order=args.print_order)
+                             print_order=args.print_order, elastic=args.elastic)
     if args.lines:
         render([source.line(i) for i in range(args.lines)], args.output)
         if args.real:

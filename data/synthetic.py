@@ -106,11 +106,12 @@ class Writer(NamedTuple):
     variability: float    # the source's option: spreads of size, width, slant, spacing
 
 
-def draw_writer(rng, faces, variability=1.0) -> Writer:
+def draw_writer(rng, faces, variability=1.0, elastic=1.0) -> Writer:
     """A writer from two draws of the generator (each call costs microseconds, and the
     compile makes a thousand lines a second): Beta(1, b) by its inverse CDF. `variability`
     multiplies the spreads of slant, width, letter and word spacing between writers (and,
-    through the writer, within the line: see `_write_line` and `_hand`)."""
+    through the writer, within the line: see `_write_line` and `_hand`); `elastic`
+    multiplies how far each letter is bent (see `_bend`)."""
     v = variability
     z = rng.standard_normal(7).tolist()
     u = rng.random(6).tolist()
@@ -129,7 +130,7 @@ def draw_writer(rng, faces, variability=1.0) -> Writer:
         word_pause=WORD_PAUSE * math.exp(0.4 * z[6]),
         end_speed=0.15 + 0.25 * u[4],
         wander=0.1 + 0.5 * u[5],
-        elastic=0.2 + 0.8 * sloppiness,
+        elastic=(0.2 + 0.8 * sloppiness) * elastic,
         overshoot=0.3 * sloppiness,
         sloppy_dots=0.5 + 2.5 * sloppiness,
         variability=v)
@@ -270,11 +271,13 @@ class SyntheticSource(BaseSource):
     after the word: print writers do so, and a model that never saw it reads an in-place
     i-dot as an apostrophe (see `_accents_in_place`). `print_order` writes the strokes of
     print faces' letters in the order and direction people use (see `_as_people_write`).
+    `elastic` multiplies the amplitude of the smooth bending of each letter (`_bend`): more
+    shapes from the same faces (round letters opening, closing, leaning and swelling).
     """
 
     def __init__(self, num_examples, seed=0, language='en', faces=None,
                  min_words=1, max_words=6, vocabulary_size=2000, variability=1.0,
-                 accents_in_place=0.0, print_order=False):
+                 accents_in_place=0.0, print_order=False, elastic=1.0):
         if num_examples is None:
             raise ValueError('SyntheticSource can make any number of lines: give '
                              'num_examples > 0')
@@ -285,6 +288,7 @@ class SyntheticSource(BaseSource):
         self.vocabulary_size = _count('vocabulary_size', vocabulary_size, 1)
         self.variability = _number('variability', variability, 0, 4)
         self.accents_in_place = _number('accents_in_place', accents_in_place, 0, 1)
+        self.elastic = _number('elastic', elastic, 0, 4)
         if not isinstance(print_order, bool):
             raise ValueError(f'print_order must be True or False, got {print_order!r}')
         self.print_order = print_order
@@ -308,7 +312,8 @@ class SyntheticSource(BaseSource):
         return {'seed': self.seed, 'language': self.language, 'faces': list(self.faces),
                 'min_words': self.min_words, 'max_words': self.max_words,
                 'vocabulary_size': self.vocabulary_size, 'variability': self.variability,
-                'accents_in_place': self.accents_in_place, 'print_order': self.print_order}
+                'accents_in_place': self.accents_in_place, 'print_order': self.print_order,
+                'elastic': self.elastic}
 
     def get_sequences(self) -> Iterator[Tuple[List[np.ndarray], str]]:
         for i in range(self.num_examples):
@@ -323,7 +328,7 @@ class SyntheticSource(BaseSource):
         """Line i and its text. Strokes are float64 (n, 3) arrays of (x, y, t): pixels from
         x = 0 rightwards with the baseline near y = 0 (y down), seconds from t = 0."""
         rng = _line_rng(self.seed, i)
-        writer = draw_writer(rng, self.faces, self.variability)
+        writer = draw_writer(rng, self.faces, self.variability, self.elastic)
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
         line = layout(writer.face, text.split(' '), self.print_order)
         if self.accents_in_place:

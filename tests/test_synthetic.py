@@ -15,7 +15,7 @@ from data.dataset_format import open_dataset
 from data.glyphs import FACES, SVG_FACES, X_HEIGHT, load_face
 from data.preprocessing import Pipeline
 from data.synthetic import (DEFAULT_FACES, SAMPLE_RATE, SyntheticSource, _accents_in_place,
-                            layout)
+                            _line_rng, draw_writer, layout)
 
 # What IAM-OnDB's transcriptions hold, by the issue's list (and % from its data set)
 IAM_CHARACTERS = set(string.ascii_letters + string.digits + ' .,;:!?\'"-()&/#*+%')
@@ -139,11 +139,12 @@ def test_word_count_and_language_options():
 def test_options_round_trip_through_json():
     source = SyntheticSource(8, seed=4, faces=['cursive', 'futural'], max_words=2,
                              vocabulary_size=300, variability=1.5, accents_in_place=0.5,
-                             print_order=True)
+                             print_order=True, elastic=2.5)
     options = json.loads(json.dumps(source.options()))
     assert options == {'seed': 4, 'language': 'en', 'faces': ['cursive', 'futural'],
                        'min_words': 1, 'max_words': 2, 'vocabulary_size': 300,
-                       'variability': 1.5, 'accents_in_place': 0.5, 'print_order': True}
+                       'variability': 1.5, 'accents_in_place': 0.5, 'print_order': True,
+                       'elastic': 2.5}
     rebuilt = SyntheticSource(8, **options)
     assert all(same_line(a, b) for a, b in zip(source.get_sequences(),
                                                rebuilt.get_sequences()))
@@ -271,6 +272,19 @@ def test_variability_widens_the_spreads_and_one_changes_nothing():
                                                explicit.get_sequences()))
 
 
+def test_elastic_bends_letters_further_and_one_changes_nothing():
+    for i in range(5):
+        writers = [draw_writer(_line_rng(2, i), DEFAULT_FACES, elastic=e) for e in (1, 3)]
+        assert writers[1].elastic == pytest.approx(3 * writers[0].elastic)
+        assert writers[1]._replace(elastic=0) == writers[0]._replace(elastic=0)
+    bent = SyntheticSource(1, seed=3, elastic=3).line(0)
+    plain = SyntheticSource(1, seed=3).line(0)
+    assert bent[1] == plain[1] and not same_line(bent, plain)
+    default, explicit = SyntheticSource(5, seed=3), SyntheticSource(5, seed=3, elastic=1)
+    assert all(same_line(a, b) for a, b in zip(default.get_sequences(),
+                                               explicit.get_sequences()))
+
+
 def test_greek_lines_compile_and_train_a_tiny_model(tmp_path):
     source = SyntheticSource(40, seed=2, language='el', max_words=3, vocabulary_size=300)
     assert source.faces == ('greek',)
@@ -291,7 +305,8 @@ def test_greek_lines_compile_and_train_a_tiny_model(tmp_path):
 
 @pytest.mark.parametrize('options', [{'variability': 5}, {'variability': -1},
                                      {'accents_in_place': 1.5}, {'accents_in_place': True},
-                                     {'accents_in_place': 'half'}, {'print_order': 1}])
+                                     {'accents_in_place': 'half'}, {'print_order': 1},
+                                     {'elastic': 5}, {'elastic': '2'}])
 def test_bad_writer_options_are_refused_by_name(options):
     (name, value), = options.items()
     with pytest.raises(ValueError, match=f'{name} must be .*, got {value!r}'):
