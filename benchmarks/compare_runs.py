@@ -20,8 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from models.model_folder import LOG_FILE, TRAINING_DIR  # noqa: E402
-from models.training.curves import read_log  # noqa: E402
+from models.training.curves import read_model_log  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -46,13 +45,7 @@ def read_runs(folders) -> dict:
     """{folder: {epoch: validation CER}}; exits with one line on a missing or empty log."""
     runs = {}
     for folder in folders:
-        path = os.path.join(folder, TRAINING_DIR, LOG_FILE)
-        try:
-            log = read_log(path)
-        except FileNotFoundError:
-            sys.exit(f'compare_runs: error: no training log at {path}')
-        except (ValueError, KeyError) as e:
-            sys.exit(f'compare_runs: error: {path}: {e}')
+        log = read_model_log(folder, 'compare_runs')
         runs[folder] = dict(zip((int(e) for e in log['epoch']), log['val_cer']))
     return runs
 

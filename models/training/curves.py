@@ -20,6 +20,18 @@ def read_log(path) -> dict:
     return {key: [float(row[key]) for row in rows] for key in rows[0]}
 
 
+def read_model_log(model, program) -> dict:
+    """read_log of a model folder's training/log.csv, or exit with one line saying why not
+    (for scripts: `program` names the one that failed)."""
+    path = os.path.join(model, TRAINING_DIR, LOG_FILE)
+    try:
+        return read_log(path)
+    except FileNotFoundError:
+        sys.exit(f'{program}: error: no training log at {path}')
+    except (ValueError, KeyError) as e:
+        sys.exit(f'{program}: error: {path}: {e}')
+
+
 def plot(log: dict, output, title=''):
     import matplotlib
     matplotlib.use('Agg')  # files only: no display needed
@@ -50,13 +62,7 @@ def main(argv=None):
     p.add_argument('model', help='model folder written by train.py')
     p.add_argument('--output', help='PNG to write (default: curves.png in the model folder)')
     args = p.parse_args(argv)
-    path = os.path.join(args.model, TRAINING_DIR, LOG_FILE)
-    try:
-        log = read_log(path)
-    except FileNotFoundError:
-        sys.exit(f'curves: error: no training log at {path}')
-    except (ValueError, KeyError) as e:
-        sys.exit(f'curves: error: {path}: {e}')
+    log = read_model_log(args.model, 'curves')
     output = args.output or os.path.join(args.model, 'curves.png')
     plot(log, output, title=os.path.basename(os.path.normpath(args.model)))
     print(f'wrote {output}')
