@@ -13,12 +13,17 @@ Prints CER and WER as IAM-OnDB transcribes (LOB style: "Mr . Smith , the"), and 
 with the spaces before punctuation taken out of truth and output alike, since a model
 trained on ordinary text writes "Mr. Smith, the" and is not wrong to.
 
+--letters prints, for each character named (and for all capitals together with `A-Z`), the
+share of its occurrences in the truth that the output got wrong: replaced or dropped in a
+minimal edit alignment. That says which letter shapes the synthetic source lacks.
+
 --time_scale multiplies the real lines' clock (0.5: written twice as fast): a diagnosis of
 how much a model's reading depends on the pen speed it was trained on.
 """
 import argparse
 import os
 import re
+import string
 import sys
 import time
 
@@ -45,6 +50,9 @@ def parse_args(argv=None):
                         '(default: %(default)s)')
     p.add_argument('--time_scale', type=float, default=1.0,
                    help='multiply the real lines\' times by this (default: %(default)s)')
+    p.add_argument('--letters', default='',
+                   help='characters to give the error rate of, e.g. "toadA-Z" (A-Z: all '
+                        'capitals as one); default: none')
     p.add_argument('--show', type=int, default=0,
                    help='print this many lines beside their truth (default: %(default)s)')
     args = p.parse_args(argv)
@@ -68,6 +76,43 @@ def validation_lines(root, split_lists, count):
 
 def _scale_time(strokes, factor):
     return [[(x, y, t * factor) for x, y, t in stroke] for stroke in strokes]
+
+
+def wrong_characters(truth: str, output: str) -> list:
+    """Per character of truth, whether a minimal edit alignment to output replaces or drops
+    it (ties go to keeping it: a match is preferred over an edit of the same cost)."""
+    n, m = len(truth), len(output)
+    cost = [[i + j if i * j == 0 else 0 for j in range(m + 1)] for i in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost[i][j] = min(cost[i - 1][j - 1] + (truth[i - 1] != output[j - 1]),
+                             cost[i - 1][j] + 1, cost[i][j - 1] + 1)
+    wrong, i, j = [False] * n, n, m
+    while i > 0:
+        if j > 0 and cost[i][j] == cost[i - 1][j - 1] + (truth[i - 1] != output[j - 1]):
+            wrong[i - 1] = truth[i - 1] != output[j - 1]
+            i, j = i - 1, j - 1
+        elif j > 0 and cost[i][j] == cost[i][j - 1] + 1:
+            j -= 1
+        else:
+            wrong[i - 1] = True
+            i -= 1
+    return wrong
+
+
+def letter_errors(truths, outputs, letters: str) -> dict:
+    """{letter or 'A-Z': (share wrong, occurrences)} over the lines."""
+    groups = {c: {c} for c in letters.replace('A-Z', '')}
+    if 'A-Z' in letters:
+        groups['A-Z'] = set(string.ascii_uppercase)
+    counts = {name: [0, 0] for name in groups}
+    for truth, output in zip(truths, outputs):
+        for c, bad in zip(truth, wrong_characters(truth, output)):
+            for name, members in groups.items():
+                if c in members:
+                    counts[name][0] += bad
+                    counts[name][1] += 1
+    return {name: (wrong / max(total, 1), total) for name, (wrong, total) in counts.items()}
 
 
 def close_punctuation(text):
@@ -97,6 +142,10 @@ def main(argv=None):
           f'(IAM-OnDB spacing); CER {cer(closed, closed_out):.1%}, '
           f'WER {wer(closed, closed_out):.1%} (no space before punctuation); '
           f'{unknown} truth characters outside the model\'s table')
+    if args.letters:
+        errors = letter_errors(truths, outputs, args.letters)
+        print('  wrong: ' + ', '.join(f'{name} {share:.0%} of {total}'
+                                      for name, (share, total) in errors.items()))
 
 
 if __name__ == '__main__':
