@@ -49,6 +49,7 @@ STUDIES = {
     'sparser': (steps(step=0.3), []),
     'corners': (steps(tolerance=0.25), []),  # + the point farthest off each chord
     'height': (steps(height=True), []),
+    'subsample': (steps(), ['--subsample', '2']),  # the LSTMs read frame pairs: half the steps
     'augment': (steps(), ['--augment', '1']),
     'dropout': (steps(), ['--dropout', '0.25']),
 }

@@ -2,8 +2,17 @@
 
 Input: a batch of feature sequences (B, T, F), padded on the right with zeros; a Masking
 layer turns the padding into a mask, so padding never changes a result (and the mask is
-right-padded, as cuDNN requires). Output: per-frame class probabilities (B, T, C), class 0
-the CTC blank.
+right-padded, as cuDNN requires). Output: per-frame class probabilities (B, T', C), class 0
+the CTC blank, where T' = T without subsampling.
+
+Subsampling (stride s > 1): a 1-D convolution with kernel and stride s, no bias and no
+activation, first reads each s consecutive frames as one (a learned frame stacking), so
+the LSTMs run over T' = ceil(T / s) frames: s times less work for training and
+recognition. Its output is exactly zero where all its s frames are padding (no bias), so
+the Masking layer after it masks precisely the stacked frames that hold no real frame, and
+a line's result still does not depend on its batch ('same' padding pads an odd line's
+last window with zeros, as the batch's padding does). IAM-OnDB lines have about 5.8
+frames a character, so s = 2 leaves CTC the frames it needs (data.charset.ctc_min_frames).
 
 The last Dense layer ('logits') and the softmax ('probabilities') are separate layers so
 that training can cut the model at the logits: CTC wants unnormalized scores, and taking
@@ -16,21 +25,29 @@ checks before training read it.
 from data.charset import BLANK
 
 LOGITS_LAYER = 'logits'
+SUBSAMPLE_LAYER = 'subsample'
 PAD_VALUE = 0.0  # padded frames are all zeros; real frames never are (see data.preprocessing)
 
 
-def build_model(num_features, num_classes, num_layers=2, units=128, dropout=0.0,
+def build_model(num_features, num_classes, num_layers=2, units=128, dropout=0.0, stride=1,
                 use_cudnn='auto', name='bilstm_ctc'):
     """use_cudnn: True insists on cuDNN (fails without a GPU), False never uses it, 'auto'
-    uses it when one is there. Weights are the same either way."""
+    uses it when one is there. Weights are the same either way. stride > 1 subsamples
+    (see the module docstring); stride 1 builds the network without the convolution."""
     if num_layers < 1 or units < 1:
         raise ValueError(f'need at least one layer and one unit, got {num_layers} x {units}')
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f'dropout must be in [0, 1), got {dropout}')
+    if stride < 1:
+        raise ValueError(f'stride must be at least 1, got {stride}')
     import keras
     from keras import layers
     features = keras.Input(shape=(None, num_features), name='features')
-    x = layers.Masking(mask_value=PAD_VALUE, name='mask')(features)
+    x = features
+    if stride > 1:
+        x = layers.Conv1D(stride * num_features, stride, strides=stride, padding='same',
+                          use_bias=False, name=SUBSAMPLE_LAYER)(x)
+    x = layers.Masking(mask_value=PAD_VALUE, name='mask')(x)
     for i in range(num_layers):
         lstm = layers.LSTM(units, return_sequences=True, use_cudnn=use_cudnn, name=f'lstm_{i}')
         x = layers.Bidirectional(lstm, name=f'bilstm_{i}')(x)
@@ -42,6 +59,8 @@ def build_model(num_features, num_classes, num_layers=2, units=128, dropout=0.0,
     model.build_arguments = {'num_features': int(num_features), 'num_classes': int(num_classes),
                              'num_layers': int(num_layers), 'units': int(units),
                              'dropout': float(dropout)}
+    if stride > 1:  # stride 1 is left out, so that older folders' architectures still match
+        model.build_arguments['stride'] = int(stride)
     return model
 
 
@@ -51,6 +70,19 @@ def architecture(model) -> dict:
     fit is caught by name). A model loaded from model.keras has none: its folder's
     recognizer.json holds them."""
     return dict(model.build_arguments)
+
+
+def time_stride(model) -> int:
+    """How many input frames make one output frame (1 without subsampling). Read off the
+    layers, so that it holds for a model loaded from model.keras as well."""
+    names = [layer.name for layer in model.layers]
+    return model.get_layer(SUBSAMPLE_LAYER).strides[0] if SUBSAMPLE_LAYER in names else 1
+
+
+def output_lengths(lengths, stride: int):
+    """Output frames of lines of `lengths` input frames: ceil(length / stride). Works on
+    ints, NumPy arrays and TensorFlow tensors alike."""
+    return (lengths + (stride - 1)) // stride
 
 
 def logits_model(model):

@@ -20,7 +20,7 @@ from algorithms.decoders import check_name, make_decoder
 from data.base import validate_handwriting
 from data.charset import CharTable
 from models.model_folder import LM_FILE, load_model_folder, read_config
-from models.network import PAD_VALUE
+from models.network import PAD_VALUE, output_lengths, time_stride
 
 BATCH_SIZE = 32
 SMALLEST_BUCKET = 64  # frames; single lines are padded up to a bucket length (see Network)
@@ -83,7 +83,7 @@ class Recognizer:
             chunk = order[start:start + batch_size]
             output = self.network(pad([features_list[i] for i in chunk]))  # (B, T_max, C)
             for row, i in enumerate(chunk):
-                results[i] = output[row, :len(features_list[i])]
+                results[i] = output[row, :self.network.output_frames(len(features_list[i]))]
         return results
 
     def recognize(self, strokes, return_probabilities=False):
@@ -119,6 +119,7 @@ class Network:
         import tensorflow as tf
         self.jit = jit
         self.num_features = model.input_shape[-1]
+        self.stride = time_stride(model)
         spec = tf.TensorSpec([None, None, self.num_features], tf.float32)
 
         def call(batch):
@@ -134,7 +135,11 @@ class Network:
             return self._graph(batch).numpy()
         padded = np.full((1, bucket_length(frames), self.num_features), PAD_VALUE, np.float32)
         padded[:, :frames] = batch
-        return self._xla(padded).numpy()[:, :frames]
+        return self._xla(padded).numpy()[:, :self.output_frames(frames)]
+
+    def output_frames(self, frames: int) -> int:
+        """Output frames for a line of `frames` input frames (fewer with subsampling)."""
+        return output_lengths(frames, self.stride)
 
     def warm_up(self, max_frames):
         frames = SMALLEST_BUCKET

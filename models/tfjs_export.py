@@ -134,8 +134,17 @@ def _bidirectional(tf_keras, layer):
                                          name=layer.name)
 
 
+def _conv1d(tf_keras, layer):
+    config = layer.get_config()
+    return tf_keras.layers.Conv1D(config['filters'], config['kernel_size'],
+                                  strides=config['strides'], padding=config['padding'],
+                                  activation=config['activation'],
+                                  use_bias=config['use_bias'], name=layer.name)
+
+
 # Keras 3 layer class name -> tf_keras layer of the same configuration (no weights yet).
 TWIN_LAYERS = {
+    'Conv1D': _conv1d,  # the subsampling front end (models.network), before the Masking
     'Masking': lambda tk, l: tk.layers.Masking(l.get_config()['mask_value'], name=l.name),
     'Bidirectional': _bidirectional,
     'Dropout': lambda tk, l: tk.layers.Dropout(l.get_config()['rate'], name=l.name),

@@ -73,13 +73,22 @@ def model_folder(tmp_path_factory):
     Its pre-processing is the richest named one: five features, `height` among them."""
     if os.environ.get('WEB_DEMO_MODEL'):
         return os.environ['WEB_DEMO_MODEL']
+    return tiny_model_folder(tmp_path_factory.mktemp('deploy'))
+
+
+@pytest.fixture(scope='module')
+def subsampled_folder(tmp_path_factory):
+    """The same, with the subsampling convolution in front (train.py --subsample 2)."""
+    return tiny_model_folder(tmp_path_factory.mktemp('deploy'), stride=2)
+
+
+def tiny_model_folder(folder, stride=1) -> str:
     import keras
     from data.compiling import compile_dataset
     from data.preprocessing import Pipeline
     from data.synthetic import SyntheticSource
     from models.model_folder import save_network, write_config
     from models.network import architecture, build_model
-    folder = tmp_path_factory.mktemp('deploy')
     dataset = str(folder / 'dataset')
     with warnings.catch_warnings():  # characters missing from a split of 40 lines: expected
         warnings.simplefilter('ignore', UserWarning)
@@ -89,7 +98,7 @@ def model_folder(tmp_path_factory):
     data = open_dataset(dataset)
     keras.utils.set_random_seed(0)
     model = build_model(data.pipeline.num_features, data.char_table.num_classes, num_layers=2,
-                        units=8, dropout=0.1)
+                        units=8, dropout=0.1, stride=stride)
     save_network(str(folder / 'model'), model)
     write_config(str(folder / 'model'), data.char_table, data.pipeline, architecture(model),
                  dataset=dataset)
@@ -185,6 +194,23 @@ def test_deploy_quantizes_to_float16_by_default(deployed, deployed_default):
 @pytest.mark.slow
 def test_node_runs_the_model_preprocessing_and_decoding_like_python(
         node, deployed, recognizer, test_split, tmp_path):
+    compare_node_with_python(node, deployed, recognizer, test_split, tmp_path)
+
+
+def test_node_runs_a_subsampling_network_like_python(node, subsampled_folder, tmp_path):
+    """Both engines, the fused one reading frame pairs with one matrix product (bilstm.js),
+    give Keras's probabilities: half as many frames, odd lines' last frame padded."""
+    from models.recognizer import Recognizer
+    output = str(tmp_path / 'web')
+    run([sys.executable, 'deploy.py', '--model', subsampled_folder, '--output', output,
+         '--quantize', 'none'])
+    recognizer = Recognizer.load(subsampled_folder)
+    split = open_dataset(read_config(subsampled_folder)['dataset']).ink_split()
+    assert any(len(split.features(i)) % 2 for i in range(NODE_LINES))  # an odd line is tried
+    compare_node_with_python(node, output, recognizer, split, tmp_path)
+
+
+def compare_node_with_python(node, deployed, recognizer, test_split, tmp_path):
     lines = range(min(NODE_LINES, len(test_split)))
     strokes = [[s.tolist() for s in test_split.strokes(i)] for i in lines]
     stored = [test_split.features(i) for i in lines]  # the model's input, as stored
@@ -205,8 +231,9 @@ def test_node_runs_the_model_preprocessing_and_decoding_like_python(
         js_features = np.array(js['features'], dtype=np.float64)
         assert js_features.shape == python_features.shape, f'line {line}'
         worst_feature = max(worst_feature, np.abs(js_features - python_features).max())
-        keras_output = recognizer.probabilities([x])[0]  # (T, C)
+        keras_output = recognizer.probabilities([x])[0]  # (T, C); T / stride, rounded up
         for engine in ('probabilities', 'layers_probabilities'):
+            assert np.shape(js[engine]) == keras_output.shape, f'line {line}, {engine}'
             worst_output = max(worst_output, np.abs(np.array(js[engine]) - keras_output).max())
         python_text = recognizer.char_table.decode(best_path_decode(keras_output))
         assert js['text_from_python_features'] == python_text, f'line {line}'

@@ -52,6 +52,18 @@ def test_one_plus_one_epochs_equal_two_with_init_from(glyphs, source, straight, 
     assert_same_training(newest(straight / NAME), newest(tmp_path / NAME))
 
 
+def test_an_averaged_source_is_named_by_its_epochs(glyphs, straight, tmp_path, capsys):
+    """A folder written by average.py has no single epoch: the log and the record give the
+    epochs it is the mean of."""
+    import average
+    average.main(['--model', str(straight / NAME), '--last', '2', '--output',
+                  str(tmp_path / 'mean')])
+    run(glyphs, tmp_path, '--epochs', '1', '--init_from', str(tmp_path / 'mean'), *RECIPE)
+    assert f"from the weights of {tmp_path / 'mean'} (the mean of epochs 1, 2; it knows " \
+           f"every character)" in capsys.readouterr().out
+    assert newest(tmp_path / NAME)[0]['recipe']['init_from']['epoch'] == [1, 2]
+
+
 def test_the_start_is_recorded_and_only_the_weights_are_taken(glyphs, source, straight):
     expected = {'folder': source, 'epoch': 1, 'new_characters': 'cd'}
     state = newest(straight / NAME)[0]

@@ -1,5 +1,6 @@
-// The project's network (Masking, Bidirectional LSTM layers, Dropout, Dense, softmax) run
-// with a handful of TensorFlow.js kernels per line instead of hundreds per frame.
+// The project's network (an optional subsampling Conv1D, Masking, Bidirectional LSTM
+// layers, Dropout, Dense, softmax) run with a handful of TensorFlow.js kernels per line
+// instead of hundreds per frame.
 //
 // Why: tf.LayersModel runs an LSTM step by step, about fifteen small kernels per frame
 // and direction; each kernel costs tens of microseconds of dispatch on any backend, and
@@ -8,13 +9,15 @@
 // is one matrix product per layer on the TensorFlow.js backend, and the part that is
 // truly sequential (the recurrence h_t -> h_t+1) runs as plain loops over typed arrays,
 // with no kernel dispatch at all. Same weights, same equations as Keras (gate order i, f,
-// c, o; tanh and sigmoid), float64 sums: within 1e-5 of the layers model.
+// c, o; tanh and sigmoid), float64 sums: within 1e-5 of the layers model. The subsampling
+// convolution (kernel = stride, 'same' padding, no bias; models/network.py) reads each
+// `stride` frames as one row: one matrix product as well.
 //
 // A frame equal to the Masking value (all features 0) would be skipped by Keras; the
 // Recognizer gives such a line to the layers model, which does what Keras does (`masks`).
 
-const SUPPORTED = 'Masking, Bidirectional(LSTM, concat, tanh/sigmoid, bias), Dropout, ' +
-  'Dense, Activation(softmax)';
+const SUPPORTED = 'Conv1D(kernel = stride, same, no bias, linear) first, Masking, ' +
+  'Bidirectional(LSTM, concat, tanh/sigmoid, bias), Dropout, Dense, Activation(softmax)';
 
 /** Why `model` cannot run here (a sentence), or null if it can. */
 function unsupported(model) {
@@ -27,6 +30,12 @@ function unsupported(model) {
         || lstm.config.activation !== 'tanh' || lstm.config.recurrentActivation !== 'sigmoid'
         || !lstm.config.useBias || lstm.config.units % 4) {
         return `layer ${layer.name} is not a standard BiLSTM with a multiple of 4 units`;
+      }
+    } else if (kind === 'Conv1D') {
+      if (layer !== model.layers[1] || config.kernelSize[0] !== config.strides[0]
+        || config.padding !== 'same' || config.useBias || config.activation !== 'linear'
+        || config.dilationRate[0] !== 1) {
+        return `layer ${layer.name} is not a subsampling convolution right after the input`;
       }
     } else if (kind === 'Dense') {
       if (!['linear', 'softmax'].includes(config.activation)) {
@@ -116,6 +125,9 @@ export class FusedBiLSTM {
         });
       } else if (layer.getClassName() === 'Dense') {
         this.output = { kernel: weights[0].clone(), bias: weights[1].clone() };
+      } else if (layer.getClassName() === 'Conv1D') { // kernel (stride, F, filters)
+        const [stride, width, filters] = weights[0].shape;
+        this.subsample = { stride, kernel: weights[0].reshape([stride * width, filters]) };
       }
     }
     this.numFeatures = model.inputs[0].shape[2];
@@ -135,26 +147,37 @@ export class FusedBiLSTM {
     return false;
   }
 
-  /** Float32Array (T * F) -> Float32Array (T * C) of class probabilities. */
+  /** Float32Array (T * F) -> Float32Array (T' * C) of class probabilities, where T' is
+   * T / stride rounded up with a subsampling convolution, T without. */
   async probabilities(features, frames) {
     let input = features;
     let width = this.numFeatures;
+    let steps = frames;
+    if (this.subsample) { // `stride` frames a row, the last row padded with zeros
+      const { stride, kernel } = this.subsample;
+      steps = Math.ceil(frames / stride);
+      const stacked = new Float32Array(steps * stride * width);
+      stacked.set(features.subarray(0, frames * width));
+      input = await this.product(stacked, steps, stride * width, kernel, null, false);
+      width = kernel.shape[1];
+    }
     for (const { units, kernel, bias, recurrent } of this.layers) {
-      const projected = await this.product(input, frames, width, kernel, bias, false);
-      const out = new Float32Array(frames * 2 * units);
-      runDirection(projected, recurrent[0], frames, units, 0, out);
-      runDirection(projected, recurrent[1], frames, units, 1, out);
+      const projected = await this.product(input, steps, width, kernel, bias, false);
+      const out = new Float32Array(steps * 2 * units);
+      runDirection(projected, recurrent[0], steps, units, 0, out);
+      runDirection(projected, recurrent[1], steps, units, 1, out);
       input = out;
       width = 2 * units;
     }
-    return this.product(input, frames, width, this.output.kernel, this.output.bias, true);
+    return this.product(input, steps, width, this.output.kernel, this.output.bias, true);
   }
 
-  /** (T, width) x kernel + bias, optionally softmax, on the TensorFlow.js backend. */
+  /** (T, width) x kernel + bias (if any), optionally softmax, on the TensorFlow.js backend. */
   async product(values, frames, width, kernel, bias, softmax) {
     const { tf } = this;
     const result = tf.tidy(() => {
-      const z = tf.add(tf.matMul(tf.tensor2d(values, [frames, width]), kernel), bias);
+      const product = tf.matMul(tf.tensor2d(values, [frames, width]), kernel);
+      const z = bias ? tf.add(product, bias) : product;
       return softmax ? tf.softmax(z) : z;
     });
     try {
@@ -168,5 +191,6 @@ export class FusedBiLSTM {
     for (const layer of this.layers) [layer.kernel, layer.bias].forEach((t) => t.dispose());
     this.output.kernel.dispose();
     this.output.bias.dispose();
+    if (this.subsample) this.subsample.kernel.dispose();
   }
 }

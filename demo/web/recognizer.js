@@ -50,7 +50,8 @@ export class Recognizer {
     return new Recognizer(tf, await tf.loadLayersModel(`${base}model.json`), metadata, engine);
   }
 
-  /** Float32Array (T * F) of features -> Float32Array (T * C) of class probabilities.
+  /** Float32Array (T * F) of features -> Float32Array (T' * C) of class probabilities
+   * (T' = T, or T / stride rounded up for a network that subsamples; models/network.py).
    * Asynchronous, so that the page stays responsive while a GPU backend computes. */
   async probabilities(features, frames) {
     if (this.fused && !this.fused.masks(features, frames)) {
@@ -70,7 +71,8 @@ export class Recognizer {
   async recognize(strokes) {
     const { features, frames } = this.pipeline.features(strokes);
     const probabilities = await this.probabilities(features, frames);
-    const ids = bestPath(probabilities, frames, this.metadata.num_classes);
+    const classes = this.metadata.num_classes;
+    const ids = bestPath(probabilities, probabilities.length / classes, classes);
     return { text: idsToText(ids, this.metadata.characters), frames, probabilities };
   }
 }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from data.charset import ctc_min_frames
-from models.network import PAD_VALUE
+from models.network import PAD_VALUE, output_lengths
 
 LABEL_PAD = 0  # keras.ops.ctc_loss with mask_index=0 wants labels padded with the blank
 JITTER = 0.1  # lengths are scaled by a random factor in [1 - JITTER, 1 + JITTER] to sort
@@ -29,9 +29,10 @@ class LineSet:
         self.lengths = np.array([len(f) for f in self.features], dtype=np.int64)
 
     @classmethod
-    def from_split(cls, split):
-        """-> (LineSet, number of lines left out as shorter than CTC needs)."""
-        lengths = split.lengths
+    def from_split(cls, split, stride=1):
+        """-> (LineSet, number of lines left out as shorter than CTC needs once a network
+        of time stride `stride` has subsampled them)."""
+        lengths = output_lengths(split.lengths, stride)
         keep = [i for i in range(len(split)) if lengths[i] >= ctc_min_frames(split.labels(i))]
         lines = [split[i] for i in keep]
         split.close()

@@ -34,7 +34,8 @@ FITTED_STEPS = ('standardize',)  # fitted per data set: their parameters may dif
 class SourceWeights(NamedTuple):
     """The source network's weights by layer name, read before this run's model is built."""
     folder: str
-    epoch: object                 # the source's best epoch, as its recognizer.json says
+    epoch: object                 # the source's best epoch, as its recognizer.json says, or
+                                  # the list of epochs average.py took the mean of
     characters: List[str]
     layers: dict                  # {layer name: [arrays, as get_weights() gives them]}
 
@@ -86,7 +87,8 @@ def read_source(folder) -> SourceWeights:
     except ModelFolderError as e:
         raise CheckpointError(f'--init_from: {e}') from None
     layers = {layer.name: layer.get_weights() for layer in model.layers if layer.weights}
-    return SourceWeights(folder, config.get('epoch'), char_table.characters, layers)
+    epoch = config.get('epoch', config.get('averaged', {}).get('epochs'))
+    return SourceWeights(folder, epoch, char_table.characters, layers)
 
 
 def output_columns(source_characters, characters) -> np.ndarray:

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 import keras
 from algorithms.best_path import decode_batch
-from models.network import ctc_loss_per_line, logits_model
+from models.network import ctc_loss_per_line, logits_model, output_lengths, time_stride
 from models.training.batching import sequential_batches
 
 _SIGNATURE = [tf.TensorSpec([None, None, None], tf.float32),  # features (B, T, F)
@@ -30,6 +30,7 @@ class Trainer:
         self.model, self.clipnorm = model, clipnorm
         self.strategy = strategy or tf.distribute.get_strategy()
         self.logits = logits_model(model)
+        self.stride = time_stride(model)  # CTC and decoding count the network's output frames
         self.optimizer = keras.optimizers.Adam(learning_rate)
         self.optimizer.build(model.trainable_variables)
         if self.strategy.num_replicas_in_sync == 1:
@@ -56,7 +57,8 @@ class Trainer:
         variables = self.model.trainable_variables
         with tf.GradientTape() as tape:
             logits = self.logits(features, training=True)  # (b, T, C)
-            losses = ctc_loss_per_line(labels, label_lengths, logits, frame_lengths)  # (b,)
+            losses = ctc_loss_per_line(labels, label_lengths, logits,
+                                       output_lengths(frame_lengths, self.stride))  # (b,)
             loss = tf.reduce_sum(losses) / batch_lines
         grads = tape.gradient(loss, variables)
         context = tf.distribute.get_replica_context()
@@ -88,7 +90,8 @@ class Trainer:
 
     def _evaluate_batch(self, features, frame_lengths, labels, label_lengths):
         logits = self.logits(features, training=False)
-        losses = ctc_loss_per_line(labels, label_lengths, logits, frame_lengths)
+        losses = ctc_loss_per_line(labels, label_lengths, logits,
+                                   output_lengths(frame_lengths, self.stride))
         return losses, tf.nn.softmax(logits)
 
     def evaluate(self, lines, batch_size):
@@ -98,7 +101,8 @@ class Trainer:
             batch = lines.batch(indices)
             loss, probabilities = self._evaluate(*_tensors(batch))
             losses[indices] = loss.numpy()
-            for i, ids in zip(indices, decode_batch(probabilities.numpy(), batch.frame_lengths)):
+            frames = output_lengths(batch.frame_lengths, self.stride)
+            for i, ids in zip(indices, decode_batch(probabilities.numpy(), frames)):
                 decoded[i] = ids
         return float(losses.mean()), decoded
 

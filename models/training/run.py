@@ -49,7 +49,7 @@ def train(args, dataset, folder, architecture, checkpoint):
             chief and checkpoint is not None and not is_multi_worker(strategy)
             and FolderWriter.behind(folder, schedule)):
         return
-    train_lines, validation = load_lines(dataset)
+    train_lines, validation = load_lines(dataset, architecture.get('stride', 1))
     if recipe['batch_size'] < strategy.num_replicas_in_sync:
         raise TrainingError(f'--batch_size {recipe["batch_size"]} is smaller than the '
                             f'{strategy.num_replicas_in_sync} replicas')
@@ -69,7 +69,9 @@ def train(args, dataset, folder, architecture, checkpoint):
         if source is not None:
             new = take_weights(model, source, dataset.char_table.characters)
             recipe['init_from'] = record(source, new)
-            start = (f'from the weights of {source.folder} (epoch {source.epoch}; '
+            epochs = (f'the mean of epochs {", ".join(map(str, source.epoch))}'
+                      if isinstance(source.epoch, list) else f'epoch {source.epoch}')
+            start = (f'from the weights of {source.folder} ({epochs}; '
                      f'{_new_characters(new)})')
         print(f'training {folder} {start}: {model.count_params():,} parameters, '
               f'{architecture["num_layers"]} x {architecture["units"]} BiLSTM, '
@@ -138,11 +140,12 @@ def _finished(schedule, epochs, folder) -> bool:
     return schedule.stopped_early or schedule.epoch >= epochs
 
 
-def load_lines(dataset):
-    """-> (train, validation) LineSets without the lines too short for CTC, counted."""
+def load_lines(dataset, stride=1):
+    """-> (train, validation) LineSets without the lines too short for CTC (after
+    subsampling by `stride`), counted."""
     sets = []
     for name in TRAINED_SPLITS:
-        lines, short = LineSet.from_split(dataset.split(name))
+        lines, short = LineSet.from_split(dataset.split(name), stride)
         if short:
             print(f'{name}: left out {short} lines with fewer frames than CTC needs '
                   f'for their text')

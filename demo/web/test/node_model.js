@@ -56,7 +56,7 @@ async function main([folder, casesPath, resultPath]) {
   for (const { strokes, features } of lines) {
     const input = Float32Array.from(features.flat());
     const probabilities = await recognizer.probabilities(input, features.length);
-    const ids = bestPath(probabilities, features.length, classes);
+    const ids = bestPath(probabilities, probabilities.length / classes, classes);
     results.push({
       features: recognizer.pipeline.run(strokesToPoints(strokes)),
       probabilities: rows(probabilities, classes),
