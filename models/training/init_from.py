@@ -39,6 +39,12 @@ class SourceWeights(NamedTuple):
     characters: List[str]
     layers: dict                  # {layer name: [arrays, as get_weights() gives them]}
 
+    def which_weights(self) -> str:
+        """'epoch 7', or 'the mean of epochs 5, 6, 7' for a folder average.py wrote."""
+        if isinstance(self.epoch, list):
+            return f'the mean of epochs {", ".join(map(str, self.epoch))}'
+        return f'epoch {self.epoch}'
+
 
 def check_source(folder, architecture: dict, pipeline_json: dict) -> dict:
     """-> the source's recognizer.json; CheckpointError in one line when it cannot be used:

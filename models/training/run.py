@@ -69,9 +69,7 @@ def train(args, dataset, folder, architecture, checkpoint):
         if source is not None:
             new = take_weights(model, source, dataset.char_table.characters)
             recipe['init_from'] = record(source, new)
-            epochs = (f'the mean of epochs {", ".join(map(str, source.epoch))}'
-                      if isinstance(source.epoch, list) else f'epoch {source.epoch}')
-            start = (f'from the weights of {source.folder} ({epochs}; '
+            start = (f'from the weights of {source.folder} ({source.which_weights()}; '
                      f'{_new_characters(new)})')
         print(f'training {folder} {start}: {model.count_params():,} parameters, '
               f'{architecture["num_layers"]} x {architecture["units"]} BiLSTM, '
