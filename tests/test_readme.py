@@ -25,6 +25,8 @@ SKIPPED = {
     'python demo/web/serve.py': 'serves until stopped: tests/test_deploy.py drives the page',
     'python serve.py': 'serves until stopped: tests/test_serve.py drives it',
     'python benchmarks/': 'benchmarks are run by hand and print figures',
+    'python average.py': "averages a run's newest checkpoints, which a one-epoch run has one "
+                         'of: tests/test_average.py averages a tiny run of several',
 }
 SKIPPED_CONTAINING = {
     'datasets/iam': 'needs IAM-OnDB, which users download themselves: tests/test_iam.py '
