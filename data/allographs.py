@@ -1,0 +1,152 @@
+"""Letter shapes people write that the faces lack: hand-designed single-line allographs.
+
+Why they exist: a model trained on the faces alone reads real whiteboard lines (IAM-OnDB)
+worst at exactly the letters whose handwritten shapes no face draws (README, "zero-shot"):
+t (one down stroke and a bar added late, or a looped cursive t), d (an a-bowl and a tall
+stem in one stroke, without lifting the pen), o and a (open or closed at the top, round
+either way, the a's stem retraced), and capitals (print capitals in people's stroke order,
+where the faces draw script flourishes or their own order). The shapes were drawn from
+looking at real lines and checked by rendering (`render_synthetic.py --allographs 1`).
+
+`SyntheticSource(..., allographs=share)` lets a writer use them: for each letter below, with
+probability `share`, the line's writer writes it in one of its shapes (picked at random,
+then kept for the whole line, as a person keeps a habit) instead of the face's glyph.
+
+Units as in data/glyphs.py: y down, baseline at 0, x-height X_HEIGHT (14); ascenders and
+capitals reach 21. A glyph's `body` strokes are written in order; its `accents` (t-bars,
+crossbars) after the word, or right after the letter with `accents_in_place`.
+"""
+import functools
+from typing import Dict, Tuple
+
+import numpy as np
+
+from data.glyphs import X_HEIGHT, Glyph, _drop_repeats
+
+SIDE_BEARING = 3.0    # common units between a shape's rightmost ink and its advance
+CAP = 21.0            # common units: the height of capitals and ascenders
+BOWL = (8.0, -X_HEIGHT / 2, 6.0, X_HEIGHT / 2)   # centre x, y and radii of a, d, o, c, e
+
+
+def _arc(cx, cy, rx, ry, start, end) -> np.ndarray:
+    """An elliptic arc, angles in degrees counterclockwise as seen on the page (y is down,
+    so 90 is the top); one point every 12 degrees."""
+    a = np.radians(np.linspace(start, end, max(2, int(abs(end - start) / 12) + 1)))
+    return np.stack([cx + rx * np.cos(a), cy - ry * np.sin(a)], axis=1)
+
+
+def _bowl(start, end) -> np.ndarray:
+    return _arc(*BOWL, start, end)
+
+
+def _curve(*points) -> np.ndarray:
+    """A smooth curve near the polygon through `points`: three passes of Chaikin's corner
+    cutting, the ends kept."""
+    p = np.array(points, dtype=np.float64)
+    for _ in range(3):
+        cuts = np.stack([0.75 * p[:-1] + 0.25 * p[1:], 0.25 * p[:-1] + 0.75 * p[1:]], 1)
+        p = np.concatenate([p[:1], cuts.reshape(-1, 2)[1:-1], p[-1:]])
+    return p
+
+
+def _path(*pieces) -> np.ndarray:
+    """One pen-down stroke through pieces: (x, y) points and arrays of points."""
+    points = [np.atleast_2d(np.asarray(p, dtype=np.float64)) for p in pieces]
+    return _drop_repeats(np.concatenate(points))
+
+
+def _dense(stroke: np.ndarray) -> np.ndarray:
+    """Points at most 1 unit apart, so that the corner cutting every glyph gets
+    (synthetic._cut_corners) rounds a corner or a retraced tip by a fraction of a unit,
+    not by a quarter of the segment (which takes a fifth off a retraced stem)."""
+    steps = np.maximum(np.ceil(np.hypot(*np.diff(stroke, axis=0).T)), 1).astype(int)
+    parts = [np.linspace(a, b, n, endpoint=False) for a, b, n in zip(stroke, stroke[1:], steps)]
+    return np.concatenate(parts + [stroke[-1:]])
+
+
+def _glyph(body, accents=()) -> Glyph:
+    body, accents = tuple(map(_dense, body)), tuple(map(_dense, accents))
+    advance = max(float(s[:, 0].max()) for s in body + accents) + SIDE_BEARING
+    return Glyph(body, accents, advance, body[0][0], body[-1][-1] - (advance, 0.0), True)
+
+
+def _lower_case() -> Dict[str, Tuple[Glyph, ...]]:
+    stem = BOWL[0] + BOWL[2]                 # x of the stem of a and d: the bowl's right
+    right = (stem, BOWL[1])                  # where a round bowl comes back up
+    return {
+        'a': (_glyph([_path(_bowl(40, 360), (stem, -X_HEIGHT), (stem, -1), (stem + 1.5, 0))]),
+              _glyph([_path(_bowl(75, 345), (stem, -X_HEIGHT + 1.5), (stem, -0.5))]),
+              _glyph([_bowl(30, 400), _path((stem, -X_HEIGHT), (stem, 0))])),
+        'd': (_glyph([_path(_bowl(40, 360), right, (stem, -CAP), (stem, -1), (stem + 1.5, 0))]),
+              _glyph([_bowl(30, 400), _path((stem, -CAP), (stem, 0))]),
+              _glyph([_path(_bowl(40, 360), _curve(right, (stem + 1.5, -17), (stem, -CAP),
+                                                      (stem - 2, -19), (stem - 0.5, -6),
+                                                      (stem, 0), (stem + 2, -0.5)))])),
+        'o': (_glyph([_bowl(80, 460)]),
+              _glyph([_bowl(100, -270)]),
+              _glyph([_bowl(70, 400)]),
+              _glyph([_path(_bowl(60, 440), _curve((11, -12.5), (13, -13.5), (16, -13)))])),
+        'c': (_glyph([_bowl(50, 320)]),
+              _glyph([_path(_curve((12, -10), (13.5, -12.5), (11, -14)), _bowl(100, 315))])),
+        'e': (_glyph([_path((2.5, -7), (14, -7), _bowl(0, 320))]),
+              _glyph([_curve((2, -4), (9, -6), (14, -10), (12, -14), (6, -14), (2, -9),
+                             (3, -1), (9, 0), (14, -2.5))])),
+        't': (_glyph([_curve((4, -19), (4, -2), (5, 0), (8, -1))], [_path((1, -13), (9, -13))]),
+              _glyph([_path((4, -19), (4, 0))], [_path((0.5, -13), (8, -14))]),
+              _glyph([_path((1, -13), (9, -13)), _path((5, -19), (5, 0))]),
+              _glyph([_path(_curve((1, -1), (3, -9), (5, -19)),
+                            _curve((4.5, -19), (4, -3), (5.5, 0), (8.5, -1.5)))],
+                     [_path((1, -12.5), (9, -13))])),
+    }
+
+
+def _capitals() -> Dict[str, Tuple[Glyph, ...]]:
+    """Print capitals as people write them: stems downwards, a stem before what hangs on
+    it, a crossbar last; a letter that can be drawn in one go (M, N, W, L, S) in one go."""
+    c, top, mid = CAP / 2, -CAP, -CAP / 2
+    bumps = ((2, top), (9, -20.5), (12, -16.5), (9, -11.5), (2.5, -11))
+    return {
+        'A': (_glyph([_path((2, 0), (9, top), (16, 0))], [_path((5, -8), (13, -8))]),),
+        'B': (_glyph([_path((2, top), (2, 0)),
+                      _curve(*bumps, (10, -10.5), (13, -5.5), (10, -0.5), (2, 0))]),),
+        'C': (_glyph([_arc(10, -c, 8, c, 50, 310)]),),
+        'D': (_glyph([_path((2, top), (2, 0)),
+                      _curve((2, top), (11, -19), (14, mid), (11, -2), (2, 0))]),),
+        'E': (_glyph([_path((13, top), (2, top), (2, 0), (13, 0))],
+                     [_path((2, mid), (11, mid))]),),
+        'F': (_glyph([_path((13, top), (2, top), (2, 0))], [_path((2, mid), (11, mid))]),),
+        'G': (_glyph([_path(_arc(10, -c, 8, c, 50, 360), (12, mid))]),),
+        'H': (_glyph([_path((2, top), (2, 0)), _path((14, top), (14, 0))],
+                     [_path((2, mid), (14, mid))]),),
+        'I': (_glyph([_path((3, top), (3, 0))]),),
+        'J': (_glyph([_path((11, top), _curve((11, -5), (10, 0), (4, 0), (2, -4)))]),),
+        'K': (_glyph([_path((2, top), (2, 0)), _path((13, top), (2.5, -9), (13, 0))]),),
+        'L': (_glyph([_path((2, top), (2, 0), (12, 0))]),),
+        'M': (_glyph([_path((2, 0), (2, top), (10, -6), (18, top), (18, 0))]),),
+        'N': (_glyph([_path((2, 0), (2, top), (15, 0), (15, top))]),),
+        'O': (_glyph([_arc(10, -c, 8, c, 90, 460)]),),
+        'P': (_glyph([_path((2, top), (2, 0)), _curve(*bumps)]),),
+        'R': (_glyph([_path((2, top), (2, 0)), _path(_curve(*bumps), (13, 0))]),),
+        'S': (_glyph([_curve((13, -18), (9, top), (3, -20), (2, -15), (7, -11), (13, -7),
+                             (12, -1), (6, 0), (1.5, -3))]),),
+        'T': (_glyph([_path((1, top), (15, top)), _path((8, top), (8, 0))]),),
+        'U': (_glyph([_path((2, top), _curve((2, -6), (3, 0), (12, 0), (14, -6)), (14, top))]),),
+        'V': (_glyph([_path((2, top), (9, 0), (16, top))]),),
+        'W': (_glyph([_path((2, top), (6, 0), (11, -15), (16, 0), (20, top))]),),
+        'Y': (_glyph([_path((2, top), (8, -10)), _path((14, top), (8, -10), (8, 0))]),),
+    }
+
+
+@functools.lru_cache(maxsize=None)
+def shapes() -> Dict[str, Tuple[Glyph, ...]]:
+    """{letter: its allographs}, built once."""
+    return {**_lower_case(), **_capitals()}
+
+
+def pick(rng, share: float) -> Dict[str, int]:
+    """One writer's habits: {letter: which of its shapes} for the letters this writer
+    writes in an allograph, each with probability `share`. Two draws of the generator."""
+    letters = tuple(shapes())
+    u = rng.random((2, len(letters)))
+    return {c: int(k * len(shapes()[c])) for c, use, k in zip(letters, u[0] < share, u[1])
+            if use}
