@@ -100,6 +100,46 @@ def _lower_case() -> Dict[str, Tuple[Glyph, ...]]:
     }
 
 
+def _arch(left, right) -> np.ndarray:
+    """The arch of n, m and h: from its stem at x = left, over the x-height, down at x =
+    right to the baseline."""
+    return _curve((left, -8), (left + 1.5, -13.5), (left + 5, -14.5), (right, -11),
+                  (right, -5), (right, 0))
+
+
+def _stems_and_bowls() -> Dict[str, Tuple[Glyph, ...]]:
+    """Letters of stems, arches and bowls as print writers make them in one stroke: the
+    pen goes down a stem and back up it (a retrace) to start the arch or the bowl."""
+    x, asc = X_HEIGHT, CAP
+    return {
+        'n': (_glyph([_path((2, -x), (2, 0), (2, -7), _arch(2, 12))]),),
+        'm': (_glyph([_path((2, -x), (2, 0), (2, -7), _arch(2, 10), (10, -7),
+                            _arch(10, 18))]),),
+        'h': (_glyph([_path((2, -asc), (2, 0), (2, -7), _arch(2, 12))]),
+              _glyph([_path(_curve((0, -2), (4, -12), (6, -19), (4, -asc), (2, -18), (2, 0)),
+                            (2, -7), _arch(2, 12))])),
+        'r': (_glyph([_path((2, -x), (2, 0), (2, -8),
+                            _curve((2, -8), (4, -13), (7, -14.5), (11, -13)))]),),
+        'u': (_glyph([_path((2, -x), _curve((2, -5), (3, 0), (10, 0), (12, -5)), (12, -x),
+                            (12, -1), (13.5, 0))]),),
+        'b': (_glyph([_path((2, -asc), (2, 0), (2, -7),
+                            _curve((2, -7), (6, -14), (11, -13), (13, -7), (10, 0), (2, -1)))]),),
+        'l': (_glyph([_path((3, -asc), (3, 0))]),
+              _glyph([_curve((0, -2), (4, -12), (6, -19), (4, -asc), (2, -18), (2.5, -4),
+                             (4, 0), (7, -1))])),
+        'g': (_glyph([_path(_bowl(40, 360), (14, -x), (14, 5),
+                            _curve((14, 5), (12, 8.5), (6, 8.5), (3, 5)))]),),
+        'f': (_glyph([_path(_curve((12, -19), (10, -asc), (7, -20), (6, -16)), (6, 0))],
+                     [_path((2, -13), (11, -13))]),),
+        'y': (_glyph([_path((2, -x), (7, 0)), _path((12, -x), (7, 0), (4, 8))]),
+              _glyph([_path((2, -x), _curve((2, -5), (3, 0), (10, 0), (12, -5)), (12, -x),
+                            (12, 5), _curve((12, 5), (10, 8.5), (5, 8.5), (2, 5)))])),
+        's': (_glyph([_curve((11, -12), (9, -14), (4, -13.5), (3, -10), (7, -7), (11, -4),
+                             (9, 0), (4, 0), (2, -2))]),),
+        'k': (_glyph([_path((2, -asc), (2, 0)), _path((11, -x), (2.5, -6), (11, 0))]),),
+    }
+
+
 def _capitals() -> Dict[str, Tuple[Glyph, ...]]:
     """Print capitals as people write them: stems downwards, a stem before what hangs on
     it, a crossbar last; a letter that can be drawn in one go (M, N, W, L, S) in one go."""
@@ -140,7 +180,7 @@ def _capitals() -> Dict[str, Tuple[Glyph, ...]]:
 @functools.lru_cache(maxsize=None)
 def shapes() -> Dict[str, Tuple[Glyph, ...]]:
     """{letter: its allographs}, built once."""
-    return {**_lower_case(), **_capitals()}
+    return {**_lower_case(), **_stems_and_bowls(), **_capitals()}
 
 
 def pick(rng, share: float) -> Dict[str, int]:
