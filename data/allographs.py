@@ -30,8 +30,8 @@ BOWL = (8.0, -X_HEIGHT / 2, 6.0, X_HEIGHT / 2)   # centre x, y and radii of a, d
 
 def _arc(cx, cy, rx, ry, start, end) -> np.ndarray:
     """An elliptic arc, angles in degrees counterclockwise as seen on the page (y is down,
-    so 90 is the top); one point every 12 degrees."""
-    a = np.radians(np.linspace(start, end, max(2, int(abs(end - start) / 12) + 1)))
+    so 90 is the top); one point every 20 degrees, as dense as the faces' bowls."""
+    a = np.radians(np.linspace(start, end, max(2, int(abs(end - start) / 20) + 1)))
     return np.stack([cx + rx * np.cos(a), cy - ry * np.sin(a)], axis=1)
 
 
@@ -40,10 +40,10 @@ def _bowl(start, end) -> np.ndarray:
 
 
 def _curve(*points) -> np.ndarray:
-    """A smooth curve near the polygon through `points`: three passes of Chaikin's corner
-    cutting, the ends kept."""
+    """A smooth curve near the polygon through `points`: two passes of Chaikin's corner
+    cutting, the ends kept (`_glyph_arrays` adds a third to every glyph)."""
     p = np.array(points, dtype=np.float64)
-    for _ in range(3):
+    for _ in range(2):
         cuts = np.stack([0.75 * p[:-1] + 0.25 * p[1:], 0.25 * p[:-1] + 0.75 * p[1:]], 1)
         p = np.concatenate([p[:1], cuts.reshape(-1, 2)[1:-1], p[-1:]])
     return p
@@ -55,17 +55,21 @@ def _path(*pieces) -> np.ndarray:
     return _drop_repeats(np.concatenate(points))
 
 
-def _dense(stroke: np.ndarray) -> np.ndarray:
-    """Points at most 1 unit apart, so that the corner cutting every glyph gets
-    (synthetic._cut_corners) rounds a corner or a retraced tip by a fraction of a unit,
-    not by a quarter of the segment (which takes a fifth off a retraced stem)."""
-    steps = np.maximum(np.ceil(np.hypot(*np.diff(stroke, axis=0).T)), 1).astype(int)
-    parts = [np.linspace(a, b, n, endpoint=False) for a, b, n in zip(stroke, stroke[1:], steps)]
-    return np.concatenate(parts + [stroke[-1:]])
+def _sharp(stroke: np.ndarray) -> np.ndarray:
+    """Points half a unit either side of every vertex of a segment longer than 2 units, so
+    that the corner cutting every glyph gets (synthetic._cut_corners) rounds a corner or a
+    retraced tip by a fraction of a unit, not by a quarter of the segment (which takes a
+    fifth off a retraced stem and the tip off an A)."""
+    a, b = stroke[:-1], stroke[1:]
+    length = np.hypot(*(b - a).T)[:, None]
+    near = np.where(length > 2, 0.5 / np.maximum(length, 1e-9), 0.0)
+    inner = np.stack([a + near * (b - a), b - near * (b - a)], 1)    # (S, 2, 2)
+    points = np.concatenate([a[:, None], inner], 1).reshape(-1, 2)
+    return _drop_repeats(np.concatenate([points, stroke[-1:]]))
 
 
 def _glyph(body, accents=()) -> Glyph:
-    body, accents = tuple(map(_dense, body)), tuple(map(_dense, accents))
+    body, accents = tuple(map(_sharp, body)), tuple(map(_sharp, accents))
     advance = max(float(s[:, 0].max()) for s in body + accents) + SIDE_BEARING
     return Glyph(body, accents, advance, body[0][0], body[-1][-1] - (advance, 0.0), True)
 
@@ -142,7 +146,9 @@ def _stems_and_bowls() -> Dict[str, Tuple[Glyph, ...]]:
 
 def _capitals() -> Dict[str, Tuple[Glyph, ...]]:
     """Print capitals as people write them: stems downwards, a stem before what hangs on
-    it, a crossbar last; a letter that can be drawn in one go (M, N, W, L, S) in one go."""
+    it, a crossbar last; a letter that can be drawn in one go (M, N, W, L, S) in one go.
+    M and T also as many writers of IAM-OnDB's "Mr ." and "The" write them: M's left stem
+    down first (then a second stroke, or back up it), T's stem before its bar."""
     c, top, mid = CAP / 2, -CAP, -CAP / 2
     bumps = ((2, top), (9, -20.5), (12, -16.5), (9, -11.5), (2.5, -11))
     return {
@@ -162,14 +168,17 @@ def _capitals() -> Dict[str, Tuple[Glyph, ...]]:
         'J': (_glyph([_path((11, top), _curve((11, -5), (10, 0), (4, 0), (2, -4)))]),),
         'K': (_glyph([_path((2, top), (2, 0)), _path((13, top), (2.5, -9), (13, 0))]),),
         'L': (_glyph([_path((2, top), (2, 0), (12, 0))]),),
-        'M': (_glyph([_path((2, 0), (2, top), (10, -6), (18, top), (18, 0))]),),
+        'M': (_glyph([_path((2, 0), (2, top), (10, -6), (18, top), (18, 0))]),
+              _glyph([_path((2, top), (2, 0)), _path((2, top), (10, -6), (18, top), (18, 0))]),
+              _glyph([_path((2, top), (2, 0), (2, top), (10, -6), (18, top), (18, 0))])),
         'N': (_glyph([_path((2, 0), (2, top), (15, 0), (15, top))]),),
         'O': (_glyph([_arc(10, -c, 8, c, 90, 460)]),),
         'P': (_glyph([_path((2, top), (2, 0)), _curve(*bumps)]),),
         'R': (_glyph([_path((2, top), (2, 0)), _path(_curve(*bumps), (13, 0))]),),
         'S': (_glyph([_curve((13, -18), (9, top), (3, -20), (2, -15), (7, -11), (13, -7),
                              (12, -1), (6, 0), (1.5, -3))]),),
-        'T': (_glyph([_path((1, top), (15, top)), _path((8, top), (8, 0))]),),
+        'T': (_glyph([_path((1, top), (15, top)), _path((8, top), (8, 0))]),
+              _glyph([_path((8, top), (8, 0))], [_path((1, top), (15, top))])),
         'U': (_glyph([_path((2, top), _curve((2, -6), (3, 0), (12, 0), (14, -6)), (14, top))]),),
         'V': (_glyph([_path((2, top), (9, 0), (16, top))]),),
         'W': (_glyph([_path((2, top), (6, 0), (11, -15), (16, 0), (20, top))]),),
