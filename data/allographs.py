@@ -56,16 +56,22 @@ def _path(*pieces) -> np.ndarray:
 
 
 def _sharp(stroke: np.ndarray) -> np.ndarray:
-    """Points half a unit either side of every vertex of a segment longer than 2 units, so
-    that the corner cutting every glyph gets (synthetic._cut_corners) rounds a corner or a
-    retraced tip by a fraction of a unit, not by a quarter of the segment (which takes a
-    fifth off a retraced stem and the tip off an A)."""
-    a, b = stroke[:-1], stroke[1:]
-    length = np.hypot(*(b - a).T)[:, None]
-    near = np.where(length > 2, 0.5 / np.maximum(length, 1e-9), 0.0)
-    inner = np.stack([a + near * (b - a), b - near * (b - a)], 1)    # (S, 2, 2)
-    points = np.concatenate([a[:, None], inner], 1).reshape(-1, 2)
-    return _drop_repeats(np.concatenate([points, stroke[-1:]]))
+    """Points half a unit either side of every corner (a turn of more than 45 degrees), so
+    that the corner cutting every glyph gets (synthetic._cut_corners) rounds it by a
+    fraction of a unit, not by a quarter of its segments (which takes a fifth off a
+    retraced stem and the tip off an A). Curves keep their points as they are."""
+    d = np.diff(stroke, axis=0)
+    length = np.hypot(*d.T)
+    cos = np.einsum('ij,ij->i', d[:-1], d[1:]) / np.maximum(length[:-1] * length[1:], 1e-9)
+    corner = np.zeros(len(stroke), bool)
+    corner[1:-1] = cos < np.cos(np.radians(45))
+    at = np.flatnonzero(corner)
+    copies = np.where(corner, 3, 1)                 # a corner becomes before, it, after
+    points = np.repeat(stroke, copies, axis=0)
+    first = np.cumsum(copies)[at] - 3
+    points[first] -= d[at - 1] * np.minimum(0.5 / length[at - 1], 0.25)[:, None]
+    points[first + 2] += d[at] * np.minimum(0.5 / length[at], 0.25)[:, None]
+    return points
 
 
 def _glyph(body, accents=()) -> Glyph:
