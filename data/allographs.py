@@ -21,7 +21,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from data.glyphs import X_HEIGHT, Glyph, _drop_repeats
+from data.glyphs import X_HEIGHT, Glyph, _drop_repeats, cut_corners
 
 SIDE_BEARING = 3.0    # common units between a shape's rightmost ink and its advance
 CAP = 21.0            # common units: the height of capitals and ascenders
@@ -42,11 +42,7 @@ def _bowl(start, end) -> np.ndarray:
 def _curve(*points) -> np.ndarray:
     """A smooth curve near the polygon through `points`: two passes of Chaikin's corner
     cutting, the ends kept (`_glyph_arrays` adds a third to every glyph)."""
-    p = np.array(points, dtype=np.float64)
-    for _ in range(2):
-        cuts = np.stack([0.75 * p[:-1] + 0.25 * p[1:], 0.25 * p[:-1] + 0.75 * p[1:]], 1)
-        p = np.concatenate([p[:1], cuts.reshape(-1, 2)[1:-1], p[-1:]])
-    return p
+    return cut_corners(cut_corners(np.array(points, dtype=np.float64)))
 
 
 def _path(*pieces) -> np.ndarray:
@@ -57,7 +53,7 @@ def _path(*pieces) -> np.ndarray:
 
 def _sharp(stroke: np.ndarray) -> np.ndarray:
     """Points half a unit either side of every corner (a turn of more than 45 degrees), so
-    that the corner cutting every glyph gets (synthetic._cut_corners) rounds it by a
+    that the corner cutting every glyph gets (glyphs.cut_corners) rounds it by a
     fraction of a unit, not by a quarter of its segments (which takes a fifth off a
     retraced stem and the tip off an A). Curves keep their points as they are."""
     d = np.diff(stroke, axis=0)

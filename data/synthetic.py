@@ -39,7 +39,7 @@ import numpy as np
 
 from data import allographs
 from data.base import BaseSource, Example
-from data.glyphs import FACES, X_HEIGHT, Glyph, _joins, load_face
+from data.glyphs import FACES, X_HEIGHT, Glyph, _joins, cut_corners, load_face
 from data.synthetic_text import TextMaker, written_form
 
 # The faces a line is drawn in when none are named: those that look handwritten (Osmotron,
@@ -166,7 +166,7 @@ def _glyph_arrays(face_name: str, char: str, print_order: bool = False,
     body = _as_people_write(glyph.body) if reorder else glyph.body
 
     def flat(strokes):
-        strokes = [_cut_corners(s) for s in strokes]
+        strokes = [cut_corners(s) for s in strokes]
         number = np.repeat(np.arange(len(strokes)), [len(s) for s in strokes])
         points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
         return points.astype(np.float32), number.astype(np.int16)
@@ -190,15 +190,6 @@ def _as_people_write(strokes) -> list:
         backwards = dy < 0 if abs(dy) >= abs(dx) else dx < 0   # y down: up is dy < 0
         out.append(stroke[::-1] if straight and backwards else stroke)
     return out
-
-
-def _cut_corners(stroke: np.ndarray) -> np.ndarray:
-    """Each segment gives its points at 1/4 and 3/4; the two ends stay."""
-    if len(stroke) < 3:
-        return stroke
-    cuts = np.stack([0.75 * stroke[:-1] + 0.25 * stroke[1:],
-                     0.25 * stroke[:-1] + 0.75 * stroke[1:]], axis=1).reshape(-1, 2)
-    return np.concatenate([stroke[:1], cuts[1:-1], stroke[-1:]])
 
 
 @functools.lru_cache(maxsize=None)
