@@ -5,8 +5,10 @@ worst at exactly the letters whose handwritten shapes no face draws (README, "ze
 t (one down stroke and a bar added late, or a looped cursive t), d (an a-bowl and a tall
 stem in one stroke, without lifting the pen), o and a (open or closed at the top, round
 either way, the a's stem retraced), and capitals (print capitals in people's stroke order,
-where the faces draw script flourishes or their own order). The shapes were drawn from
-looking at real lines and checked by rendering (`render_synthetic.py --allographs 1`).
+where the faces draw script flourishes or their own order); and, as print writers make
+them, the letters of stems, arches and bowls (n, m, h, r, u, b), whose stem the pen goes
+back up to start the arch or the bowl. The shapes were drawn from looking at real lines
+and checked by rendering (`render_synthetic.py --allographs 1`).
 
 `SyntheticSource(..., allographs=share)` lets a writer use them: for each letter below, with
 probability `share`, the line's writer writes it in one of its shapes (picked at random,

@@ -279,9 +279,10 @@ class SyntheticSource(BaseSource):
     print faces' letters in the order and direction people use (see `_as_people_write`).
     `elastic` multiplies the amplitude of the smooth bending of each letter (`_bend`): more
     shapes from the same faces (round letters opening, closing, leaning and swelling).
-    `allographs` is the chance that a line's writer writes a letter (t, o, a, d, c, e, and
-    print capitals) in one of the hand-designed shapes of data/allographs.py instead of the
-    face's, the same shape throughout the line: shapes people use that no face draws.
+    `allographs` is the chance that a line's writer writes a letter (41 of them: most lower
+    case letters and print capitals) in one of the hand-designed shapes of
+    data/allographs.py instead of the face's, the same shape throughout the line: shapes
+    people use that no face draws.
     """
 
     def __init__(self, num_examples, seed=0, language='en', faces=None,
