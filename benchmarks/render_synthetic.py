@@ -3,6 +3,7 @@
     python benchmarks/render_synthetic.py
     python benchmarks/render_synthetic.py --lines 12 --seed 3 --output /tmp/lines.png
     python benchmarks/render_synthetic.py --language el --output /tmp/greek.png
+    python benchmarks/render_synthetic.py --allographs 1 --output /tmp/shapes.png
     python benchmarks/render_synthetic.py --real datasets/iam_online_db   # + /tmp/real_lines.png
     python benchmarks/render_synthetic.py --real datasets/iam_online_db \
         --real_output docs/real_lines.png --benchmark 0     # the README's pair of pages
@@ -52,6 +53,8 @@ def parse_args(argv=None):
                    help='the source\'s print_order option')
     p.add_argument('--elastic', type=float, default=1.0,
                    help='the source\'s elastic option (default: %(default)s)')
+    p.add_argument('--allographs', type=float, default=0.0,
+                   help='the source\'s allographs option (default: %(default)s)')
     p.add_argument('--real', metavar='IAM_ROOT',
                    help='also draw as many IAM-OnDB validation lines from this folder')
     p.add_argument('--split_lists', default=DEFAULT_SPLIT_LISTS,
@@ -130,7 +133,8 @@ def main(argv=None):
                              language=args.language, faces=args.faces,
                              max_words=args.max_words, variability=args.variability,
                              accents_in_place=args.accents_in_place,
-                             print_order=args.print_order, elastic=args.elastic)
+                             print_order=args.print_order, elastic=args.elastic,
+                             allographs=args.allographs)
     if args.lines:
         render([source.line(i) for i in range(args.lines)], args.output)
         if args.real:

@@ -155,6 +155,16 @@ def _make_glyph(char: str, strokes: List[np.ndarray], advance: float) -> Glyph:
                  body[-1][-1] - (advance, 0.0), is_letter)
 
 
+def cut_corners(stroke: np.ndarray) -> np.ndarray:
+    """One pass of Chaikin's corner cutting: each segment gives its points at 1/4 and 3/4;
+    the two ends stay."""
+    if len(stroke) < 3:
+        return stroke
+    cuts = np.stack([0.75 * stroke[:-1] + 0.25 * stroke[1:],
+                     0.25 * stroke[:-1] + 0.75 * stroke[1:]], axis=1).reshape(-1, 2)
+    return np.concatenate([stroke[:1], cuts[1:-1], stroke[-1:]])
+
+
 def _drop_repeats(points: np.ndarray) -> np.ndarray:
     keep = np.ones(len(points), dtype=bool)
     keep[1:] = np.any(np.diff(points, axis=0) != 0, axis=1)

@@ -33,12 +33,13 @@ import functools
 import hashlib
 import math
 import threading
-from typing import Iterator, List, NamedTuple, Tuple
+from typing import Dict, Iterator, List, NamedTuple, Tuple
 
 import numpy as np
 
+from data import allographs
 from data.base import BaseSource, Example
-from data.glyphs import FACES, X_HEIGHT, _joins, load_face
+from data.glyphs import FACES, X_HEIGHT, Glyph, _joins, cut_corners, load_face
 from data.synthetic_text import TextMaker, written_form
 
 # The faces a line is drawn in when none are named: those that look handwritten (Osmotron,
@@ -146,18 +147,26 @@ class _GlyphArrays(NamedTuple):
     advance: float
 
 
+def _glyph(face_name: str, char: str, shape: int) -> Glyph:
+    """The face's glyph of char, or with shape >= 0 that allograph of it (data/allographs.py)."""
+    return load_face(face_name).glyphs[char] if shape < 0 else allographs.shapes()[char][shape]
+
+
 @functools.lru_cache(maxsize=None)
-def _glyph_arrays(face_name: str, char: str, print_order: bool = False) -> _GlyphArrays:
+def _glyph_arrays(face_name: str, char: str, print_order: bool = False,
+                  shape: int = -1) -> _GlyphArrays:
     """One glyph as flat arrays, its polygons rounded by a pass of Chaikin's corner cutting
     (the pen draws curves, the font data polygons), split once into body and accents so
     that laying out a line (`layout`) is only concatenation. `print_order`: a print face's
-    body strokes as people write them (see `_as_people_write`)."""
+    body strokes as people write them (see `_as_people_write`; allographs already are).
+    `shape`: an allograph of char instead of the face's glyph (-1: the face's)."""
     face = load_face(face_name)
-    glyph = face.glyphs[char]
-    body = _as_people_write(glyph.body) if print_order and not face.cursive else glyph.body
+    glyph = _glyph(face_name, char, shape)
+    reorder = print_order and not face.cursive and shape < 0
+    body = _as_people_write(glyph.body) if reorder else glyph.body
 
     def flat(strokes):
-        strokes = [_cut_corners(s) for s in strokes]
+        strokes = [cut_corners(s) for s in strokes]
         number = np.repeat(np.arange(len(strokes)), [len(s) for s in strokes])
         points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
         return points.astype(np.float32), number.astype(np.int16)
@@ -183,39 +192,36 @@ def _as_people_write(strokes) -> list:
     return out
 
 
-def _cut_corners(stroke: np.ndarray) -> np.ndarray:
-    """Each segment gives its points at 1/4 and 3/4; the two ends stay."""
-    if len(stroke) < 3:
-        return stroke
-    cuts = np.stack([0.75 * stroke[:-1] + 0.25 * stroke[1:],
-                     0.25 * stroke[:-1] + 0.75 * stroke[1:]], axis=1).reshape(-1, 2)
-    return np.concatenate([stroke[:1], cuts[1:-1], stroke[-1:]])
-
-
 @functools.lru_cache(maxsize=None)
-def _letters_join(face_name: str, left: str, right: str) -> bool:
-    glyphs = load_face(face_name).glyphs
-    return _joins(glyphs[left], glyphs[right])
+def _letters_join(face_name: str, left: str, right: str, left_shape: int = -1,
+                  right_shape: int = -1) -> bool:
+    return _joins(_glyph(face_name, left, left_shape), _glyph(face_name, right, right_shape))
 
 
-def layout(face_name: str, words: List[str], print_order: bool = False) -> Layout:
+def layout(face_name: str, words: List[str], print_order: bool = False,
+           shapes: Dict[str, int] = None) -> Layout:
     """The strokes of a line's words, letters joined, each word's accents after it.
 
     Laid out in one pass over the letters from the glyphs' cached arrays (a cache of whole
     words missed nine times in ten: words x faces are many). Body strokes keep the glyphs'
     order and numbers, shifted so that a letter that joins the previous one continues its
-    last stroke; a word's accents are numbered after its body strokes."""
+    last stroke; a word's accents are numbered after its body strokes. `shapes`: {letter:
+    allograph} for the letters this writer writes in an allograph (`allographs.pick`)."""
+    shapes = shapes or {}
     # per nonempty piece (a letter's body or accents): points (n, 2), stroke numbers,
     # their shift, letter, whether accents, word
     pieces, numbers, offsets, letters, kinds, owners = [], [], [], [], [], []
     links, advance, first_char = [], [], [0]
     position = letter = line_strokes = 0
     for w, word in enumerate(words):
-        parts = [_glyph_arrays(face_name, c, print_order) for c in word]
+        word_shapes = [shapes.get(c, -1) for c in word]
+        parts = [_glyph_arrays(face_name, c, print_order, shape)
+                 for c, shape in zip(word, word_shapes)]
         first = accents_so_far = 0      # the word's next new body and accent stroke
         accent_pieces, last = [], None
         for k, part in enumerate(parts):
-            joined = k > 0 and _letters_join(face_name, word[k - 1], word[k])
+            joined = k > 0 and _letters_join(face_name, word[k - 1], word[k], word_shapes[k - 1],
+                                             word_shapes[k])
             start = first - 1 if joined else first
             if len(part.body):
                 if joined:
@@ -273,11 +279,15 @@ class SyntheticSource(BaseSource):
     print faces' letters in the order and direction people use (see `_as_people_write`).
     `elastic` multiplies the amplitude of the smooth bending of each letter (`_bend`): more
     shapes from the same faces (round letters opening, closing, leaning and swelling).
+    `allographs` is the chance that a line's writer writes a letter (41 of them: most lower
+    case letters and print capitals) in one of the hand-designed shapes of
+    data/allographs.py instead of the face's, the same shape throughout the line: shapes
+    people use that no face draws.
     """
 
     def __init__(self, num_examples, seed=0, language='en', faces=None,
                  min_words=1, max_words=6, vocabulary_size=2000, variability=1.0,
-                 accents_in_place=0.0, print_order=False, elastic=1.0):
+                 accents_in_place=0.0, print_order=False, elastic=1.0, allographs=0.0):
         if num_examples is None:
             raise ValueError('SyntheticSource can make any number of lines: give '
                              'num_examples > 0')
@@ -289,6 +299,7 @@ class SyntheticSource(BaseSource):
         self.variability = _number('variability', variability, 0, 4)
         self.accents_in_place = _number('accents_in_place', accents_in_place, 0, 1)
         self.elastic = _number('elastic', elastic, 0, 4)
+        self.allographs = _number('allographs', allographs, 0, 1)
         if not isinstance(print_order, bool):
             raise ValueError(f'print_order must be True or False, got {print_order!r}')
         self.print_order = print_order
@@ -313,7 +324,7 @@ class SyntheticSource(BaseSource):
                 'min_words': self.min_words, 'max_words': self.max_words,
                 'vocabulary_size': self.vocabulary_size, 'variability': self.variability,
                 'accents_in_place': self.accents_in_place, 'print_order': self.print_order,
-                'elastic': self.elastic}
+                'elastic': self.elastic, 'allographs': self.allographs}
 
     def get_sequences(self) -> Iterator[Tuple[List[np.ndarray], str]]:
         for i in range(self.num_examples):
@@ -330,7 +341,8 @@ class SyntheticSource(BaseSource):
         rng = _line_rng(self.seed, i)
         writer = draw_writer(rng, self.faces, self.variability, self.elastic)
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
-        line = layout(writer.face, text.split(' '), self.print_order)
+        shapes = allographs.pick(rng, self.allographs) if self.allographs else None
+        line = layout(writer.face, text.split(' '), self.print_order, shapes)
         if self.accents_in_place:
             line = _accents_in_place(rng, line, self.accents_in_place)
         points, stroke, word = _write_line(rng, writer, line)

@@ -139,12 +139,12 @@ def test_word_count_and_language_options():
 def test_options_round_trip_through_json():
     source = SyntheticSource(8, seed=4, faces=['cursive', 'futural'], max_words=2,
                              vocabulary_size=300, variability=1.5, accents_in_place=0.5,
-                             print_order=True, elastic=2.5)
+                             print_order=True, elastic=2.5, allographs=0.5)
     options = json.loads(json.dumps(source.options()))
     assert options == {'seed': 4, 'language': 'en', 'faces': ['cursive', 'futural'],
                        'min_words': 1, 'max_words': 2, 'vocabulary_size': 300,
                        'variability': 1.5, 'accents_in_place': 0.5, 'print_order': True,
-                       'elastic': 2.5}
+                       'elastic': 2.5, 'allographs': 0.5}
     rebuilt = SyntheticSource(8, **options)
     assert all(same_line(a, b) for a, b in zip(source.get_sequences(),
                                                rebuilt.get_sequences()))
@@ -306,7 +306,8 @@ def test_greek_lines_compile_and_train_a_tiny_model(tmp_path):
 @pytest.mark.parametrize('options', [{'variability': 5}, {'variability': -1},
                                      {'accents_in_place': 1.5}, {'accents_in_place': True},
                                      {'accents_in_place': 'half'}, {'print_order': 1},
-                                     {'elastic': 5}, {'elastic': '2'}])
+                                     {'elastic': 5}, {'elastic': '2'},
+                                     {'allographs': 1.5}, {'allographs': '0.5'}])
 def test_bad_writer_options_are_refused_by_name(options):
     (name, value), = options.items()
     with pytest.raises(ValueError, match=f'{name} must be .*, got {value!r}'):
