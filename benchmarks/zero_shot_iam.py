@@ -138,9 +138,9 @@ def main(argv=None):
     scaled = f', clock x {args.time_scale:g}' if args.time_scale != 1.0 else ''
     print(f'{args.model} on {len(lines)} IAM-OnDB validation lines (testset_v + testset_t)'
           f'{scaled}, best path, {seconds:.0f} s:')
-    print(f'  CER {cer(truths, outputs):.1%}, WER {wer(truths, outputs):.1%} '
-          f'(IAM-OnDB spacing); CER {cer(closed, closed_out):.1%}, '
-          f'WER {wer(closed, closed_out):.1%} (no space before punctuation); '
+    print(f'  CER {cer(truths, outputs):.2%}, WER {wer(truths, outputs):.2%} '
+          f'(IAM-OnDB spacing); CER {cer(closed, closed_out):.2%}, '
+          f'WER {wer(closed, closed_out):.2%} (no space before punctuation); '
           f'{unknown} truth characters outside the model\'s table')
     if args.letters:
         errors = letter_errors(truths, outputs, args.letters)

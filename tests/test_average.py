@@ -82,3 +82,68 @@ def test_an_existing_network_is_replaced_only_when_asked(trained, tmp_path):
     average.main(['--model', trained, '--last', '2', '--output', output, '--overwrite'])
     with open(os.path.join(output, 'recognizer.json'), encoding='utf-8') as f:
         assert json.load(f)['averaged']['epochs'] == [2, 3]
+
+
+
+def dataset_of(trained) -> str:
+    """The data set the `trained` fixture made, beside its weights folder."""
+    return os.path.join(os.path.dirname(os.path.dirname(trained)), 'glyphs')
+
+
+def tiny_run(dataset, weights_dir, *argv):
+    train.main(['--dataset', dataset, '--layers', '1', '--units', '8', '--batch_size', '8',
+                '--no-progress', '--show', '0', '--dropout', '0.1', '--weights_dir',
+                str(weights_dir), *argv])
+
+
+@pytest.fixture(scope='module')
+def second_run(trained, tmp_path_factory):
+    """Two runs of 2 epochs from `trained`'s averaged weights with two seeds: runs from
+    one start, as the synthetic recipe makes."""
+    root = tmp_path_factory.mktemp('second')
+    start = str(root / 'start')
+    average.main(['--model', trained, '--last', '3', '--output', start])
+    for name, seed in (('a', '3'), ('b', '4')):
+        tiny_run(dataset_of(trained), root, '--epochs', '2', '--keep_checkpoints', '2',
+                 '--seed', seed, '--init_from', start, '--name', name)
+    return str(root / 'a'), str(root / 'b')
+
+
+def test_several_runs_are_averaged_together(second_run, tmp_path, capsys):
+    output = str(tmp_path / 'both')
+    average.main(['--model', *second_run, '--last', '2', '--output', output])
+    checkpoints = [read_checkpoint(p)[1] for run in second_run
+                   for p in checkpoint_paths(checkpoints_dir(run))[:2]]
+    expected = np.mean([c['logits/kernel'].astype(np.float64) for c in checkpoints], axis=0)
+    assert not np.allclose(checkpoints[0]['logits/kernel'], checkpoints[2]['logits/kernel'])
+
+    from models.model_folder import load_model_folder
+    model, _, _, config = load_model_folder(output)
+    np.testing.assert_allclose(np.asarray(model.get_layer('logits').kernel), expected,
+                               rtol=1e-6, atol=1e-7)
+    assert config['averaged'] == [{'model': second_run[0], 'epochs': [1, 2]},
+                                  {'model': second_run[1], 'epochs': [1, 2]}]
+    out = capsys.readouterr().out
+    assert f'averaging epochs 1, 2 of {second_run[0]}' in out
+    assert f'averaging epochs 1, 2 of {second_run[1]}' in out
+
+
+def test_a_mean_of_runs_is_named_by_its_runs_as_a_start(trained, second_run, tmp_path,
+                                                        capsys):
+    output = str(tmp_path / 'both')
+    average.main(['--model', *second_run, '--last', '1', '--output', output])
+    tiny_run(dataset_of(trained), tmp_path, '--epochs', '1', '--init_from', output)
+    assert (f'from the weights of {output} (the mean of epochs 2 of {second_run[0]} and 2 of '
+            f'{second_run[1]}; it knows every character)') in capsys.readouterr().out
+
+
+def test_runs_of_other_networks_are_not_averaged(trained, tmp_path):
+    train.main(['--dataset', dataset_of(trained), '--layers', '1', '--units', '4',
+                '--batch_size', '8', '--no-progress', '--show', '0', '--epochs', '1',
+                '--weights_dir', str(tmp_path)])
+    other = str(tmp_path / 'glyphs-1x4')
+    with pytest.raises(SystemExit) as stop:
+        average.main(['--model', trained, other, '--last', '1',
+                      '--output', str(tmp_path / 'out')])
+    assert str(stop.value) == (f'average.py: error: {trained} and {other} have different '
+                               f'architectures: their weights cannot be averaged')

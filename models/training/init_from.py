@@ -35,12 +35,17 @@ class SourceWeights(NamedTuple):
     """The source network's weights by layer name, read before this run's model is built."""
     folder: str
     epoch: object                 # the source's best epoch, as its recognizer.json says, or
-                                  # the list of epochs average.py took the mean of
+                                  # the list of epochs average.py took the mean of, or for
+                                  # several runs [{'model': folder, 'epochs': [...]}, ...]
     characters: List[str]
     layers: dict                  # {layer name: [arrays, as get_weights() gives them]}
 
     def which_weights(self) -> str:
-        """'epoch 7', or 'the mean of epochs 5, 6, 7' for a folder average.py wrote."""
+        """'epoch 7', or 'the mean of epochs 5, 6, 7' for a folder average.py wrote, or
+        'the mean of epochs 1, 2 of weights/a and 1, 2 of weights/b'."""
+        if isinstance(self.epoch, list) and self.epoch and isinstance(self.epoch[0], dict):
+            return 'the mean of epochs ' + ' and '.join(
+                f'{", ".join(map(str, run["epochs"]))} of {run["model"]}' for run in self.epoch)
         if isinstance(self.epoch, list):
             return f'the mean of epochs {", ".join(map(str, self.epoch))}'
         return f'epoch {self.epoch}'
@@ -93,7 +98,8 @@ def read_source(folder) -> SourceWeights:
     except ModelFolderError as e:
         raise CheckpointError(f'--init_from: {e}') from None
     layers = {layer.name: layer.get_weights() for layer in model.layers if layer.weights}
-    epoch = config.get('epoch', config.get('averaged', {}).get('epochs'))
+    averaged = config.get('averaged')
+    epoch = config.get('epoch', averaged['epochs'] if isinstance(averaged, dict) else averaged)
     return SourceWeights(folder, epoch, char_table.characters, layers)
 
 
