@@ -12,14 +12,18 @@ from models.training.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
 
+def tiny_run(dataset, weights_dir, *argv, units=8):
+    train.main(['--dataset', str(dataset), '--layers', '1', '--units', str(units),
+                '--batch_size', '8', '--no-progress', '--show', '0', '--dropout', '0.1',
+                '--weights_dir', str(weights_dir), *argv])
+
+
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     """A tiny model trained 3 epochs, all three checkpoints kept."""
     root = tmp_path_factory.mktemp('average')
     glyphs = make_dataset(root / 'glyphs', num_examples=32)
-    train.main(['--dataset', glyphs, '--layers', '1', '--units', '8', '--batch_size', '8',
-                '--no-progress', '--show', '0', '--dropout', '0.1', '--epochs', '3',
-                '--keep_checkpoints', '3', '--weights_dir', str(root / 'weights')])
+    tiny_run(glyphs, root / 'weights', '--epochs', '3', '--keep_checkpoints', '3')
     return str(root / 'weights' / 'glyphs-1x8')
 
 
@@ -84,16 +88,9 @@ def test_an_existing_network_is_replaced_only_when_asked(trained, tmp_path):
         assert json.load(f)['averaged']['epochs'] == [2, 3]
 
 
-
 def dataset_of(trained) -> str:
     """The data set the `trained` fixture made, beside its weights folder."""
     return os.path.join(os.path.dirname(os.path.dirname(trained)), 'glyphs')
-
-
-def tiny_run(dataset, weights_dir, *argv):
-    train.main(['--dataset', dataset, '--layers', '1', '--units', '8', '--batch_size', '8',
-                '--no-progress', '--show', '0', '--dropout', '0.1', '--weights_dir',
-                str(weights_dir), *argv])
 
 
 @pytest.fixture(scope='module')
@@ -138,9 +135,7 @@ def test_a_mean_of_runs_is_named_by_its_runs_as_a_start(trained, second_run, tmp
 
 
 def test_runs_of_other_networks_are_not_averaged(trained, tmp_path):
-    train.main(['--dataset', dataset_of(trained), '--layers', '1', '--units', '4',
-                '--batch_size', '8', '--no-progress', '--show', '0', '--epochs', '1',
-                '--weights_dir', str(tmp_path)])
+    tiny_run(dataset_of(trained), tmp_path, '--epochs', '1', units=4)
     other = str(tmp_path / 'glyphs-1x4')
     with pytest.raises(SystemExit) as stop:
         average.main(['--model', trained, other, '--last', '1',
