@@ -196,10 +196,16 @@ def shapes() -> Dict[str, Tuple[Glyph, ...]]:
     return {**_lower_case(), **_stems_and_bowls(), **_capitals()}
 
 
+@functools.lru_cache(maxsize=None)
+def _shape_counts() -> Tuple[Tuple[str, ...], Tuple[int, ...]]:
+    """The letters that have allographs, and how many each has."""
+    return tuple(shapes()), tuple(len(s) for s in shapes().values())
+
+
 def pick(rng, share: float) -> Dict[str, int]:
     """One writer's habits: {letter: which of its shapes} for the letters this writer
-    writes in an allograph, each with probability `share`. Two draws of the generator."""
-    letters = tuple(shapes())
-    u = rng.random((2, len(letters)))
-    return {c: int(k * len(shapes()[c])) for c, use, k in zip(letters, u[0] < share, u[1])
-            if use}
+    writes in an allograph, each with probability `share`. Two draws of the generator,
+    read as Python floats (each line calls this: numpy scalars cost more than the draws)."""
+    letters, counts = _shape_counts()
+    use, which = rng.random((2, len(letters))).tolist()
+    return {c: int(k * n) for c, u, k, n in zip(letters, use, which, counts) if u < share}

@@ -39,7 +39,7 @@ import numpy as np
 
 from data import allographs
 from data.base import BaseSource, Example
-from data.glyphs import FACES, X_HEIGHT, Glyph, _joins, cut_corners, load_face
+from data.glyphs import FACES, JOIN_DISTANCE, X_HEIGHT, Glyph, cut_corners, load_face
 from data.synthetic_text import TextMaker, written_form
 
 # The faces a line is drawn in when none are named: those that look handwritten (Osmotron,
@@ -145,6 +145,7 @@ class _GlyphArrays(NamedTuple):
     accent_stroke: np.ndarray  # (a,) each point's accent stroke number within the glyph
     accent_strokes: int
     advance: float
+    join_row: int              # the glyph's row and column in `_join_table(face)`
 
 
 def _glyph(face_name: str, char: str, shape: int) -> Glyph:
@@ -172,7 +173,8 @@ def _glyph_arrays(face_name: str, char: str, print_order: bool = False,
         return points.astype(np.float32), number.astype(np.int16)
 
     return _GlyphArrays(*flat(body), len(body), *flat(glyph.accents),
-                        len(glyph.accents), float(glyph.advance))
+                        len(glyph.accents), float(glyph.advance),
+                        _join_table(face_name)[0][char, shape])
 
 
 def _as_people_write(strokes) -> list:
@@ -193,9 +195,23 @@ def _as_people_write(strokes) -> list:
 
 
 @functools.lru_cache(maxsize=None)
-def _letters_join(face_name: str, left: str, right: str, left_shape: int = -1,
-                  right_shape: int = -1) -> bool:
-    return _joins(_glyph(face_name, left, left_shape), _glyph(face_name, right, right_shape))
+def _join_table(face_name: str) -> Tuple[Dict[Tuple[str, int], int], List[List[bool]]]:
+    """Which glyphs of a face, its own and the allographs, join which (`glyphs._joins`):
+    {(char, shape): row} and the table, table[left's row][right's row]. Made in one pass per
+    face: a cache of letter pairs missed about six times a line, at 20 us a miss (pairs x faces
+    x shapes are many). The same comparisons as `_joins`, element by element; nested lists,
+    as `layout` reads one element at a time."""
+    face = load_face(face_name)
+    glyphs = {(c, -1): g for c, g in face.glyphs.items()}
+    glyphs.update({(c, k): g for c, shapes in allographs.shapes().items()
+                   for k, g in enumerate(shapes)})
+    entry = np.array([g.entry for g in glyphs.values()])
+    exit_ = np.array([g.exit for g in glyphs.values()])
+    letter = np.array([g.is_letter for g in glyphs.values()])
+    gap = entry[None, :, :] - exit_[:, None, :]                    # right's entry - left's exit
+    table = letter[:, None] & letter[None, :] & (np.hypot(gap[..., 0], gap[..., 1])
+                                                 <= JOIN_DISTANCE)
+    return {key: row for row, key in enumerate(glyphs)}, table.tolist()
 
 
 def layout(face_name: str, words: List[str], print_order: bool = False,
@@ -208,20 +224,18 @@ def layout(face_name: str, words: List[str], print_order: bool = False,
     last stroke; a word's accents are numbered after its body strokes. `shapes`: {letter:
     allograph} for the letters this writer writes in an allograph (`allographs.pick`)."""
     shapes = shapes or {}
+    joins = _join_table(face_name)[1]
     # per nonempty piece (a letter's body or accents): points (n, 2), stroke numbers,
     # their shift, letter, whether accents, word
     pieces, numbers, offsets, letters, kinds, owners = [], [], [], [], [], []
     links, advance, first_char = [], [], [0]
     position = letter = line_strokes = 0
     for w, word in enumerate(words):
-        word_shapes = [shapes.get(c, -1) for c in word]
-        parts = [_glyph_arrays(face_name, c, print_order, shape)
-                 for c, shape in zip(word, word_shapes)]
+        parts = [_glyph_arrays(face_name, c, print_order, shapes.get(c, -1)) for c in word]
         first = accents_so_far = 0      # the word's next new body and accent stroke
         accent_pieces, last = [], None
         for k, part in enumerate(parts):
-            joined = k > 0 and _letters_join(face_name, word[k - 1], word[k], word_shapes[k - 1],
-                                             word_shapes[k])
+            joined = k > 0 and joins[parts[k - 1].join_row][part.join_row]
             start = first - 1 if joined else first
             if len(part.body):
                 if joined:
@@ -419,7 +433,9 @@ def _accents_in_place(rng, line: Layout, share: float) -> Layout:
     body = np.flatnonzero(~line.accent)
     body_end[line.char[body]] = body                          # the last write wins
     key = np.arange(count, dtype=np.float64)
-    is_moved = np.isin(line.stroke, line.stroke[moved]) & line.accent
+    chosen = np.zeros(line.stroke[-1] + 1, bool)                # strokes are numbered in order
+    chosen[line.stroke[moved]] = True
+    is_moved = chosen[line.stroke] & line.accent               # np.isin costs more
     at = np.flatnonzero(is_moved)
     key[at] = body_end[line.char[at]] + 0.5 + at / (2.0 * count)
     order = np.argsort(key, kind='stable')
