@@ -84,7 +84,7 @@ def load_face(name: str) -> Face:
     glyphs = {c: _make_glyph(c, [s * scale for s in strokes], advance * scale)
               for c, (strokes, advance) in raw.items() if strokes}
     letters = [g for c, g in glyphs.items() if c.islower()]
-    joins = sum(_joins(a, b) for a in letters for b in letters)
+    joins = int(join_matrix(letters).sum()) if letters else 0
     return Face(name, glyphs, space * scale, cursive=joins > 0.3 * len(letters) ** 2)
 
 
@@ -186,8 +186,13 @@ def _join_close(strokes: List[np.ndarray]) -> List[np.ndarray]:
     return joined
 
 
-def _joins(left: Glyph, right: Glyph) -> bool:
-    """Whether cursive writing links the two letters: the exit of one meets the entry of
-    the next. Only letters: a writer lifts the pen before an apostrophe or a digit."""
-    return (left.is_letter and right.is_letter
-            and np.hypot(*(right.entry - left.exit)) <= JOIN_DISTANCE)
+def join_matrix(glyphs: List[Glyph]) -> np.ndarray:
+    """(n, n) booleans, [left, right]: whether cursive writing links the two glyphs, the
+    exit of one meeting the entry of the next. Only letters: a writer lifts the pen before
+    an apostrophe or a digit. Every pair at once: the generator reads it per face."""
+    entry = np.array([g.entry for g in glyphs])
+    exit_ = np.array([g.exit for g in glyphs])
+    letter = np.array([g.is_letter for g in glyphs])
+    gap = entry[None, :, :] - exit_[:, None, :]
+    return letter[:, None] & letter[None, :] & (np.hypot(gap[..., 0], gap[..., 1])
+                                                <= JOIN_DISTANCE)

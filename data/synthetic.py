@@ -39,7 +39,7 @@ import numpy as np
 
 from data import allographs
 from data.base import BaseSource, Example
-from data.glyphs import FACES, JOIN_DISTANCE, X_HEIGHT, Glyph, cut_corners, load_face
+from data.glyphs import FACES, X_HEIGHT, Glyph, cut_corners, join_matrix, load_face
 from data.synthetic_text import TextMaker, written_form
 
 # The faces a line is drawn in when none are named: those that look handwritten (Osmotron,
@@ -196,22 +196,16 @@ def _as_people_write(strokes) -> list:
 
 @functools.lru_cache(maxsize=None)
 def _join_table(face_name: str) -> Tuple[Dict[Tuple[str, int], int], List[List[bool]]]:
-    """Which glyphs of a face, its own and the allographs, join which (`glyphs._joins`):
+    """Which glyphs of a face, its own and the allographs, join which (`glyphs.join_matrix`):
     {(char, shape): row} and the table, table[left's row][right's row]. Made in one pass per
     face: a cache of letter pairs missed about six times a line, at 20 us a miss (pairs x faces
-    x shapes are many). The same comparisons as `_joins`, element by element; nested lists,
-    as `layout` reads one element at a time."""
+    x shapes are many). Nested lists, as `layout` reads one element at a time."""
     face = load_face(face_name)
     glyphs = {(c, -1): g for c, g in face.glyphs.items()}
     glyphs.update({(c, k): g for c, shapes in allographs.shapes().items()
                    for k, g in enumerate(shapes)})
-    entry = np.array([g.entry for g in glyphs.values()])
-    exit_ = np.array([g.exit for g in glyphs.values()])
-    letter = np.array([g.is_letter for g in glyphs.values()])
-    gap = entry[None, :, :] - exit_[:, None, :]                    # right's entry - left's exit
-    table = letter[:, None] & letter[None, :] & (np.hypot(gap[..., 0], gap[..., 1])
-                                                 <= JOIN_DISTANCE)
-    return {key: row for row, key in enumerate(glyphs)}, table.tolist()
+    return ({key: row for row, key in enumerate(glyphs)},
+            join_matrix(list(glyphs.values())).tolist())
 
 
 def layout(face_name: str, words: List[str], print_order: bool = False,
