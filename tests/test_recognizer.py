@@ -94,6 +94,18 @@ def test_jit_matches_the_graph(model_dir, recognizer, rng):
     np.testing.assert_allclose(compiled, graph, atol=1e-5)
 
 
+@pytest.mark.parametrize('stride', [1, 2])
+def test_a_single_line_runs_without_the_mask_to_the_same_output(stride):
+    import keras
+    from models.network import MASK_LAYER, build_model, unmasked
+    from models.recognizer import Network
+    keras.utils.set_random_seed(2)
+    model = build_model(5, 7, num_layers=2, units=8, dropout=0.3, stride=stride)
+    assert MASK_LAYER not in [layer.name for layer in unmasked(model).layers]
+    line = np.random.default_rng(3).normal(size=(1, 13, 5)).astype(np.float32)
+    np.testing.assert_allclose(Network(model)(line), np.asarray(model(line)), atol=1e-6)
+
+
 def test_bucket_lengths_grow_by_about_a_quarter():
     assert [bucket_length(n) for n in (1, 64, 65, 81, 500)] == [64, 64, 80, 112, 608]
 

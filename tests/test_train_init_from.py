@@ -147,13 +147,29 @@ def test_another_network_shape_is_refused_naming_both(glyphs, source, tmp_path, 
 
 
 def test_other_pre_processing_is_refused_naming_both(glyphs, source, tmp_path, capsys):
-    def other_step(config):
-        config['preprocessing']['steps'][1]['params']['step'] = 0.5
-    edited = copy_with_config(source, tmp_path, other_step)
+    def other_scale(config):
+        config['preprocessing']['steps'][0]['params']['quantile'] = 0.05
+    edited = copy_with_config(source, tmp_path, other_scale)
     message = fails(capsys, ['--dataset', glyphs, '--weights_dir', str(tmp_path), *TINY,
                              '--init_from', edited])
-    assert "pre-processing normalize_scale -> resample{'step': 0.5} -> offsets -> " \
-           "standardize, this data set has normalize_scale -> resample{'step': 0.2}" in message
+    assert "pre-processing normalize_scale{'quantile': 0.05} -> resample{'step': 0.2} -> " \
+           "offsets -> standardize, this data set has normalize_scale -> resample{'step': " \
+           "0.2}" in message
+
+
+def test_another_resampling_density_is_taken_with_a_note(glyphs, source, tmp_path, capsys):
+    """The same features at another density carry over (the IAM-OnDB recipe starts at 0.15
+    from synthetic weights trained at 0.2): the run starts from them, and says so."""
+    def denser(config):
+        config['preprocessing']['steps'][1]['params'] = {'step': 0.15, 'tolerance': 0.25}
+    edited = copy_with_config(source, tmp_path, denser)
+    run(glyphs, tmp_path, '--epochs', '1', '--init_from', edited, *RECIPE)
+    out = capsys.readouterr().out
+    assert f"note: {edited} was trained with resample{{'step': 0.15, 'tolerance': 0.25}}, " \
+           f"this data set has resample{{'step': 0.2}}; its weights are taken all the " \
+           f"same" in out
+    assert f'from the weights of {edited} (epoch 1;' in out
+    assert newest(tmp_path / NAME)[0]['recipe']['init_from']['folder'] == edited
 
 
 def test_a_missing_or_untrained_source_is_refused(glyphs, source, tmp_path, capsys):
