@@ -270,8 +270,8 @@ PREPROCESSORS = {
     'deslanted_height_corners': [('deslant', {'max_angle': 45.0}), ('normalize_scale', {}),
                                  ('resample', {'step': 0.2, 'tolerance': 0.25}), ('height', {}),
                                  ('offsets', {}), ('standardize', {})],
-    # as `deslanted_height_corners`, one point per 0.15 line heights: 19% more frames, which
-    # the IAM-OnDB recipe's network turns into fewer dropped and confused small letters
+    # as `deslanted_height_corners`, one point per 0.15 line heights: 19% more frames; the
+    # IAM-OnDB recipe reads 8.03% validation CER with it, 8.63% at 0.2 (README, "IAM-OnDB")
     'deslanted_height_corners_dense': [('deslant', {'max_angle': 45.0}),
                                        ('normalize_scale', {}),
                                        ('resample', {'step': 0.15, 'tolerance': 0.25}),

@@ -96,7 +96,7 @@ def logits_model(model):
 def unmasked(model):
     """The same layers (shared weights) without the Masking layer, for one line without
     padding: its mask would be all true, so the output is the same, and the LSTM loops skip
-    the per-step ops that apply a mask (a quarter of recognize()'s time on IAM-OnDB lines)."""
+    the per-step ops that apply a mask (a fifth of recognize()'s time on IAM-OnDB lines)."""
     import keras
     features = keras.Input(shape=model.input_shape[1:], name='features')
     x = features

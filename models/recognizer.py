@@ -108,9 +108,9 @@ class Network:
 
     By default every call runs one traced graph, for any B and T: no compile waits, so it
     suits live use, where each call sees a new length. A single line (B = 1; `pad` adds
-    none to one line) has nothing to mask, and runs the network without its Masking layer: the same output, a quarter
-    less time (benchmarks/bench_recognizer.py). With jit, a single line
-    runs XLA-compiled instead: about 3x less CPU per line (benchmarks/bench_recognizer.py),
+    none to one line) has nothing to mask, and runs the network without its Masking layer:
+    the same output, a fifth less time (benchmarks/bench_recognizer.py). With jit, a single
+    line runs XLA-compiled instead: about 3x less CPU per line (benchmarks/bench_recognizer.py),
     since XLA fuses each LSTM step into one kernel where the graph runs a dozen small ops.
     XLA compiles one program per input shape, so the line is padded up to a bucket length
     (buckets grow by BUCKET_GROWTH: padding costs under 25%), and the first line of each
