@@ -124,19 +124,15 @@ class Network:
         self.stride = time_stride(model)
         spec = tf.TensorSpec([None, None, self.num_features], tf.float32)
 
-        def call(batch):
-            with tf.device('/CPU:0'):
-                return model(batch, training=False)
+        def on_cpu(network):
+            def call(batch):
+                with tf.device('/CPU:0'):
+                    return network(batch, training=False)
+            return call
 
-        single_line = unmasked(model)
-
-        def call_single(line):
-            with tf.device('/CPU:0'):
-                return single_line(line, training=False)
-
-        self._graph = tf.function(call, input_signature=[spec])
-        self._single = tf.function(call_single, input_signature=[spec])
-        self._xla = tf.function(call, input_signature=[spec], jit_compile=True)
+        self._graph = tf.function(on_cpu(model), input_signature=[spec])
+        self._single = tf.function(on_cpu(unmasked(model)), input_signature=[spec])
+        self._xla = tf.function(on_cpu(model), input_signature=[spec], jit_compile=True)
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         frames = batch.shape[1]

@@ -71,9 +71,9 @@ def check_source(folder, architecture: dict, pipeline_json: dict) -> dict:
         raise CheckpointError(f'--init_from: {folder} is a {_shape(theirs)} network, this run '
                               f'a {_shape(architecture)} one; pass its --layers and --units, '
                               f'and compile with its number of features')
-    mine, source = _steps(pipeline_json), _steps(config.get('preprocessing', {}))
-    if _steps(pipeline_json, DENSITY_STEPS) != _steps(config.get('preprocessing', {}),
-                                                      DENSITY_STEPS):
+    source_json = config.get('preprocessing', {})
+    mine, source = _steps(pipeline_json), _steps(source_json)
+    if _steps(pipeline_json, DENSITY_STEPS) != _steps(source_json, DENSITY_STEPS):
         raise CheckpointError(f'--init_from: {folder} was trained on pre-processing '
                               f'{_describe(source)}, this data set has {_describe(mine)}; '
                               f'compile the data set with the source\'s pre-processing')
