@@ -3,6 +3,7 @@ and one clear line with a non-zero exit for bad input."""
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -111,6 +112,25 @@ def test_refuses_a_model_with_other_preprocessing(tmp_path, dataset_dir):
     other = make_model_folder(tmp_path / 'other', dataset.char_table, fitted_pipeline(lines))
     with pytest.raises(SystemExit, match='other pre-processing than .*parameters of standardize differ'):
         evaluate.main(['--model', str(other), '--dataset', dataset_dir])
+
+
+@pytest.mark.parametrize('relative, refused', [(3e-7, False), (1e-3, True)])
+def test_standardize_fitted_again_to_its_last_digits_is_the_same(tmp_path, dataset_dir, model_dir,
+                                                                relative, refused):
+    """Compiling the same lines again elsewhere moved std by 3e-7 of its value: not a change."""
+    folder = tmp_path / 'moved'
+    shutil.copytree(model_dir, folder)
+    config = json.loads((folder / 'recognizer.json').read_text())
+    params = config['preprocessing']['steps'][-1]['params']
+    assert config['preprocessing']['steps'][-1]['name'] == 'standardize'
+    params['std'] = [s * (1 + relative) for s in params['std']]
+    (folder / 'recognizer.json').write_text(json.dumps(config))
+    args = ['--model', str(folder), '--dataset', dataset_dir, '--limit', '2']
+    if refused:
+        with pytest.raises(SystemExit, match='parameters of standardize differ'):
+            evaluate.main(args)
+    else:
+        evaluate.main(args)
 
 
 def run_script(*args):
