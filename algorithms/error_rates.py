@@ -43,3 +43,30 @@ def cer(references: list[str], hypotheses: list[str]) -> float:
 def wer(references: list[str], hypotheses: list[str]) -> float:
     """Word error rate: as cer, over words split on whitespace."""
     return _error_rate([r.split() for r in references], [h.split() for h in hypotheses])
+
+
+
+def alignment(a: Sequence, b: Sequence) -> list[tuple]:
+    """`a` and `b` aligned along one shortest edit script, as pairs (x, y): x == y kept,
+    x != y a substitution, (x, None) x deleted, (None, y) y inserted; the pairs with x != y
+    number edit_distance(a, b). What an error breakdown counts: which characters the
+    recognizer confuses, drops and adds. Ties go to keeping or substituting, then deleting,
+    so that "ab" -> "b" reads as 'a' dropped, not 'a' read as 'b' and 'b' dropped."""
+    rows, cols = len(a) + 1, len(b) + 1
+    cost = [[i + j if i == 0 or j == 0 else 0 for j in range(cols)] for i in range(rows)]
+    for i in range(1, rows):
+        for j in range(1, cols):
+            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
+                             cost[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+    pairs, i, j = [], len(a), len(b)
+    while i or j:
+        if i and j and cost[i][j] == cost[i - 1][j - 1] + (a[i - 1] != b[j - 1]):
+            pairs.append((a[i - 1], b[j - 1]))
+            i, j = i - 1, j - 1
+        elif i and cost[i][j] == cost[i - 1][j] + 1:
+            pairs.append((a[i - 1], None))
+            i -= 1
+        else:
+            pairs.append((None, b[j - 1]))
+            j -= 1
+    return pairs[::-1]

@@ -1,7 +1,9 @@
 """Edit distances and error rates on cases small enough to count by hand."""
+import random
+
 import pytest
 
-from algorithms.error_rates import cer, edit_distance, wer
+from algorithms.error_rates import alignment, cer, edit_distance, wer
 
 
 @pytest.mark.parametrize('a, b, expected', [
@@ -54,3 +56,26 @@ def test_error_rates_reject_empty_references():
 def test_error_rates_reject_mismatched_lengths():
     with pytest.raises(ValueError, match='2 references but 1 hypotheses'):
         cer(['a', 'b'], ['a'])
+
+
+
+def edits(a, b):
+    return [(x, y) for x, y in alignment(a, b) if x != y]
+
+
+def test_alignment_of_hand_counted_cases():
+    assert edits('kitten', 'sitting') == [('k', 's'), ('e', 'i'), (None, 'g')]
+    assert alignment('ab', 'b') == [('a', None), ('b', 'b')]
+    assert edits('Mr . Foot', 'Mr. foot') == [(' ', None), ('F', 'f')]
+    assert alignment('', '') == []
+
+
+def test_alignment_keeps_both_sequences_and_edits_as_few_as_edit_distance():
+    rng = random.Random(0)
+    for _ in range(300):
+        a = ''.join(rng.choice('abc ') for _ in range(rng.randint(0, 9)))
+        b = ''.join(rng.choice('abc ') for _ in range(rng.randint(0, 9)))
+        pairs = alignment(a, b)
+        assert ''.join(x for x, _ in pairs if x is not None) == a
+        assert ''.join(y for _, y in pairs if y is not None) == b
+        assert len(edits(a, b)) == edit_distance(a, b)
