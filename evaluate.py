@@ -119,8 +119,9 @@ def check_pipeline(model_steps: dict, data_steps: dict, model, dataset):
 
 def same_params(a, b) -> bool:
     """Equal JSON, numbers to a relative 1e-5: compiling the same lines again, on another
-    machine, fitted standardize's mean and std to within 3e-7 of their value (sums in another
-    order), which no model could notice and which must not make evaluate refuse it."""
+    machine, fitted standardize's mean and std to within 3e-7 of their value (on one
+    machine, compiling is deterministic), which no model could notice and which must not
+    make evaluate refuse it."""
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same_params(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):

@@ -45,7 +45,6 @@ def wer(references: list[str], hypotheses: list[str]) -> float:
     return _error_rate([r.split() for r in references], [h.split() for h in hypotheses])
 
 
-
 def alignment(a: Sequence, b: Sequence) -> list[tuple]:
     """`a` and `b` aligned along one shortest edit script, as pairs (x, y): x == y kept,
     x != y a substitution, (x, None) x deleted, (None, y) y inserted; the pairs with x != y
