@@ -27,7 +27,7 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--lines', type=int, default=3000,
                    help='synthetic lines to compile (default: %(default)s)')
-    p.add_argument('--epochs', type=int, default=25, help='training epochs (default: %(default)s)')
+    p.add_argument('--epochs', type=int, default=20, help='training epochs (default: %(default)s)')
     p.add_argument('--name', default='quickstart',
                    help='name of the data set and of the model folder (default: %(default)s)')
     p.add_argument('--show', type=int, default=8,
