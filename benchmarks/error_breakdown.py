@@ -69,10 +69,10 @@ def breakdown(pairs) -> dict:
             edits[kind, x, y] += 1
             classes[character_class(x if x is not None else y)] += 1
     truths, predictions = zip(*pairs)
+    chars = sum(len(t) for t in truths)
     untokenized = [SPACE_BEFORE_PUNCTUATION.sub('', text) for text in truths + predictions]
-    return {'lines': len(pairs), 'chars': sum(len(t) for t in truths),
-            'edits': edits, 'classes': classes,
-            'cer': cer(truths, predictions),
+    return {'lines': len(pairs), 'chars': chars, 'edits': edits, 'classes': classes,
+            'cer': sum(edits.values()) / chars,  # the alignment's edits: edit_distance's
             'cer_untokenized': cer(untokenized[:len(pairs)], untokenized[len(pairs):])}
 
 
