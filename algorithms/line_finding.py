@@ -52,14 +52,16 @@ BODY = 0.5         # a stroke with at least this much ink (in h) may start a run
 DOWN = 0.6         # a run ends when a body stroke lands this far (in h) below it, leftwards,
 FAR = 2.0          # or this far below, in any direction
 LEFT = 1.0         # "leftwards": it starts at least this far (in h) left of the run's end
+UP = 0.6           # or when one lands this share of the pitch above it: a late word above
 RECENT = 6         # body strokes of a run that say where its line is now
+ENDS = 8           # body strokes at each end that say where a piece of a line is there
 MERGE = 0.45       # runs within this share of the line pitch are one line
 FRAGMENT = 2.0     # a run with less ink than this (in h) is no line of its own,
 FLAT = 0.6         # nor one less high than this (in h)
 ABOVE = 0.6        # distance above a centre line counts this much (dots and bars sit high)
 STAY = 0.8         # a stroke moves from its run's line only to one nearer by this factor
 FLOW = 4.0         # body strokes this close (in h) along a line hold what is written between
-CUES = frozenset({'turn', 'pen_order', 'curve', 'merge', 'reassign', 'flow'})
+CUES = frozenset({'turn', 'pen_order', 'up', 'curve', 'merge', 'reassign', 'flow'})
 
 
 def find_lines(strokes, cues=CUES) -> list:
@@ -102,7 +104,12 @@ class _Page:
         self.body = self.ink >= BODY * self.h
 
     def lines(self) -> list:
-        runs = self._runs() if 'pen_order' in self.cues else self._one_run_per_stroke()
+        if 'pen_order' in self.cues:
+            runs = self._runs(np.inf)
+            if 'up' in self.cues:  # again, now that the pitch is known
+                runs = self._runs(UP * self._pitch(runs))
+        else:
+            runs = self._one_run_per_stroke()
         lines = self._merge(runs) if 'merge' in self.cues else runs
         if 'reassign' in self.cues:
             for _ in range(2):
@@ -111,16 +118,17 @@ class _Page:
         order = sorted(range(len(lines)), key=lambda k: self._fit(lines[k])(middle))
         return [sorted(lines[k]) for k in order]
 
-    def _runs(self) -> list:
-        """Step 3: the strokes in page order, cut where a body stroke starts a new line."""
+    def _runs(self, up) -> list:
+        """Step 3: the strokes in page order, cut where a body stroke starts a new line,
+        or lands `up` or more above the run."""
         runs, recent = [[0]], [0] if self.body[0] else []
         for i in range(1, len(self.u)):
             if self.body[i] and recent:
                 back = self.start[i] < self.end[recent].max() - LEFT * self.h
-                # back left, the run's own line where the pen lands; else where it was
-                level = self._level(runs[-1], self.u[i]) if back else np.median(self.v[recent])
-                below = (self.v[i] - level) / self.h
-                if below > FAR or (below > DOWN and back):
+                # back left: the run's line where the pen lands; else first where the pen
+                # was, then to be sure the run's line where it lands
+                if (back or self._leaves(self.v[i] - np.median(self.v[recent]), back, up)) \
+                        and self._leaves(self.v[i] - self._level(runs[-1], self.u[i]), back, up):
                     runs.append([])
                     recent = []
             runs[-1].append(i)
@@ -128,16 +136,20 @@ class _Page:
                 recent = (recent + [i])[-RECENT:]
         return runs
 
+    def _leaves(self, below, back, up) -> bool:
+        """Whether a body stroke this far below a run's line (negative: above) leaves it."""
+        return below > FAR * self.h or (below > DOWN * self.h and back) or -below > up
+
     def _level(self, run, u) -> float:
-        """Where a run's line is at u: a straight fit of its body strokes' centres (held
-        level beyond their ends), or their median when they span under 4 h."""
+        """Where a run's line is at u: a straight fit of its body strokes' centres, or
+        their median when they span under 4 h."""
         run = np.asarray(run)
         run = run[self.body[run]]
         low, high = self.u[run].min(), self.u[run].max()
         if high - low < 4 * self.h or len(run) < 3:
             return float(np.median(self.v[run]))
         coef = np.polyfit(self.u[run] - low, self.v[run], 1, w=np.sqrt(self.weight[run]))
-        return float(np.polyval(coef, np.clip(u, low, high) - low))
+        return float(np.polyval(coef, u - low))
 
     def _one_run_per_stroke(self) -> list:
         """Without pen order: each body stroke a run, the others with the body stroke
@@ -160,7 +172,9 @@ class _Page:
         for run in order:
             r = np.asarray(run)
             below = [self.v[r] - fit(self.u[r]) for fit in fits]
-            distances = [np.median(np.abs(b)) for b in below]
+            own = self._fit(run)
+            distances = [self._apart(line, fit, r, own, b) for line, fit, b in
+                         zip(lines, fits, below)]
             if distances and min(distances) < MERGE * pitch:
                 k = int(np.argmin(distances))
             elif distances and self._fragment(r):
@@ -172,8 +186,29 @@ class _Page:
                 fits[k] = self._fit(lines[k])
             else:
                 lines.append(list(run))
-                fits.append(self._fit(run))
+                fits.append(own)
         return lines
+
+    def _apart(self, line, fit, run, own, below) -> float:
+        """How far a run is from a line: where they overlap along the line, the median
+        distance of the run's strokes from the line's centre line; where they do not,
+        the step between the two centre lines at the ends that face each other (a line
+        that slants or curves goes on from where it was)."""
+        line = np.asarray(line)
+        low, high = self.u[line].min(), self.u[line].max()
+        u = self.u[run]
+        if u.max() < low or u.min() > high:
+            left, right = (run, line) if u.max() < low else (line, run)
+            return float(abs(self._end_level(left, -1) - self._end_level(right, 0)))
+        return float(np.median(np.abs(below)))
+
+    def _end_level(self, strokes, end) -> float:
+        """The median centre of the ENDS body strokes at one end (0: left, -1: right)
+        of some strokes, all of them where they have no body."""
+        strokes = np.asarray(strokes)
+        bodies = strokes[self.body[strokes]] if self.body[strokes].any() else strokes
+        ordered = bodies[np.argsort(self.u[bodies])]
+        return float(np.median(self.v[ordered[:ENDS] if end == 0 else ordered[-ENDS:]]))
 
     def _fragment(self, run) -> bool:
         """Whether a run is too little to be a line: under FRAGMENT h of ink, or under

@@ -1,0 +1,145 @@
+"""Pages of ink in, lines of text out, each word with the strokes it was read from.
+
+    from models.recognizer import Recognizer
+    recognizer = Recognizer.load('weights/iam')
+    page = recognizer.read_page(strokes)              # layout 'auto' (see LAYOUTS)
+    page.text                                         # the lines, joined by newlines
+    page.lines[0].words[2].strokes                    # indices into `strokes`
+    page.to_json()    # {"text", "lines": [{"text", "strokes", "box", "words": [...]}]}
+
+A page is found into lines (algorithms/line_finding.py); the lines are recognized as a
+batch, so a page costs less than its lines one by one. Words are linked to ink through
+the CTC alignment of each line's text (algorithms/ctc_alignment.py): frames -> the points
+they were made from (data.preprocessing.Pipeline.with_points) -> strokes; a stroke goes
+to the word that holds most of its frames. A stroke whose middle lies outside its word's
+span along the line while inside another's (an i-dot written late, after the line, and so
+read with the last word) is moved to that word.
+"""
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import numpy as np
+
+from algorithms.ctc_alignment import align, frame_words
+from algorithms.line_finding import find_lines
+from data.base import validate_handwriting
+
+LAYOUTS = ('auto', 'line', 'page')  # auto: a page when line finding finds several lines
+
+
+@dataclass
+class Word:
+    text: str
+    strokes: List[int]          # indices into the page's strokes, in page order
+    box: Optional[List[float]]  # [x_min, y_min, x_max, y_max] of those strokes; None if none
+
+    def to_json(self) -> dict:
+        return {'text': self.text, 'strokes': self.strokes, 'box': self.box}
+
+
+@dataclass
+class Line(Word):
+    words: List[Word] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return dict(super().to_json(), words=[w.to_json() for w in self.words])
+
+
+@dataclass
+class PageText:
+    lines: List[Line]
+
+    @property
+    def text(self) -> str:
+        return '\n'.join(line.text for line in self.lines)
+
+    def to_json(self) -> dict:
+        return {'text': self.text, 'lines': [line.to_json() for line in self.lines]}
+
+
+def check_layout(layout):
+    if layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}; choose from {", ".join(LAYOUTS)}')
+
+
+def group_lines(strokes, layout='auto') -> list:
+    """[[stroke index, ...] per line] of validated strokes: one line of all strokes with
+    layout 'line', the lines found otherwise ('auto' and 'page' differ only in name: line
+    finding gives one line for one line of ink)."""
+    check_layout(layout)
+    if layout == 'line':
+        return [list(range(len(strokes)))]
+    return find_lines(strokes)
+
+
+def read_page(recognizer, strokes, layout='auto', example_id='input') -> PageText:
+    """The text of a page of strokes, line by line, words linked to their strokes."""
+    check_layout(layout)
+    try:
+        strokes = validate_handwriting(strokes, example_id)
+    except TypeError as e:  # a number or object where a list belongs
+        raise ValueError(f'{example_id}: handwriting must be a list of strokes of (x, y, t) '
+                         f'points ({e})') from None
+    groups = group_lines(strokes, layout)
+    prepared = [recognizer.pipeline.with_points([strokes[i] for i in group])
+                for group in groups]
+    for k, (features, _) in enumerate(prepared):
+        if not np.isfinite(features).all():
+            raise ValueError(f'{example_id}: line {k}: pre-processing gave non-finite features')
+    probabilities = recognizer.probabilities([features for features, _ in prepared])
+    texts = recognizer.decoder.decode_batch(probabilities)
+    stride = recognizer.network.stride
+    return PageText([
+        link_words(strokes, group, text, matrix, points, stride, recognizer.char_table)
+        for group, text, matrix, (_, points) in zip(groups, texts, probabilities, prepared)])
+
+
+def link_words(strokes, group, text, probabilities, frame_points, stride, char_table) -> Line:
+    """One line's Line: its words, each with the strokes (page indices) it was read from.
+
+    group: the line's stroke indices into `strokes`; probabilities (T_out, C); frame_points
+    (T_in,) each input frame's point among the line's points; stride: input frames per
+    output frame."""
+    words = text.split()
+    if not words:
+        return Line(text, list(group), box_of(strokes, group), [])
+    path = align(probabilities, char_table.encode(text))
+    word_of_frame = frame_words(path, text)[np.arange(len(frame_points)) // stride]
+    lengths = [len(strokes[i]) for i in group]
+    stroke_of_frame = np.repeat(np.arange(len(group)), lengths)[frame_points]
+    votes = np.zeros((len(group), len(words)))
+    np.add.at(votes, (stroke_of_frame, word_of_frame), 1.0)
+    owner = np.argmax(votes, axis=1)                       # (S_line,) a word per stroke
+    owner = _by_place(strokes, group, owner, len(words))
+    return Line(text, list(group), box_of(strokes, group),
+                [Word(word, [group[s] for s in np.flatnonzero(owner == w)],
+                      box_of(strokes, [group[s] for s in np.flatnonzero(owner == w)]))
+                 for w, word in enumerate(words)])
+
+
+def _by_place(strokes, group, owner, count) -> np.ndarray:
+    """Move each stroke whose middle (in x) lies outside its word's span, and inside the
+    span of exactly one other word, to that word. Spans are measured on each word's other
+    strokes, so a late dot does not stretch its own word's span."""
+    middles = np.array([0.5 * (strokes[i][:, 0].min() + strokes[i][:, 0].max()) for i in group])
+    lows = np.array([strokes[i][:, 0].min() for i in group])
+    highs = np.array([strokes[i][:, 0].max() for i in group])
+    moved = owner.copy()
+    for s in range(len(group)):
+        spans = []
+        for w in range(count):
+            others = (owner == w) & (np.arange(len(group)) != s)
+            spans.append((lows[others].min(), highs[others].max()) if others.any() else None)
+        inside = [w for w, span in enumerate(spans)
+                  if span is not None and span[0] <= middles[s] <= span[1]]
+        if owner[s] not in inside and len(inside) == 1:
+            moved[s] = inside[0]
+    return moved
+
+
+def box_of(strokes, indices) -> Optional[List[float]]:
+    """[x_min, y_min, x_max, y_max] of some strokes, None for none."""
+    if not len(indices):
+        return None
+    points = np.concatenate([np.asarray(strokes[i])[:, :2] for i in indices])
+    return [float(v) for v in (*points.min(axis=0), *points.max(axis=0))]
