@@ -33,7 +33,10 @@ How it works: pen order proposes, geometry disposes.
    is placed by its median, not by its extent).
 6. Reading order: lines top to bottom by their centre line at the middle of the page;
    within a line, strokes keep the page's order (the order they were written in, which is
-   what the recognizer was trained on).
+   what the recognizer was trained on), except strokes written apart from the line's
+   longest stretch in page order (a dot added after the page, a word corrected after the
+   next line was written): those are put back where they lie along the line, so that the
+   recognizer reads them in their place rather than at the line's end.
 
 Assumes: horizontal lines written left to right (Latin, Greek, Cyrillic scripts...), top
 to bottom, roughly parallel (a page turned by up to MAX_TURN degrees is fine, lines that
@@ -61,11 +64,13 @@ FLAT = 0.6         # nor one less high than this (in h)
 ABOVE = 0.6        # distance above a centre line counts this much (dots and bars sit high)
 STAY = 0.8         # a stroke moves from its run's line only to one nearer by this factor
 FLOW = 4.0         # body strokes this close (in h) along a line hold what is written between
-CUES = frozenset({'turn', 'pen_order', 'up', 'curve', 'merge', 'reassign', 'flow'})
+CUES = frozenset({'turn', 'pen_order', 'up', 'curve', 'merge', 'reassign', 'flow',
+                  'reorder'})
 
 
 def find_lines(strokes, cues=CUES) -> list:
-    """Lines of a page: [[stroke index, ...], ...], top to bottom, each in page order.
+    """Lines of a page: [[stroke index, ...], ...], top to bottom, each in reading order
+    (page order, but for strokes written apart from the line: see step 6).
 
     strokes: a list of (n, 3) or (n, 2) arrays or lists of (x, y[, t]) points, y down, in
     the order written. No strokes give no lines; strokes with no points are left out of
@@ -116,7 +121,28 @@ class _Page:
                 lines = self._reassign(lines)
         middle = 0.5 * (self.u.min() + self.u.max())
         order = sorted(range(len(lines)), key=lambda k: self._fit(lines[k])(middle))
-        return [sorted(lines[k]) for k in order]
+        if 'reorder' not in self.cues:
+            return [sorted(lines[k]) for k in order]
+        return [self._in_place(sorted(lines[k])) for k in order]
+
+    def _in_place(self, line) -> list:
+        """Step 6: a line's strokes in page order, but those written apart from the
+        line's longest stretch of strokes in page order (other lines' strokes between) put
+        back where they lie along the line: each after the last stroke of that stretch
+        that starts left of its middle."""
+        breaks = np.flatnonzero(np.diff(line) > 1) + 1
+        bounds = np.concatenate([[0], breaks, [len(line)]])
+        longest = int(np.argmax(np.diff(bounds)))
+        main = line[bounds[longest]:bounds[longest + 1]]
+        if len(main) == len(line):
+            return line
+        out = list(main)
+        for stroke in line[:bounds[longest]] + line[bounds[longest + 1]:]:
+            starts = [self.start[i] for i in out]
+            place = next((k for k in range(len(out) - 1, -1, -1)
+                          if starts[k] <= self.u[stroke] and out[k] in main), -1)
+            out.insert(place + 1, stroke)
+        return out
 
     def _runs(self, up) -> list:
         """Step 3: the strokes in page order, cut where a body stroke starts a new line,

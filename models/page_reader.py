@@ -25,6 +25,7 @@ from algorithms.line_finding import find_lines
 from data.base import validate_handwriting
 
 LAYOUTS = ('auto', 'line', 'page')  # auto: a page when line finding finds several lines
+SMALL = 0.5  # strokes under this share of a line's median size (width or height) are small
 
 
 @dataclass
@@ -102,37 +103,54 @@ def link_words(strokes, group, text, probabilities, frame_points, stride, char_t
     output frame."""
     words = text.split()
     if not words:
-        return Line(text, list(group), box_of(strokes, group), [])
+        return Line(text, sorted(group), box_of(strokes, group), [])
     path = align(probabilities, char_table.encode(text))
-    word_of_frame = frame_words(path, text)[np.arange(len(frame_points)) // stride]
+    output_frame = np.arange(len(frame_points)) // stride
+    word_of_frame = frame_words(path, text)[output_frame]
+    read = path[output_frame] >= 0                          # frames that read a character
+    read[read] = [not text[i].isspace() for i in path[output_frame][read]]
     lengths = [len(strokes[i]) for i in group]
     stroke_of_frame = np.repeat(np.arange(len(group)), lengths)[frame_points]
     votes = np.zeros((len(group), len(words)))
-    np.add.at(votes, (stroke_of_frame, word_of_frame), 1.0)
-    owner = np.argmax(votes, axis=1)                       # (S_line,) a word per stroke
-    owner = _by_place(strokes, group, owner, len(words))
-    return Line(text, list(group), box_of(strokes, group),
-                [Word(word, [group[s] for s in np.flatnonzero(owner == w)],
-                      box_of(strokes, [group[s] for s in np.flatnonzero(owner == w)]))
-                 for w, word in enumerate(words)])
+    np.add.at(votes, (stroke_of_frame[read], word_of_frame[read]), 1.0)
+    near = np.zeros_like(votes)     # frames that read nothing, by where they were read
+    np.add.at(near, (stroke_of_frame, word_of_frame), 1.0)
+    owner = np.argmax(votes + 1e-3 * near, axis=1)          # (S_line,) a word per stroke
+    owner = _by_place(strokes, group, owner, len(words), votes.max(axis=1) > 0)
+    members = [sorted(group[s] for s in np.flatnonzero(owner == w)) for w in range(len(words))]
+    return Line(text, sorted(group), box_of(strokes, group),
+                [Word(word, m, box_of(strokes, m)) for word, m in zip(words, members)])
 
 
-def _by_place(strokes, group, owner, count) -> np.ndarray:
-    """Move each stroke whose middle (in x) lies outside its word's span, and inside the
-    span of exactly one other word, to that word. Spans are measured on each word's other
-    strokes, so a late dot does not stretch its own word's span."""
+def _by_place(strokes, group, owner, count, voted) -> np.ndarray:
+    """Where the ink says otherwise than the alignment. Spans along the line are those of
+    each word's strokes that read one of its characters (`voted`), leaving out the stroke
+    in question and small ones (under SMALL times the line's median size): a dot written
+    late, after the line, is read at its end, and must not stretch the last word's span. A stroke that read no
+    character (a dot, a bar, a hook written apart) goes to the word whose span is
+    nearest its middle, the alignment deciding between words it lies inside; a stroke
+    that read one moves only when its middle lies outside its word's span and inside
+    exactly one other's."""
     middles = np.array([0.5 * (strokes[i][:, 0].min() + strokes[i][:, 0].max()) for i in group])
     lows = np.array([strokes[i][:, 0].min() for i in group])
     highs = np.array([strokes[i][:, 0].max() for i in group])
+    sizes = np.array([np.ptp(strokes[i][:, :2], axis=0).max() for i in group])
+    spanning = voted & (sizes >= SMALL * np.median(sizes))
     moved = owner.copy()
     for s in range(len(group)):
-        spans = []
+        distances = np.full(count, np.inf)
         for w in range(count):
-            others = (owner == w) & (np.arange(len(group)) != s)
-            spans.append((lows[others].min(), highs[others].max()) if others.any() else None)
-        inside = [w for w, span in enumerate(spans)
-                  if span is not None and span[0] <= middles[s] <= span[1]]
-        if owner[s] not in inside and len(inside) == 1:
+            others = (owner == w) & (np.arange(len(group)) != s) & spanning
+            if others.any():
+                distances[w] = max(lows[others].min() - middles[s],
+                                   middles[s] - highs[others].max(), 0.0)
+        if not np.isfinite(distances).any():
+            continue
+        inside = np.flatnonzero(distances == 0)
+        if not voted[s]:
+            moved[s] = owner[s] if owner[s] in inside or not len(inside) and \
+                distances[owner[s]] == distances.min() else int(np.argmin(distances))
+        elif owner[s] not in inside and len(inside) == 1:
             moved[s] = inside[0]
     return moved
 
