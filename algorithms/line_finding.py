@@ -63,6 +63,8 @@ FRAGMENT = 2.0     # a run with less ink than this (in h) is no line of its own,
 FLAT = 0.6         # nor one less high than this (in h)
 ABOVE = 0.6        # distance above a centre line counts this much (dots and bars sit high)
 STAY = 0.8         # a stroke moves from its run's line only to one nearer by this factor
+FLOW_STROKES = 3   # ... with at most this many strokes between them
+BEYOND = 0.1       # each h a stroke lies beyond the ends of a line counts this much more
 FLOW = 4.0         # body strokes this close (in h) along a line hold what is written between
 CUES = frozenset({'turn', 'pen_order', 'up', 'curve', 'merge', 'reassign', 'flow',
                   'reorder'})
@@ -119,6 +121,8 @@ class _Page:
         if 'reassign' in self.cues:
             for _ in range(2):
                 lines = self._reassign(lines)
+            if 'merge' in self.cues:  # a line left with what a mixed run held (a late word)
+                lines = self._merge(lines)
         middle = 0.5 * (self.u.min() + self.u.max())
         order = sorted(range(len(lines)), key=lambda k: self._fit(lines[k])(middle))
         if 'reorder' not in self.cues:
@@ -258,6 +262,7 @@ class _Page:
         for k, line in enumerate(lines):
             own[line] = k
         cost = np.stack([_cost(self.v - fit(self.u)) for fit in fits])     # (L, S)
+        cost += BEYOND * np.stack([self._beyond(line) for line in lines])
         cost[own, np.arange(len(own))] *= STAY
         best = np.argmin(cost, axis=0)
         if 'flow' in self.cues:
@@ -266,11 +271,16 @@ class _Page:
         return [list(np.flatnonzero(best == k)) for k in range(len(lines))
                 if (best == k).any()]
 
+    def _beyond(self, line) -> np.ndarray:
+        """(S,) how far each stroke's middle lies beyond the ends of a line's ink."""
+        u = self.u[line]
+        return np.maximum(np.maximum(u.min() - self.u, self.u - u.max()), 0.0)
+
     def _in_flow(self, own, best) -> np.ndarray:
         """(S,) whether each stroke was written in the flow of its line: between two body
         strokes of that line that sit well in it (the nearest such before and after it
-        in pen order), which are within FLOW h of each other along the line, and within
-        their span. A "g" with a tail written apart, or a "zz" that dips into the next
+        in pen order, at most FLOW_STROKES strokes between them), which are within FLOW h
+        of each other along the line, and within their span. A "g" with a tail written apart, or a "zz" that dips into the next
         line, stays where it was written; a late dot or correction jumped there from
         elsewhere."""
         settled = np.flatnonzero(self.body & (best == own))
@@ -281,6 +291,7 @@ class _Page:
         low = np.minimum(self.start[before], self.start[after]) - self.h
         high = np.maximum(self.end[before], self.end[after]) + self.h
         return ((before < np.arange(len(own))) & (np.arange(len(own)) < after)
+                & (after - before <= FLOW_STROKES + 1)
                 & (own[before] == own) & (own[after] == own)
                 & (np.abs(self.u[after] - self.u[before]) < FLOW * self.h)
                 & (self.u >= low) & (self.u <= high))
