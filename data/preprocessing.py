@@ -310,8 +310,9 @@ class Pipeline:
     def fitting_split(self) -> int:
         """Index of the first step that still needs fitting (len(steps) if none).
 
-        compile.py applies the steps before it line by line, then fits and applies the
-        rest pass by pass over the stored arrays; those must be point-wise.
+        Compiling applies the steps before it line by line (run_line_steps), then fits and
+        applies the rest pass by pass over the stored arrays (fit_stored); those must be
+        point-wise.
         """
         for i, step in enumerate(self.steps):
             if not step.fitted:
@@ -322,6 +323,33 @@ class Pipeline:
         for step in self.steps[start:stop]:
             points = step(points)
         return points
+
+    def run_line_steps(self, points: np.ndarray) -> np.ndarray:
+        """One line's points through the steps before the first that needs fitting."""
+        return self.run(points, 0, self.fitting_split())
+
+    def fit_stored(self, training_chunks, transform):
+        """Fit and apply, one at a time, the steps from fitting_split() on, to features
+        already stored by run_line_steps: a step that needs fitting streams
+        `training_chunks()` (the stored training features, as the steps before it left
+        them) through partial_fit, then finish_fit; `transform(step)` then applies the step
+        to every stored array."""
+        for step in self.steps[self.fitting_split():]:
+            if not step.fitted:
+                for chunk in training_chunks():
+                    step.partial_fit(chunk)
+                step.finish_fit()
+            transform(step)
+
+    def fit(self, lines) -> 'Pipeline':
+        """Fit the steps that need it on `lines` (points arrays held in memory), as
+        compiling does on stored ones: for tests and stand-ins. -> self."""
+        prepared = [self.run_line_steps(points) for points in lines]
+
+        def transform(step):
+            prepared[:] = [step(points) for points in prepared]
+        self.fit_stored(lambda: prepared, transform)
+        return self
 
     def __call__(self, strokes) -> np.ndarray:
         """Validated strokes -> float32 features (T, num_features)."""
