@@ -12,7 +12,8 @@ from typing import Optional
 
 from data.dataset_format import DEFAULT_DATASET
 from models.model_folder import WEIGHTS_DIR
-from models.training.checkpoints import KEEP
+
+KEEP = 2  # checkpoints kept by default: the newest, and one to fall back on
 
 
 @dataclass(frozen=True)
