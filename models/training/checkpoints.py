@@ -73,16 +73,13 @@ class Checkpoint:
     by_name: bool = True  # False: variables stored by position (older files)
     sha256: str = ''  # over all arrays: set by save() and read()
 
-    _STATE = ('epoch', 'schedule', 'recipe', 'config', 'architecture', 'characters',
-              'dataset', 'data')  # the fields kept in the JSON `state`
-
     def save(self, folder, keep=KEEP) -> str:
         """Write epoch-<epoch>.npz atomically; delete all but the `keep` newest."""
         os.makedirs(folder, exist_ok=True)
         arrays = {f'model/{name}': v for name, v in self.model.items()}
         arrays.update({f'optimizer/{name}': v for name, v in self.optimizer.items()})
         self.sha256 = _digest(arrays)
-        state = {name: getattr(self, name) for name in self._STATE}
+        state = {name: getattr(self, name) for name in _state_fields()}
         if self.config is not None:
             state['config'] = dataclasses.asdict(self.config)
         state.update(keys=BY_NAME, sha256=self.sha256)
@@ -114,7 +111,7 @@ class Checkpoint:
             raise CheckpointError(f'{path} is damaged (checksum mismatch)')
         values = {kind: {key[len(kind) + 1:]: arrays[key] for key in sorted(arrays)
                          if key.startswith(kind + '/')} for kind in ('model', 'optimizer')}
-        fields = {name: state.get(name) for name in cls._STATE}
+        fields = {name: state.get(name) for name in _state_fields()}
         if fields['recipe'] is not None:
             fields['recipe'] = {**_LEGACY_RECIPE, **fields['recipe']}
         if fields['config'] is not None:
@@ -145,6 +142,13 @@ class Checkpoint:
                           f'position (written by an older version); restoring them in order',
                           stacklevel=2)
         trainer.restore(self.model, self.optimizer, by_name=self.by_name)
+
+
+def _state_fields() -> list:
+    """The fields of Checkpoint kept in its JSON `state`: all but the arrays and what is
+    written about them."""
+    return [f.name for f in dataclasses.fields(Checkpoint)
+            if f.name not in ('model', 'optimizer', 'by_name', 'sha256')]
 
 
 def checkpoint_paths(folder) -> list:

@@ -4,8 +4,10 @@
     config = TrainingConfig(dataset='datasets/iam', layers=3, units=128, epochs=40)
 
 train.py builds one from its options (same names, same defaults: its --help is where each
-is explained); tests and benchmarks construct one directly. A value out of its range is a
-ValueError naming the setting. Imports no TensorFlow.
+is explained); tests and benchmarks construct one directly; every checkpoint records the
+one in effect (models.training.checkpoints.Checkpoint.config: a resumed run's settings, with
+the recipe it started with). A value out of its range is a ValueError naming the setting.
+Imports no TensorFlow.
 """
 from dataclasses import dataclass
 from typing import Optional
