@@ -354,10 +354,10 @@ class Pipeline:
 
         Why numbers to 1e-5, and what resume does with a data set compiled again: compiling
         the same lines on another machine fitted standardize's mean and std to within 3e-7
-        of their values (on one machine compiling is deterministic). That moves every
-        feature by less than a millionth of its spread, far less than one optimizer step
-        moves the network, and no model can notice it: evaluate takes such a data set, and
-        so does resume, with a note (train.py prints the tolerated steps). A resumed run is
+        of their values (on one machine compiling is deterministic). That moves a feature
+        by about a millionth of its spread, which no model can notice: evaluate takes such a
+        data set, and so does resume, with a note (train.py prints the tolerated steps),
+        rather than send the user to --allow_dataset_change for it. A resumed run is
         then no longer bit-identical to one that was never stopped, as it would not be on
         another machine anyway, whose arithmetic differs in its last bits; it trains on the
         same lines, which the checkpoint's fingerprint still checks exactly. A difference of
