@@ -171,6 +171,18 @@ def test_a_checkpoint_written_before_the_configuration_was_recorded_still_reads(
                            'init_from': None}
 
 
+def test_a_configuration_this_version_cannot_read_is_named(tmp_path):
+    arrays = {'model/w': np.arange(3.0)}
+    from models.training.checkpoints import _digest
+    state = {'epoch': 1, 'keys': 'name', 'sha256': _digest(arrays),
+             'config': {'layers': 2, 'a_later_setting': 1}}
+    arrays['state'] = np.frombuffer(json.dumps(state).encode(), np.uint8)
+    np.savez(tmp_path / 'epoch-0001.npz', **arrays)
+    with pytest.raises(CheckpointError, match='training configuration this version cannot '
+                       'read .*a_later_setting'):
+        Checkpoint.read(tmp_path / 'epoch-0001.npz')
+
+
 @pytest.mark.parametrize('damage', ['truncate', 'flip'])
 def test_a_damaged_checkpoint_is_detected(tmp_path, damage):
     Checkpoint(1, {'w': np.arange(1000.0)}, {}).save(tmp_path)

@@ -115,7 +115,11 @@ class Checkpoint:
         if fields['recipe'] is not None:
             fields['recipe'] = {**_LEGACY_RECIPE, **fields['recipe']}
         if fields['config'] is not None:
-            fields['config'] = TrainingConfig(**fields['config'])
+            try:
+                fields['config'] = TrainingConfig(**fields['config'])
+            except (TypeError, ValueError) as e:  # a setting this version does not know
+                raise CheckpointError(f'{path} records a training configuration this version '
+                                      f'cannot read ({e})') from None
         return cls(**fields, model=values['model'], optimizer=values['optimizer'],
                    by_name=state.get('keys') == BY_NAME, sha256=state['sha256'])
 
