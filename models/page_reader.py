@@ -41,6 +41,8 @@ class Word:
 @dataclass
 class Line(Word):
     words: List[Word] = field(default_factory=list)
+    # (T, C) the network's output for the line, for n-best texts; not written out
+    probabilities: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict:
         return dict(super().to_json(), words=[w.to_json() for w in self.words])
@@ -75,24 +77,36 @@ def group_lines(strokes, layout='auto') -> list:
 
 def read_page(recognizer, strokes, layout='auto', example_id='input') -> PageText:
     """The text of a page of strokes, line by line, words linked to their strokes."""
+    return read_pages(recognizer, [strokes], layout, [example_id])[0]
+
+
+def read_pages(recognizer, pages, layout='auto', example_ids=None) -> list:
+    """[PageText] of several pages, their lines through the network as one batch."""
     check_layout(layout)
-    try:
-        strokes = validate_handwriting(strokes, example_id)
-    except TypeError as e:  # a number or object where a list belongs
-        raise ValueError(f'{example_id}: handwriting must be a list of strokes of (x, y, t) '
-                         f'points ({e})') from None
-    groups = group_lines(strokes, layout)
+    example_ids = example_ids or [f'page {i}' for i in range(len(pages))]
+    found = []  # (page number, validated strokes, line's stroke indices)
+    for number, (strokes, example_id) in enumerate(zip(pages, example_ids)):
+        try:
+            strokes = validate_handwriting(strokes, example_id)
+        except TypeError as e:  # a number or object where a list belongs
+            raise ValueError(f'{example_id}: handwriting must be a list of strokes of '
+                             f'(x, y, t) points ({e})') from None
+        found += [(number, strokes, group) for group in group_lines(strokes, layout)]
     prepared = [recognizer.pipeline.with_points([strokes[i] for i in group])
-                for group in groups]
-    for k, (features, _) in enumerate(prepared):
+                for _, strokes, group in found]
+    for (number, _, _), (features, _) in zip(found, prepared):
         if not np.isfinite(features).all():
-            raise ValueError(f'{example_id}: line {k}: pre-processing gave non-finite features')
+            raise ValueError(f'{example_ids[number]}: pre-processing gave non-finite features')
     probabilities = recognizer.probabilities([features for features, _ in prepared])
     texts = recognizer.decoder.decode_batch(probabilities)
-    stride = recognizer.network.stride
-    return PageText([
-        link_words(strokes, group, text, matrix, points, stride, recognizer.char_table)
-        for group, text, matrix, (_, points) in zip(groups, texts, probabilities, prepared)])
+    read = [PageText([]) for _ in pages]
+    for (number, strokes, group), text, matrix, (_, points) in zip(found, texts, probabilities,
+                                                                   prepared):
+        line = link_words(strokes, group, text, matrix, points, recognizer.network.stride,
+                          recognizer.char_table)
+        line.probabilities = matrix
+        read[number].lines.append(line)
+    return read
 
 
 def link_words(strokes, group, text, probabilities, frame_points, stride, char_table) -> Line:

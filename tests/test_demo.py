@@ -292,7 +292,7 @@ def check_saved(window, model_folder, result, path):
     assert '<annotation type="recognized">' in path.read_text()
     [line] = read_inkml(path)
     assert [[list(p) for p in s] for s in line.strokes] == result['strokes']
-    read_back = recognize_file(recognizer(model_folder, result['decoder']), path, None,
+    read_back, _ = recognize_file(recognizer(model_folder, result['decoder']), path, None,
                                result['decoder'])
     assert read_back['text'] == result['text']
 
