@@ -82,31 +82,55 @@ def read_page(recognizer, strokes, layout='auto', example_id='input') -> PageTex
 
 def read_pages(recognizer, pages, layout='auto', example_ids=None) -> list:
     """[PageText] of several pages, their lines through the network as one batch."""
-    check_layout(layout)
     example_ids = example_ids or [f'page {i}' for i in range(len(pages))]
-    found = []  # (page number, validated strokes, line's stroke indices)
-    for number, (strokes, example_id) in enumerate(zip(pages, example_ids)):
-        try:
-            strokes = validate_handwriting(strokes, example_id)
-        except TypeError as e:  # a number or object where a list belongs
-            raise ValueError(f'{example_id}: handwriting must be a list of strokes of '
-                             f'(x, y, t) points ({e})') from None
-        found += [(number, strokes, group) for group in group_lines(strokes, layout)]
-    prepared = [recognizer.pipeline.with_points([strokes[i] for i in group])
-                for _, strokes, group in found]
-    for (number, _, _), (features, _) in zip(found, prepared):
-        if not np.isfinite(features).all():
-            raise ValueError(f'{example_ids[number]}: pre-processing gave non-finite features')
-    probabilities = recognizer.probabilities([features for features, _ in prepared])
+    prepared = [prepare_page(recognizer, strokes, layout, example_id)
+                for strokes, example_id in zip(pages, example_ids)]
+    features = [f for page in prepared for f in page.features]
+    probabilities = recognizer.probabilities(features)
     texts = recognizer.decoder.decode_batch(probabilities)
-    read = [PageText([]) for _ in pages]
-    for (number, strokes, group), text, matrix, (_, points) in zip(found, texts, probabilities,
-                                                                   prepared):
-        line = link_words(strokes, group, text, matrix, points, recognizer.network.stride,
-                          recognizer.char_table)
-        line.probabilities = matrix
-        read[number].lines.append(line)
+    read, start = [], 0
+    for page in prepared:
+        stop = start + len(page.groups)
+        read.append(page.link(recognizer, texts[start:stop], probabilities[start:stop]))
+        start = stop
     return read
+
+
+@dataclass
+class PreparedPage:
+    """A page's validated strokes, its lines (stroke indices), and per line the network's
+    features and each frame's point (data.preprocessing.Pipeline.with_points)."""
+    strokes: list
+    groups: List[List[int]]
+    features: list
+    points: list
+
+    def link(self, recognizer, texts, probabilities) -> PageText:
+        """The page read: its lines' texts and (T, C) probabilities -> PageText."""
+        lines = []
+        for group, text, matrix, points in zip(self.groups, texts, probabilities, self.points):
+            line = link_words(self.strokes, group, text, matrix, points,
+                              recognizer.network.stride, recognizer.char_table)
+            line.probabilities = matrix
+            lines.append(line)
+        return PageText(lines)
+
+
+def prepare_page(recognizer, strokes, layout='auto', example_id='input') -> PreparedPage:
+    """A page validated, found into lines and pre-processed; ValueError naming
+    `example_id` when it cannot be read."""
+    check_layout(layout)
+    try:
+        strokes = validate_handwriting(strokes, example_id)
+    except TypeError as e:  # a number or object where a list belongs
+        raise ValueError(f'{example_id}: handwriting must be a list of strokes of '
+                         f'(x, y, t) points ({e})') from None
+    groups = group_lines(strokes, layout)
+    prepared = [recognizer.pipeline.with_points([strokes[i] for i in group])
+                for group in groups]
+    if not all(np.isfinite(features).all() for features, _ in prepared):
+        raise ValueError(f'{example_id}: pre-processing gave non-finite features')
+    return PreparedPage(strokes, groups, [f for f, _ in prepared], [p for _, p in prepared])
 
 
 def link_words(strokes, group, text, probabilities, frame_points, stride, char_table) -> Line:

@@ -8,8 +8,9 @@ from models.recognizer import Recognizer, alternatives
 
 
 class Batcher:
-    """One thread runs the network: it takes every request queued (up to max_batch),
-    recognizes them as one batch, and hands each its (text, alternatives)."""
+    """One thread runs the network: it takes every line queued (up to max_batch),
+    recognizes them as one batch, and hands each its (text, alternatives, (T, C)
+    probabilities)."""
 
     def __init__(self, recognizer: Recognizer, max_batch: int):
         self.recognizer, self.max_batch = recognizer, max_batch
@@ -42,4 +43,4 @@ class Batcher:
         self.batches += 1
         for (_, nbest, future), matrix, text in zip(jobs, probabilities, texts):
             found = alternatives(self.recognizer, matrix, nbest) if nbest else []
-            future.set_result((text, found))
+            future.set_result((text, found, matrix))
