@@ -33,10 +33,10 @@ How it works: pen order proposes, geometry disposes.
    is placed by its median, not by its extent).
 6. Reading order: lines top to bottom by their centre line at the middle of the page;
    within a line, strokes keep the page's order (the order they were written in, which is
-   what the recognizer was trained on), except strokes written apart from the line's
-   longest stretch in page order (a dot added after the page, a word corrected after the
-   next line was written): those are put back where they lie along the line, so that the
-   recognizer reads them in their place rather than at the line's end.
+   what the recognizer was trained on), except in a line that other lines' strokes were
+   written into the middle of (a dot added after the page, a word corrected after the
+   next line was written): its pieces written at one go are put back where they lie along
+   the line, so that the recognizer reads them in their place rather than at the end.
 
 Assumes: horizontal lines written left to right (Latin, Greek, Cyrillic scripts...), top
 to bottom, roughly parallel (a page turned by up to MAX_TURN degrees is fine, lines that
@@ -63,6 +63,7 @@ FRAGMENT = 2.0     # a run with less ink than this (in h) is no line of its own,
 FLAT = 0.6         # nor one less high than this (in h)
 ABOVE = 0.6        # distance above a centre line counts this much (dots and bars sit high)
 STAY = 0.8         # a stroke moves from its run's line only to one nearer by this factor
+BACK = 3.0         # a line written apart is cut where the pen went back left this far (h)
 FLOW_STROKES = 3   # ... with at most this many strokes between them
 BEYOND = 0.1       # each h a stroke lies beyond the ends of a line counts this much more
 FLOW = 4.0         # body strokes this close (in h) along a line hold what is written between
@@ -130,22 +131,25 @@ class _Page:
         return [self._in_place(sorted(lines[k])) for k in order]
 
     def _in_place(self, line) -> list:
-        """Step 6: a line's strokes in page order, but those written apart from the
-        line's longest stretch of strokes in page order (other lines' strokes between) put
-        back where they lie along the line: each after the last stroke of that stretch
-        that starts left of its middle."""
-        breaks = np.flatnonzero(np.diff(line) > 1) + 1
-        bounds = np.concatenate([[0], breaks, [len(line)]])
-        longest = int(np.argmax(np.diff(bounds)))
-        main = line[bounds[longest]:bounds[longest + 1]]
-        if len(main) == len(line):
+        """Step 6: a line's strokes in page order; but where other lines' strokes were
+        written between its own, the line is cut into pieces written at one go (runs of
+        strokes next to each other in page order, cut again where the pen went back left
+        by over BACK h), and the pieces other than the longest are put back where they lie
+        along the line: each after the last stroke placed so far that starts left of it."""
+        if line[-1] - line[0] == len(line) - 1:
             return line
-        out = list(main)
-        for stroke in line[:bounds[longest]] + line[bounds[longest + 1]:]:
-            starts = [self.start[i] for i in out]
+        pieces = [[line[0]]]
+        for before, stroke in zip(line[:-1], line[1:]):
+            if stroke != before + 1 or self.start[stroke] < self.end[before] - BACK * self.h:
+                pieces.append([])
+            pieces[-1].append(stroke)
+        longest = max(range(len(pieces)), key=lambda k: len(pieces[k]))
+        out = list(pieces[longest])
+        for piece in pieces[:longest] + pieces[longest + 1:]:
+            left = self.start[piece].min()
             place = next((k for k in range(len(out) - 1, -1, -1)
-                          if starts[k] <= self.u[stroke] and out[k] in main), -1)
-            out.insert(place + 1, stroke)
+                          if self.start[out[k]] <= left), -1)
+            out[place + 1:place + 1] = piece
         return out
 
     def _runs(self, up) -> list:

@@ -161,14 +161,12 @@ def link_words(strokes, group, text, probabilities, frame_points, stride, char_t
 
 
 def _by_place(strokes, group, owner, count, voted) -> np.ndarray:
-    """Where the ink says otherwise than the alignment. Spans along the line are those of
-    each word's strokes that read one of its characters (`voted`), leaving out the stroke
-    in question and small ones (under SMALL times the line's median size): a dot written
-    late, after the line, is read at its end, and must not stretch the last word's span. A stroke that read no
-    character (a dot, a bar, a hook written apart) goes to the word whose span is
-    nearest its middle, the alignment deciding between words it lies inside; a stroke
-    that read one moves only when its middle lies outside its word's span and inside
-    exactly one other's."""
+    """Where the ink says otherwise than the alignment: a stroke whose middle lies outside
+    its word's span along the line, and inside exactly one other word's, moves to that
+    word (a dot written late, after the line, is read at its end). Spans are those of each
+    word's strokes that read one of its characters (`voted`), leaving out the stroke in
+    question and small ones (under SMALL times the line's median size), so that such a
+    dot does not stretch the last word's span."""
     middles = np.array([0.5 * (strokes[i][:, 0].min() + strokes[i][:, 0].max()) for i in group])
     lows = np.array([strokes[i][:, 0].min() for i in group])
     highs = np.array([strokes[i][:, 0].max() for i in group])
@@ -182,13 +180,8 @@ def _by_place(strokes, group, owner, count, voted) -> np.ndarray:
             if others.any():
                 distances[w] = max(lows[others].min() - middles[s],
                                    middles[s] - highs[others].max(), 0.0)
-        if not np.isfinite(distances).any():
-            continue
         inside = np.flatnonzero(distances == 0)
-        if not voted[s]:
-            moved[s] = owner[s] if owner[s] in inside or not len(inside) and \
-                distances[owner[s]] == distances.min() else int(np.argmin(distances))
-        elif owner[s] not in inside and len(inside) == 1:
+        if owner[s] not in inside and len(inside) == 1:
             moved[s] = inside[0]
     return moved
 
