@@ -7,13 +7,16 @@
 // "" for the page's defaults). LINES_JSON: [strokes, ...]. Each configuration: the page is
 // loaded (a new browser context: nothing cached), then every line is recognized --runs
 // times through window.hwrDemo.recognizer.recognize, the first call timed apart.
-// RESULT_JSON: [{query, backend, engine, loadMs (navigation to data-state=ready), timings
-// (the page's own: model load, warm-up), firstMs, calls: [{line, ms, cpuMs, text}],
-// errors}]. cpuMs is the renderer process's CPU time (Chrome's ProcessTime metric), which
-// on a busy machine says what an idle one would take; ms is wall time.
+// RESULT_JSON: [{query, backend, engine, decoder, loadMs (navigation to data-state=ready),
+// timings (the page's own: model load, warm-up), firstMs, calls: [{line, run, ms, cpuMs,
+// text}], downloads: [{url, bytes, gzipBytes}] (every response until ready; gzip at
+// zlib's default level, as a server would send it), errors}]. cpuMs is the renderer
+// process's CPU time (Chrome's ProcessTime metric), which on a busy machine says what an
+// idle one would take; ms is wall time.
 // Chromium: Debian's /usr/bin/chromium, or $CHROMIUM, as demo/web/test/browser_draw.js.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
 
 const require = createRequire(new URL('../demo/web/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
@@ -44,29 +47,36 @@ async function measure(browser, url, query, lines) {
   page.setDefaultTimeout(TIMEOUT_MS);
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  const responses = []; // the page's and its worker's
+  context.on('response', (response) => responses.push(response));
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
   const started = Date.now();
   await page.goto(`${url}?${query}`);
   await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
   const loadMs = Date.now() - started;
+  const downloads = await Promise.all(responses.slice().map(async (response) => {
+    const body = await response.body().catch(() => Buffer.alloc(0));
+    return { url: response.url(), bytes: body.length, gzipBytes: gzipSync(body).length };
+  }));
   if (await page.locator('body[data-state="error"]').count()) {
     await context.close();
     return { query, error: await page.textContent('#status') };
   }
   const info = await page.evaluate(() => {
-    const { backend, engine, timings } = window.hwrDemo;
-    return { backend, engine, timings };
+    const { backend, engine, decoder, timings } = window.hwrDemo;
+    return { backend, engine, decoder, timings };
   });
   const first = await recognizeTimed(page, cdp, lines[0]);
   const calls = [];
   for (let run = 0; run < RUNS; run++) {
     for (let line = 0; line < lines.length; line++) {
-      calls.push({ line, ...(await recognizeTimed(page, cdp, lines[line])) });
+      calls.push({ line, run, ...(await recognizeTimed(page, cdp, lines[line])) });
     }
   }
   await context.close();
-  return { query, ...info, loadMs, firstMs: first.ms, firstCpuMs: first.cpuMs, calls, errors };
+  return { query, ...info, loadMs, firstMs: first.ms, firstCpuMs: first.cpuMs, calls,
+    downloads, errors };
 }
 
 async function main([url, linesPath, resultPath, ...queries]) {

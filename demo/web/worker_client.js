@@ -20,6 +20,8 @@ export class WorkerRecognizer {
     this.worker = worker;
     this.metadata = ready.metadata;
     this.engine = ready.engine;
+    this.decoders = ready.decoders;
+    this.decoder = ready.decoder;
     this.backend = ready.backend;
     this.timings = ready.timings;
     this.tfjsVersion = ready.tfjs;
@@ -33,12 +35,22 @@ export class WorkerRecognizer {
     };
   }
 
-  /** Strokes of (x, y, t) -> {text, frames, probabilities}, computed in the worker. */
+  /** Strokes of (x, y, t) -> {text, frames, probabilities, decoder}, computed in the
+   * worker. */
   recognize(strokes) {
+    return this.request({ type: 'recognize', strokes });
+  }
+
+  /** Decode with `name` (one of this.decoders) from the next recognize() on. */
+  async setDecoder(name) {
+    this.decoder = await this.request({ type: 'decoder', name });
+  }
+
+  request(message) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'recognize', id, strokes });
+      this.worker.postMessage({ ...message, id });
     });
   }
 }

@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bestPath, idsToText } from '../decoding.js';
 import { strokesToPoints } from '../preprocessing.js';
 import { Recognizer } from '../recognizer.js';
+import { wasmModule } from '../wasm_module.js';
 
 /** A tf.io handler reading model.json and its weight shards from a folder on disk
  * (@tensorflow/tfjs alone has no file:// loader; tfjs-node would be a native build). */
@@ -48,8 +49,10 @@ async function main([folder, casesPath, resultPath]) {
   await tf.setBackend('cpu');
   const metadata = JSON.parse(readFileSync(join(folder, 'metadata.json'), 'utf8'));
   const model = await tf.loadLayersModel(folderHandler(folder));
-  const recognizer = new Recognizer(tf, model, metadata);
-  const layers = new Recognizer(tf, model, metadata, 'layers');
+  const module = await wasmModule({
+    wasmBinary: readFileSync(new URL('../wasm/hwr.wasm', import.meta.url)) });
+  const recognizer = new Recognizer(tf, model, metadata, { module });
+  const layers = new Recognizer(tf, model, metadata, { engine: 'layers' });
   const { lines } = JSON.parse(readFileSync(casesPath, 'utf8'));
   const classes = metadata.num_classes;
   const results = [];
