@@ -121,6 +121,7 @@ function offerDecoders(recognizer, live) {
     DECODER_NAMES[name], name, false, name === recognizer.decoder)));
   menu.parentElement.hidden = recognizer.decoders.length < 2;
   menu.addEventListener('change', async () => {
+    if (live.ink.strokes.length) delete $('result').dataset.state; // the text will change
     await recognizer.setDecoder(menu.value);
     if (live.ink.strokes.length) live.recognize();
   });

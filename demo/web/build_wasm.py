@@ -2,6 +2,7 @@
 and the fused engine's LSTM recurrence.
 
     python demo/web/build_wasm.py     # after changing algorithms/cpp or demo/web/cpp (needs em++)
+    python demo/web/build_wasm.py --output /tmp/wasm   # elsewhere (the tests compare builds)
 
 Compiles algorithms/cpp (the sources of the Python extension, with wasm_bindings.cpp in
 place of bindings.cpp) and demo/web/cpp (lstm_recurrence.cpp) into demo/web/wasm/hwr.wasm
@@ -15,6 +16,7 @@ machine, and the build is small (about 150 kB) and the same on every machine. Wh
 it honest: tests/test_deploy.py fails when a source no longer matches SOURCES.sha256, and
 runs the committed build against the Python decoder.
 """
+import argparse
 import glob
 import hashlib
 import os
@@ -25,7 +27,7 @@ import sys
 WEB = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(WEB))
 OUTPUT = os.path.join(WEB, 'wasm')
-RECORD = os.path.join(OUTPUT, 'SOURCES.sha256')
+RECORD = 'SOURCES.sha256'
 CPP = os.path.join(ROOT, 'algorithms', 'cpp')
 WEB_CPP = os.path.join(WEB, 'cpp')
 EXPORTS = ['_hwr_decoder_new', '_hwr_decode', '_hwr_decoder_delete', '_hwr_error',
@@ -55,26 +57,35 @@ def digest(path) -> str:
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def main():
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--output', default=OUTPUT,
+                   help='folder to write hwr.wasm, hwr.js and SOURCES.sha256 to '
+                   '(default: %(default)s)')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     compiler = shutil.which('em++')
     if not compiler:
         sys.exit('build_wasm.py: error: em++ not found (apt-get install emscripten)')
-    os.makedirs(OUTPUT, exist_ok=True)
+    os.makedirs(args.output, exist_ok=True)
     # Debian's Emscripten runs its JavaScript tools with node and finds their packages
     # (acorn) where Debian puts them; a node from elsewhere needs to be told.
     env = dict(os.environ, NODE_PATH=os.pathsep.join(
         p for p in (os.environ.get('NODE_PATH'), '/usr/share/nodejs') if p))
     command = [compiler, *FLAGS, '-I', CPP,
                *(p for p in sources() if p.endswith('.cpp')),
-               '-o', os.path.join(OUTPUT, 'hwr.js')]
+               '-o', os.path.join(os.path.abspath(args.output), 'hwr.js')]
     done = subprocess.run(command, cwd=ROOT, env=env)
     if done.returncode:
         sys.exit(f'build_wasm.py: error: em++ exited {done.returncode}')
-    with open(RECORD, 'w', encoding='utf-8') as f:
+    with open(os.path.join(args.output, RECORD), 'w', encoding='utf-8') as f:
         f.writelines(f'{digest(p)}  {p}\n' for p in sources())
-    size = os.path.getsize(os.path.join(OUTPUT, 'hwr.wasm'))
-    print(f'wrote {os.path.relpath(OUTPUT, ROOT)}: hwr.wasm ({size / 1e3:.0f} kB), hwr.js, '
-          f'SOURCES.sha256')
+    size = os.path.getsize(os.path.join(args.output, 'hwr.wasm'))
+    print(f'wrote {args.output}: hwr.wasm ({size / 1e3:.0f} kB), hwr.js, {RECORD}')
 
 
 if __name__ == '__main__':
