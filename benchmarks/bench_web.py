@@ -3,18 +3,22 @@
     python benchmarks/bench_web.py                                   # shipped model, synthetic lines
     python benchmarks/bench_web.py --source iam --lines 300 --split_lists ../shared/data/iam-ondb/t1
     python benchmarks/bench_web.py --deployed /tmp/web --config "" --config "engine=layers"
+    python benchmarks/bench_web.py --web /tmp/old/demo/web      # another version of the page
 
 Deploys the model folder with its language model (or takes --deployed), serves the page
 with demo/web/serve.py on 127.0.0.1, and for each --config (the page's URL parameters:
 decoder, backend, engine, worker, warmup; see demo/web/app.js) loads the page in a fresh
-browser context and prints: the decoder in use, page ready (navigation until the page says
-ready, with the page's own split into model load and warm-up), the first call after ready,
+browser context (--loads times) and prints: the decoder in use, page ready (navigation until
+the page says ready, median of the loads, with the last load's own split into starting the
+backend, loading and warm-up, and the time building the decoder took meanwhile), the
+renderer's CPU time until ready (page and worker threads together), the first call after
+ready (median of the loads),
 median and p90 per line over the lines (network and decoding together, each line
 recognized --runs times), the renderer's CPU time per line (what an idle machine would
 take: the wall time counts whatever else the machine runs), how many of the page's texts
 equal the Python Recognizer's with the same decoder (token passing with the model folder's
-decoder.json, or best path), and everything the page downloaded until ready, raw and
-gzipped. Lines are synthetic (data.synthetic, 20 to 60 characters) or, with --source iam,
+decoder.json, or best path), the page's character error rate against the lines' own text,
+and everything the page downloaded until ready, raw and gzipped. Lines are synthetic (data.synthetic, 20 to 60 characters) or, with --source iam,
 real IAM-OnDB validation lines (testset_v + testset_t of the t1 lists, spread evenly over
 them; read from datasets/iam_online_db, never written anywhere but a temporary folder).
 Needs `npm ci` in demo/web and Debian's chromium, as the browser test.
@@ -57,9 +61,15 @@ def parse_args(argv=None):
                    help='lines to recognize (default: %(default)s)')
     p.add_argument('--runs', type=int, default=3,
                    help='timed calls per line after the first (default: %(default)s)')
+    p.add_argument('--loads', type=int, default=3,
+                   help='page loads per configuration, each timed to ready and a first '
+                   'call (medians reported); the lines run on the last (default: %(default)s)')
     p.add_argument('--config', action='append',
                    help='URL parameters of one configuration, repeatable; "" is the page\'s '
                    f'defaults (default: {" ; ".join(repr(c) for c in DEFAULT_CONFIGS)})')
+    p.add_argument('--web', default=os.path.join(ROOT, 'demo', 'web'),
+                   help='the page to serve: its folder, with serve.py and node_modules; '
+                   'another checkout\'s for before/after comparisons (default: %(default)s)')
     p.add_argument('--show', type=int, default=5,
                    help='print up to this many lines where the page and Python differ '
                    '(default: %(default)s)')
@@ -103,8 +113,8 @@ def python_texts(model, lines) -> dict:
     return texts
 
 
-def serve(deployed):
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, 'demo', 'web', 'serve.py'),
+def serve(web, deployed):
+    process = subprocess.Popen([sys.executable, os.path.join(web, 'serve.py'),
                                 '--model', deployed, '--port', '0'], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline()
@@ -115,12 +125,17 @@ def serve(deployed):
 
 
 def report(results, texts, lines, show):
+    from algorithms.error_rates import cer
     chars = np.mean([len(text) for _, text in lines])
-    print(f'{len(lines)} lines, {chars:.0f} characters on average')
-    print('| configuration | decoder | backend | engine | ready ms (model + warm-up) | '
-          'first call ms | median ms | p90 ms | median CPU ms | text = Python | '
+    truths = [text for _, text in lines]
+    print(f'{len(lines)} lines, {chars:.0f} characters on average; Python\'s CER: token '
+          f'passing {100 * cer(truths, texts["token_passing"]):.2f}%, best path '
+          f'{100 * cer(truths, texts["best_path"]):.2f}%')
+    print('| configuration | decoder | backend | engine | ready ms (backend, model, warm-up; '
+          'decoder) | ready CPU ms | '
+          'first call ms | median ms | p90 ms | median CPU ms | text = Python | CER | '
           'download MB (gzipped) |')
-    print('|---|---|---|---|---|---|---|---|---|---|---|')
+    print('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     differences = []
     for r in results:
         name = r['query'] or '(page defaults)'
@@ -129,20 +144,28 @@ def report(results, texts, lines, show):
             continue
         ms = [c['ms'] for c in r['calls']]
         cpu = [c['cpuMs'] for c in r['calls']]
-        python = texts[r['decoder']]
-        first_run = [c for c in r['calls'] if c['run'] == 0]
+        decoder = r.get('decoder') or 'best_path'  # pages before token passing have none
+        python = texts[decoder]
+        first_run = sorted((c for c in r['calls'] if c['run'] == 0), key=lambda c: c['line'])
+        page_cer = cer(truths, [c['text'] for c in first_run])
         same = sum(c['text'] == python[c['line']] for c in first_run)
         differences += [(name, c['line'], c['text'], python[c['line']]) for c in first_run
                         if c['text'] != python[c['line']]]
         t = r['timings']
         raw = sum(d['bytes'] for d in r['downloads'])
         gzipped = sum(d['gzipBytes'] for d in r['downloads'])
-        print(f'| {name} | {r["decoder"]} | {r["backend"]} | {r["engine"]} | {r["loadMs"]:.0f} '
-              f'({t["loadMs"]:.0f} + {t["warmUpMs"]:.0f}) | {r["firstMs"]:.0f} | '
+        print(f'| {name} | {decoder} | {r["backend"]} | {r["engine"]} | {r["loadMs"]:.0f} '
+              f'({t.get("backendMs", 0):.0f}, {t["loadMs"]:.0f}, {t["warmUpMs"]:.0f}; '
+              f'{t.get("decoderMs", 0):.0f}) | {r["loadCpuMs"]:.0f} | {r["firstMs"]:.0f} | '
               f'{np.median(ms):.0f} | {np.percentile(ms, 90):.0f} | {np.median(cpu):.0f} | '
-              f'{same}/{len(first_run)} | {raw / 1e6:.2f} ({gzipped / 1e6:.2f}) |')
+              f'{same}/{len(first_run)} | {100 * page_cer:.2f}% | '
+              f'{raw / 1e6:.2f} ({gzipped / 1e6:.2f}) |')
         if r['errors']:
             print(f'  page errors: {r["errors"]}')
+    for r in results:
+        if 'loadsMs' in r:
+            print(f'  {r["query"] or "(page defaults)"}: ready after '
+                  f'{", ".join(f"{ms:.0f}" for ms in r["loadsMs"])} ms')
     for name, line, page, python in differences[:show]:
         print(f'  {name}, line {line}: page {page!r}, Python {python!r}')
     downloads = max((r for r in results if 'downloads' in r), key=lambda r: len(r['downloads']),
@@ -165,12 +188,13 @@ def main(argv=None):
                    language_model=default_language_model(args.model))
         with open(os.path.join(tmp, 'lines.json'), 'w', encoding='utf-8') as f:
             json.dump([[np.asarray(s).tolist() for s in strokes] for strokes, _ in lines], f)
-        server, url = serve(deployed)
+        server, url = serve(args.web, deployed)
         try:
             done = subprocess.run(['node', os.path.join(ROOT, 'benchmarks', 'bench_web.js'), url,
                                    os.path.join(tmp, 'lines.json'), os.path.join(tmp, 'out.json'),
                                    *(DEFAULT_CONFIGS if args.config is None else args.config)],
-                                  env=dict(os.environ, BENCH_WEB_RUNS=str(args.runs)))
+                                  env=dict(os.environ, BENCH_WEB_RUNS=str(args.runs),
+                                           BENCH_WEB_LOADS=str(args.loads)))
         finally:
             server.terminate()
             server.wait(timeout=10)

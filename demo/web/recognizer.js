@@ -8,7 +8,7 @@
 import { FusedBiLSTM } from './bilstm.js';
 import { BLANK, bestPath, idsToText } from './decoding.js';
 import { Pipeline } from './preprocessing.js';
-import { TokenPassingDecoder } from './token_passing.js';
+import { TokenPassingInWorker } from './token_passing.js';
 import { wasmModule } from './wasm_module.js';
 
 export const METADATA_FORMAT = 1; // models/tfjs_export.py FORMAT_VERSION
@@ -19,8 +19,8 @@ export const DECODERS = ['token_passing', 'best_path']; // algorithms/decoders.p
 export class Recognizer {
   /** model: a tf.LayersModel (1, T, F) -> (1, T, C); metadata: its metadata.json;
    * engine: 'fused' (bilstm.js, where the network allows it) or 'layers'; module:
-   * wasm_module.js's (the fused engine needs it); tokenPassing: a TokenPassingDecoder for
-   * the deployment's language model, or null. */
+   * wasm_module.js's (the fused engine needs it); tokenPassing: a token passing decoder
+   * for the deployment's language model (token_passing.js: in a worker, or not), or null. */
   constructor(tf, model, metadata, { engine = 'fused', module = null, tokenPassing = null } = {}) {
     if (metadata.format !== METADATA_FORMAT) {
       throw new Error(`metadata format ${metadata.format}; this page reads ${METADATA_FORMAT}`);
@@ -65,18 +65,25 @@ export class Recognizer {
     this.decoder = name;
   }
 
-  /** Fetch model.json (and its weight shards), metadata.json and, if the metadata names
-   * one, the language model image from one folder URL. */
-  static async load(tf, folderUrl, engine = 'fused') {
+  /** What recognizing needs besides TensorFlow.js, from a deployed folder's URL:
+   * {metadata, module (wasm_module.js's), tokenPassing (a TokenPassingInWorker if the
+   * deployment has a language model, else null)}. decoderPort: a MessagePort to a
+   * token_passing_worker.js the page started on the folder (none: start one here). */
+  static async prepare(folderUrl, decoderPort = null) {
     const base = folderUrl.endsWith('/') ? folderUrl : `${folderUrl}/`;
-    const [metadata, module] = await Promise.all([
-      fetchOk(`${base}metadata.json`).then((r) => r.json()), wasmModule()]);
-    const settings = metadata.token_passing;
-    const [model, image] = await Promise.all([
-      tf.loadLayersModel(`${base}model.json`),
-      settings && fetchOk(`${base}${settings.image}`).then((r) => r.arrayBuffer()),
-    ]);
-    const tokenPassing = image ? TokenPassingDecoder.create(module, image, settings) : null;
+    const port = decoderPort || TokenPassingInWorker.launch(base).port;
+    const [metadata, module, tokenPassing] = await Promise.all([
+      fetchOk(`${base}metadata.json`).then((r) => r.json()), wasmModule(),
+      TokenPassingInWorker.connect(port)]);
+    return { metadata, module, tokenPassing };
+  }
+
+  /** Fetch model.json (and its weight shards) and what prepare() fetches (or takes its
+   * promise, `prepared`) from one folder URL. */
+  static async load(tf, folderUrl, engine = 'fused', prepared = Recognizer.prepare(folderUrl)) {
+    const base = folderUrl.endsWith('/') ? folderUrl : `${folderUrl}/`;
+    const [model, { metadata, module, tokenPassing }] = await Promise.all([
+      tf.loadLayersModel(`${base}model.json`), prepared]);
     return new Recognizer(tf, model, metadata, { engine, module, tokenPassing });
   }
 
@@ -102,11 +109,12 @@ export class Recognizer {
     const { features, frames } = this.pipeline.features(strokes);
     const { decoder } = this; // the one in use when the call came
     const probabilities = await this.probabilities(features, frames);
-    return { text: this.decode(probabilities, decoder), frames, probabilities, decoder };
+    return { text: await this.decode(probabilities, decoder), frames, probabilities, decoder };
   }
 
-  /** The text of Float32Array (T' * C) probabilities, by `decoder` (one of this.decoders). */
-  decode(probabilities, decoder = this.decoder) {
+  /** Resolves to the text of Float32Array (T' * C) probabilities, by `decoder` (one of
+   * this.decoders). */
+  async decode(probabilities, decoder = this.decoder) {
     const classes = this.metadata.num_classes;
     const steps = probabilities.length / classes;
     if (decoder === 'token_passing') {

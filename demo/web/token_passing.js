@@ -4,7 +4,8 @@
 //
 // Input layout, as for every decoder in the project: (T, C) class probabilities, row-major,
 // class 0 the CTC blank. The dictionary and language model come as deploy.py's lm.bin
-// (models/web_decoder.py), the settings as metadata.json's `token_passing`.
+// (models/web_decoder.py), the settings as metadata.json's `token_passing`. The page runs
+// it in a worker of its own (TokenPassingInWorker, token_passing_worker.js).
 
 export class TokenPassingDecoder {
   /** module: wasm_module.js's; image: the bytes of lm.bin; settings: {lm_weight,
@@ -38,5 +39,51 @@ export class TokenPassingDecoder {
 
   dispose() {
     this.module._hwr_decoder_delete(this.handle);
+  }
+}
+
+/** The same decoder in token_passing_worker.js: decode() resolves to the text. */
+export class TokenPassingInWorker {
+  /** Start the worker on a deployed folder's URL; `port`: where the recognizer will talk
+   * to it (a MessagePort), or none: the worker itself. Returns {worker, port}. */
+  static launch(folder, port = null) {
+    const worker = new Worker(new URL('./token_passing_worker.js', import.meta.url),
+      { type: 'module' });
+    worker.postMessage({ type: 'load', folder, port }, port ? [port] : []);
+    return { worker, port: port || worker };
+  }
+
+  /** Resolves, once the worker on the other end of `port` has built its decoder, to a
+   * TokenPassingInWorker, or to null when the deployment has no language model. */
+  static async connect(port) {
+    const ready = await new Promise((resolve, reject) => {
+      port.onmessage = ({ data }) => {
+        if (data.type === 'failed') reject(new Error(`token passing: ${data.message}`));
+        else resolve(data);
+      };
+    });
+    return ready.type === 'ready' ? new TokenPassingInWorker(port, ready.decoderMs) : null;
+  }
+
+  constructor(port, decoderMs) {
+    this.port = port;
+    this.decoderMs = decoderMs;
+    this.pending = new Map();
+    this.nextId = 0;
+    port.onmessage = ({ data }) => {
+      const { resolve, reject } = this.pending.get(data.id);
+      this.pending.delete(data.id);
+      if (data.error) reject(new Error(`token passing: ${data.error}`));
+      else resolve(data.text);
+    };
+  }
+
+  /** Resolves to the text of Float32Array (frames * classes) probabilities (copied). */
+  decode(probabilities, frames, classes) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.port.postMessage({ id, probabilities, frames, classes });
+    });
   }
 }

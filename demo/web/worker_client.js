@@ -1,17 +1,23 @@
 // The page's side of worker.js: the same recognize(strokes) as Recognizer, answered by
 // the worker. Requests are answered in order; each gets its own promise.
+import { TokenPassingInWorker } from './token_passing.js';
 
 export class WorkerRecognizer {
-  /** Start worker.js and load the model there; resolves once it is warmed up. */
+  /** Start worker.js and load the model there, and token_passing_worker.js beside it
+   * (which builds the decoder meanwhile and answers worker.js on a channel of their own);
+   * resolves once both are ready and warmed up. */
   static async start(options) {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const channel = new MessageChannel();
+    TokenPassingInWorker.launch(options.folder, channel.port2);
     const ready = await new Promise((resolve, reject) => {
       worker.onmessage = ({ data }) => {
         if (data.type === 'ready') resolve(data);
         else reject(new Error(data.message));
       };
       worker.onerror = (event) => reject(new Error(`the worker failed: ${event.message}`));
-      worker.postMessage({ type: 'load', options });
+      worker.postMessage({ type: 'load', options: { ...options, decoderPort: channel.port1 } },
+        [channel.port1]);
     });
     return new WorkerRecognizer(worker, ready);
   }
