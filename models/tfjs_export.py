@@ -37,6 +37,7 @@ import warnings
 
 import numpy as np
 
+from algorithms.language_model import read_arpa
 from data.charset import BLANK
 from models.model_folder import LM_FILE, WEIGHTS_DIR, load_model_folder, read_config
 from models.web_decoder import IMAGE_FILE, web_settings, write_image
@@ -73,8 +74,7 @@ def deploy(model_dir, output_dir, quantize=None, language_model=None) -> dict:
         raise ExportError(f'unknown quantization {quantize!r}; known: {", ".join(QUANTIZATIONS)}')
     read_config(model_dir)  # a missing or broken folder is reported before TensorFlow loads
     _check_output(model_dir, output_dir)
-    if language_model is not None and not os.path.isfile(language_model):
-        raise ExportError(f'language model not found: {language_model}')
+    lm = _read_language_model(language_model) if language_model is not None else None
     try:
         settings = web_settings(model_dir)
     except ValueError as e:
@@ -100,8 +100,8 @@ def deploy(model_dir, output_dir, quantize=None, language_model=None) -> dict:
     os.makedirs(staging)
     try:
         _convert(twin, staging, quantize)
-        metadata['token_passing'] = (_write_image(staging, char_table, language_model, settings)
-                                     if language_model else None)
+        metadata['token_passing'] = (_write_image(staging, char_table, lm, settings)
+                                     if lm else None)
     except ExportError:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -112,13 +112,22 @@ def deploy(model_dir, output_dir, quantize=None, language_model=None) -> dict:
     return metadata
 
 
-def _write_image(folder, char_table, language_model, settings) -> dict:
+def _read_language_model(path):
+    """The ARPA file, read before TensorFlow loads, so that its errors come fast."""
+    if not os.path.isfile(path):
+        raise ExportError(f'language model not found: {path}')
+    try:
+        return read_arpa(path)
+    except (OSError, ValueError) as e:  # read_arpa's messages name the file and line
+        raise ExportError(str(e)) from None
+
+
+def _write_image(folder, char_table, lm, settings) -> dict:
     """lm.bin in the folder; the metadata's `token_passing` entry."""
     try:
-        counts = write_image(os.path.join(folder, IMAGE_FILE), char_table.characters,
-                             language_model)
-    except ValueError as e:  # an ARPA file it cannot read, or values it cannot hold
-        raise ExportError(f'{language_model}: {e}') from None
+        counts = write_image(os.path.join(folder, IMAGE_FILE), char_table.characters, lm)
+    except ValueError as e:  # a table or values that the image cannot hold
+        raise ExportError(str(e)) from None
     return {'image': IMAGE_FILE, **settings, **counts}
 
 

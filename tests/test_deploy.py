@@ -174,6 +174,16 @@ def test_deploy_reports_a_missing_language_model_in_one_line(tmp_path):
                                    f'{tmp_path / "none.arpa"}')
 
 
+def test_deploy_reports_an_unreadable_language_model_in_one_line(tmp_path):
+    (tmp_path / 'bad.arpa').write_text('not a language model\n')
+    done = subprocess.run([sys.executable, 'deploy.py', '--lm', str(tmp_path / 'bad.arpa'),
+                           '--output', str(tmp_path / 'out')],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert done.stderr.strip() == (f'deploy.py: error: {tmp_path / "bad.arpa"}: not an ARPA '
+                                   f'file (no \\data\\ line)')
+
+
 def test_the_web_image_holds_the_arpa_values_exactly(tmp_path):
     """The page divides int32 values by 10^scale: the smallest scale that gives every
     value back, bit for bit; more decimals than it can hold are refused, as are character
