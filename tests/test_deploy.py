@@ -18,6 +18,7 @@ To refresh the README's screenshot with the shipped model (its data set compiled
     WEB_DEMO_MODEL=weights/iam WEB_DEMO_SCREENSHOT=docs/web_demo.png \\
         python -m pytest tests/test_deploy.py -k browser
 """
+import contextlib
 import json
 import os
 import shutil
@@ -337,8 +338,14 @@ def chromium(node):
 @pytest.fixture
 def server(chromium, deployed_default):
     """demo/web/serve.py on a free port; yields the address it prints."""
+    with serving(deployed_default) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(deployed):
     process = subprocess.Popen([sys.executable, os.path.join(WEB, 'serve.py'),
-                                '--model', deployed_default, '--port', '0'], cwd=ROOT,
+                                '--model', deployed, '--port', '0'], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline()  # printed once the server listens
     try:
@@ -386,6 +393,28 @@ def test_browser_shows_the_python_recognizers_text(node, server, recognizer,
     assert [np.asarray(s).tolist() for s in line.strokes] == shown['strokes']
     if os.environ.get('WEB_DEMO_SCREENSHOT'):
         shutil.copyfile(tmp_path / 'screenshot.png', os.environ['WEB_DEMO_SCREENSHOT'])
+
+
+@pytest.mark.slow
+def test_browser_reads_by_best_path_without_a_language_model(node, chromium, subsampled_folder,
+                                                              tmp_path):
+    """A model folder without lm.arpa: the page decodes by best path, offers no other
+    decoder, and shows Python's text (here of a subsampling network)."""
+    from models.recognizer import Recognizer
+    deployed = str(tmp_path / 'web')
+    run([sys.executable, 'deploy.py', '--model', subsampled_folder, '--output', deployed])
+    split = open_dataset(read_config(subsampled_folder)['dataset']).ink_split()
+    with open(tmp_path / 'strokes.json', 'w', encoding='utf-8') as f:
+        json.dump([s.tolist() for s in split.strokes(0)], f)
+    with serving(deployed) as url:
+        run([node, os.path.join(WEB, 'test', 'browser_draw.js'), url,
+             str(tmp_path / 'strokes.json'), str(tmp_path)], timeout=900)
+    with open(tmp_path / 'result.json', encoding='utf-8') as f:
+        shown = json.load(f)
+    assert shown['errors'] == []
+    assert shown['decoder'] == 'best_path' and shown['decoders'] == ['best_path']
+    assert shown['best_path_text'] is None  # no menu to switch with
+    assert shown['text'] == Recognizer.load(subsampled_folder).recognize(shown['strokes'])
 
 
 @pytest.mark.slow

@@ -20,14 +20,14 @@ async function fetchOk(url) {
 async function load(folder, port) {
   try {
     const base = folder.endsWith('/') ? folder : `${folder}/`;
-    const [module, metadata] = await Promise.all([wasmModule(),
-      fetchOk(`${base}metadata.json`).then((response) => response.json())]);
+    const metadata = await fetchOk(`${base}metadata.json`).then((response) => response.json());
     const settings = metadata.token_passing;
     if (!settings) {
       port.postMessage({ type: 'none' });
       return;
     }
-    const image = await fetchOk(`${base}${settings.image}`).then((r) => r.arrayBuffer());
+    const [module, image] = await Promise.all([wasmModule(),
+      fetchOk(`${base}${settings.image}`).then((response) => response.arrayBuffer())]);
     const started = performance.now();
     const decoder = TokenPassingDecoder.create(module, image, settings);
     port.onmessage = ({ data }) => decode(decoder, data, port);
