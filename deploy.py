@@ -14,8 +14,9 @@ language model (lm.arpa in its folder, or --lm), lm.bin: its dictionary and bigr
 page's token passing decoder (the project's C++ decoder in WebAssembly), which the page then
 uses by default, with the model folder's decoder.json settings, as Python does. Weights are
 stored as float16 by default: half the download, and the page's text stayed the Python
-Recognizer's on the tests' lines (README, "Deploying to the web"); uint8 is a quarter, at
-some risk to the text.
+Recognizer's on the tests' lines and on 300 IAM-OnDB validation lines (benchmarks/
+bench_web.py); uint8 is a quarter, at some risk to the text (296 of those 300 lines kept
+Python's token passing text).
 An existing deployment in the output folder is replaced.
 The page needs TensorFlow.js from npm once: `cd demo/web && npm ci`.
 """

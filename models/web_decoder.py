@@ -11,7 +11,7 @@ that core: the word forms as algorithms.token_passing_lexicon spells them (as cl
 so the page needs no Unicode case rules of its own), and the language model's values as
 the ARPA file gives them (log10), stored as int32 at the smallest decimal scale that holds
 every value exactly, so that the page's natural logs equal Python's to the bit. The forms
-are what makes it large (weights/iam: 98,114 words in 292,170 forms, 2.9 MB, 1.0 MB
+are what makes it large (weights/iam: 98,114 words in 292,170 forms, 3.6 MB, 1.0 MB
 gzipped); servers send it gzipped.
 """
 import struct
