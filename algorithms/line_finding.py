@@ -7,32 +7,41 @@ How it works: pen order proposes, geometry disposes.
 1. Scale. h is the height of the writing: the ink-weighted median height of the strokes
    that carry most ink (dots, bars and commas say nothing of it). Every threshold below is
    in h, so tablet pixels, whiteboard units and screen points are all the same to it.
-2. Turn. The page may be turned a few degrees, or the writer's lines run uphill: the
+2. Turn (cue `turn`). The page may be turned a few degrees, or the writer's lines run uphill: the
    writing direction is the angle within +-MAX_TURN degrees at which the ink's projection
    across the lines is sharpest (the sum of squared shares of bins h / 2 high). From then
    on, u runs along the lines and v down across them.
-3. Runs from pen order. People write a page line after line, so the strokes in the order
-   given are cut into runs where a body stroke (one with ink of at least h / 2) lands
-   lower than the run's last few body strokes by more than DOWN x h after the pen went
-   back left, or by more than FAR x h whatever the direction. Dots, bars and
-   punctuation never start a run. Pen order alone would put a late i-dot, or a word
-   squeezed into an earlier line, in the wrong run; the next steps fix that.
-4. Lines from runs. Each run gets a centre line: a robust weighted least-squares fit of
-   its strokes' centres (the ink-weighted median v of each) against u, a quadratic for
-   a long run (baselines curve), a straight line for a shorter one, level for a word or
-   two. The line pitch p is the median distance between neighbouring runs. Runs are
-   taken from the most ink down; one whose strokes lie within MERGE x p of an earlier
-   line's centre line joins it (a line the writer broke off and resumed), otherwise it
-   starts a line of its own (a line of one short word is a line).
-5. Strokes to lines by geometry. Each stroke goes to the line whose centre line passes
-   nearest its centre (above a line counts ABOVE times as far as below: i-dots and
-   t-bars sit high, and a stroke keeps its run's line unless another is clearly nearer,
-   by STAY). Centre lines are refitted after this and the step runs once more. This is
-   what puts late i-dots, t-bars and corrections where they were written, and what
-   keeps a descender that touches the next line's ascenders in its own line (a stroke
-   is placed by its median, not by its extent).
-6. Reading order: lines top to bottom by their centre line at the middle of the page;
-   within a line, strokes keep the page's order (the order they were written in, which is
+3. Runs from pen order (cue `pen_order`). People write a page line after line, so the
+   strokes in the order given are cut into runs where a body stroke (one with ink of at
+   least BODY h) leaves the run: it lands below the run's line (a straight fit of the
+   run's body strokes, taken where the pen lands) by more than DOWN h after the pen went
+   back left, or by more than FAR h whatever the direction, or (cue `up`) above it by more
+   than UP x the line pitch (a word added to a line above, written later; the pitch comes
+   from a first pass without this rule). Dots, bars and punctuation never start a run.
+4. Lines from runs (cue `merge`). Each run gets a centre line: a robust weighted
+   least-squares fit of its strokes' centres (the ink-weighted median v of each) against
+   u, a quadratic for a long run (cue `curve`: baselines curve), a straight line for a
+   shorter one, level for a word or two. The line pitch p is the median distance between
+   neighbouring runs. Runs are taken from the most ink down; one within MERGE p of a line
+   taken before joins it: where they overlap along the line, by the median distance of
+   its strokes from the line's centre line; where they do not, by the step between the
+   ENDS body strokes that face each other (a line that slants goes on from where it was).
+   A run too little to be a line (under FRAGMENT h of ink, or under FLAT h high: a bar,
+   late commas) joins the nearest line whatever the distance.
+5. Strokes to lines by geometry (cue `reassign`). Each stroke goes to the line whose
+   centre line passes nearest its centre (above a line counts ABOVE times as far as
+   below: i-dots and t-bars sit high; each h beyond the ends of a line's ink counts BEYOND
+   h more), and keeps its own line unless another is nearer by the factor STAY. A stroke
+   written in its line's flow (cue `flow`: between two body strokes that sit well in that
+   line, at most FLOW_STROKES strokes apart in pen order and FLOW h apart along it) stays,
+   wherever its ink dips: a "g" tail written apart, a "zz" that reaches into the next line.
+   Centre lines are refitted and the step runs twice, then step 4 once more (a run that
+   held a late word and late dots leaves a line that continues another). This is what
+   puts late i-dots, t-bars and corrections where they were written, and keeps a
+   descender that touches the next line's ascenders in its own line (a stroke is placed
+   by its median, not by its extent).
+6. Reading order (cue `reorder`): lines top to bottom by their centre line at the
+   middle of the page; within a line, strokes keep the page's order (the order they were written in, which is
    what the recognizer was trained on), except in a line that other lines' strokes were
    written into the middle of (a dot added after the page, a word corrected after the
    next line was written): its pieces written at one go are put back where they lie along
@@ -63,10 +72,10 @@ FRAGMENT = 2.0     # a run with less ink than this (in h) is no line of its own,
 FLAT = 0.6         # nor one less high than this (in h)
 ABOVE = 0.6        # distance above a centre line counts this much (dots and bars sit high)
 STAY = 0.8         # a stroke moves from its run's line only to one nearer by this factor
-BACK = 3.0         # a line written apart is cut where the pen went back left this far (h)
-FLOW_STROKES = 3   # ... with at most this many strokes between them
 BEYOND = 0.1       # each h a stroke lies beyond the ends of a line counts this much more
-FLOW = 4.0         # body strokes this close (in h) along a line hold what is written between
+FLOW = 4.0         # body strokes this close (in h) along a line hold what is written between,
+FLOW_STROKES = 3   # ... with at most this many strokes between them
+BACK = 3.0         # a line written into is cut where the pen went back left this far (h)
 CUES = frozenset({'turn', 'pen_order', 'up', 'curve', 'merge', 'reassign', 'flow',
                   'reorder'})
 
