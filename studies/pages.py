@@ -20,7 +20,9 @@ least --min-lines lines (the final test set is never used). Figures, with issue 
   joined the same way, with best path and token passing (target: page <= lines + 0.5).
 - words: synthetic pages (data/synthetic_pages.py, --synthetic-pages of them) read with
   --synthetic-model: the share of true words whose strokes are exactly those of one word
-  read (target >= 98%), and the line figures on those pages.
+  read (target >= 98%), also counting only the lines read with as many words as they
+  have (linking alone, without recognition's split and joined words), and the line
+  figures on those pages (with --cues, the cue table).
 """
 import argparse
 import os
@@ -70,7 +72,7 @@ def main(argv=None):
         if args.only in (None, 'cer'):
             print_cer(pages, args.model)
     if args.only in (None, 'words'):
-        print_words(args.synthetic_pages, args.synthetic_model)
+        print_words(args.synthetic_pages, args.synthetic_model, args.cues)
 
 
 def line_scores(pages, cues=CUES) -> tuple:
@@ -101,7 +103,7 @@ def strokes_in_true_line(found, truth) -> int:
     return right
 
 
-def print_line_figures(pages, cues):
+def print_line_figures(pages, cues, singles=True):
     print('\nline finding        pages right  strokes right  ms a page (median)')
     rows = [('all cues', CUES)]
     if cues:
@@ -109,6 +111,8 @@ def print_line_figures(pages, cues):
     for name, chosen in rows:
         count, strokes, ms = line_scores(pages, chosen)
         print(f'{name:<20}{100 * count:>10.2f}%{100 * strokes:>14.3f}%{ms:>12.1f}')
+    if not singles:
+        return
     lines = [page.line_strokes(k) for page in pages for k in range(len(page.lines))]
     split = sum(len(find_lines(line)) > 1 for line in lines)
     print(f'single lines read as pages: {split} of {len(lines)} split '
@@ -128,22 +132,27 @@ def print_cer(pages, model):
         print(f'{decoder:<24}{as_page:>8.2f}%{one_by_one:>15.2f}%{as_page - one_by_one:>+16.2f}')
 
 
-def print_words(count, model):
+def print_words(count, model, cues):
+    """Words on synthetic pages: all of them, and those of the lines read with as many
+    words as they have (where recognition did not split or join words, so that the figure
+    is of linking alone)."""
     from models.recognizer import Recognizer
     recognizer = Recognizer.load(model)
     pages = [synthetic_page(i) for i in range(count)]
-    exact = words = 0
+    exact = words = counted_exact = counted = 0
     for page in pages:
         read = recognizer.read_page(page.strokes, layout='page')
         found = {frozenset(w.strokes) for line in read.lines for w in line.words}
-        for line in page.words:
-            for strokes in line:
-                words += 1
-                exact += frozenset(strokes) in found
-    count_right, strokes, _ = line_scores(pages)
+        for strokes, true_words in zip(page.lines, page.words):
+            hits = [frozenset(w) in found for w in true_words]
+            words, exact = words + len(hits), exact + sum(hits)
+            line = max(read.lines, key=lambda r: len(set(r.strokes) & set(strokes)))
+            if len(line.words) == len(true_words):
+                counted, counted_exact = counted + len(hits), counted_exact + sum(hits)
     print(f'\nsynthetic pages ({len(pages)}, {model}): words with exactly their strokes '
-          f'{100 * exact / words:.2f}% of {words}; pages right {100 * count_right:.2f}%, '
-          f'strokes in their true line {100 * strokes:.3f}%')
+          f'{100 * exact / words:.2f}% of {words}; in lines read with as many words as '
+          f'they have {100 * counted_exact / counted:.2f}% of {counted}')
+    print_line_figures(pages, cues, singles=False)
 
 
 if __name__ == '__main__':
