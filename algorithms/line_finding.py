@@ -41,11 +41,12 @@ How it works: pen order proposes, geometry disposes.
    descender that touches the next line's ascenders in its own line (a stroke is placed
    by its median, not by its extent).
 6. Reading order (cue `reorder`): lines top to bottom by their centre line at the
-   middle of the page; within a line, strokes keep the page's order (the order they were written in, which is
-   what the recognizer was trained on), except in a line that other lines' strokes were
-   written into the middle of (a dot added after the page, a word corrected after the
-   next line was written): its pieces written at one go are put back where they lie along
-   the line, so that the recognizer reads them in their place rather than at the end.
+   middle of the page; within a line, strokes keep the page's order (the order they were
+   written in, which is what the recognizer was trained on), except in a line that other
+   lines' strokes were written into the middle of (a dot added after the page, a word
+   corrected after the next line was written): its pieces written at one go are put back
+   where they lie along the line, so that the recognizer reads them in their place rather
+   than at the end.
 
 Assumes: horizontal lines written left to right (Latin, Greek, Cyrillic scripts...), top
 to bottom, roughly parallel (a page turned by up to MAX_TURN degrees is fine, lines that
@@ -293,9 +294,9 @@ class _Page:
         """(S,) whether each stroke was written in the flow of its line: between two body
         strokes of that line that sit well in it (the nearest such before and after it
         in pen order, at most FLOW_STROKES strokes between them), which are within FLOW h
-        of each other along the line, and within their span. A "g" with a tail written apart, or a "zz" that dips into the next
-        line, stays where it was written; a late dot or correction jumped there from
-        elsewhere."""
+        of each other along the line, and within their span. A "g" with a tail written
+        apart, or a "zz" that dips into the next line, stays where it was written; a late
+        dot or correction jumped there from elsewhere."""
         settled = np.flatnonzero(self.body & (best == own))
         if len(settled) < 2:
             return np.zeros(len(own), bool)
