@@ -18,8 +18,7 @@ import numpy as np
 from algorithms.best_path import BestPathDecoder
 from algorithms.decoders import check_name, make_decoder
 from data.base import validate_handwriting
-from data.charset import CharTable
-from models.model_folder import LM_FILE, load_model_folder, read_config
+from models.model_folder import LM_FILE, load_model_folder, read_recognizer_config
 from models.network import PAD_VALUE, output_lengths, time_stride, unmasked
 
 BATCH_SIZE = 32
@@ -52,10 +51,10 @@ class Recognizer:
         check_name(decoder)
         chosen = None  # best path, over the character table that loads with the network
         if decoder != 'best_path':  # before the network loads, so its errors come fast
+            _, char_table, _ = read_recognizer_config(model_dir)
             chosen = make_decoder(
-                decoder, CharTable.from_json(read_config(model_dir)['char_table']),
-                language_model or os.path.join(model_dir, LM_FILE), lm_weight, word_penalty,
-                model_dir)
+                decoder, char_table, language_model or os.path.join(model_dir, LM_FILE),
+                lm_weight, word_penalty, model_dir)
         model, char_table, pipeline, _ = load_model_folder(model_dir)
         return cls(model, char_table, pipeline, chosen, jit)
 

@@ -138,6 +138,45 @@ def test_malformed_files_say_what_is_wrong(document, message):
         read_inkml(document)
 
 
+def source_chain(n, loop_to=None):
+    """A context whose inkSourceRef goes through n inkSources, the last referring to
+    `loop_to` (an earlier one) or to a traceFormat."""
+    sources = ''.join(f'<inkSource xml:id="s{i}" inkSourceRef="#s{i + 1}"/>'
+                      for i in range(n - 1))
+    last = (f'inkSourceRef="#s{loop_to}"' if loop_to is not None else 'traceFormatRef="#f"')
+    return INK.format('<definitions><traceFormat xml:id="f"><channel name="Y"/><channel '
+                      f'name="X"/></traceFormat><context xml:id="c" inkSourceRef="#s0"/>'
+                      f'{sources}<inkSource xml:id="s{n - 1}" {last}/></definitions>'
+                      '<trace contextRef="#c">1 2, 3 4</trace>')
+
+
+@pytest.mark.parametrize('document, message', [
+    (INK.format('<trace>0 0, #' + 'F' * 400 + ' 10, 10 0</trace>'),
+     r'trace 0, point 1, channel X: #FFFF.*\(401 characters\) is beyond ±1e\+100'),
+    (INK.format('<trace>0 0, 1e999 10</trace>'), 'point 1, channel X: 1e999 is beyond'),
+    (INK.format('<trace>0 0, 1 -' + '9' * 400 + '</trace>'), 'point 1, channel Y: -9999'),
+    (INK.format("<trace>0 0, '9e99 1, '9e99 2</trace>"),
+     'trace 0, point 2: channel X adds up to 1.8e\\+100'),
+    (INK.format('<trace>0 0, NaN 1</trace>'), "cannot read 'NaN 1'"),
+    (source_chain(1, loop_to=0), 'references loop: #c -> #s0 -> #s0'),
+    (source_chain(3, loop_to=1), 'references loop: #c -> #s0 -> #s1 -> #s2 -> #s1'),
+    (source_chain(40), r'references go through more than 32 elements: #c -> #s0 -> #s1 -> '
+                       r'\.\.\. -> #s30 -> #s31'),
+    (INK.format('<traceGroup>' * 20_000 + '<trace>0 0, 5 10</trace>' + '</traceGroup>' * 20_000),
+     r'elements nest deeper than 100 levels \(<traceGroup> at depth 101\)'),
+    (INK.format('<definitions><traceFormat>' + '<x>' * 500 + '</x>' * 500 + '</traceFormat>'
+                '</definitions><trace>0 0, 5 10</trace>'), 'nest deeper than 100'),
+])
+def test_hostile_files_are_bounded_and_named(document, message):
+    with pytest.raises(InkmlError, match=message):
+        read_inkml(document)
+
+
+def test_a_chain_within_the_bounds_is_followed():
+    [line] = read_inkml(source_chain(30))  # the format is Y X: the values swap
+    assert [p[:2] for p in line.strokes[0]] == [(2.0, 1.0), (4.0, 3.0)]
+
+
 def write_folder(root):
     (root / 'sub').mkdir(parents=True)
     rng = np.random.default_rng(0)
