@@ -89,7 +89,7 @@ def validate_handwriting(strokes, example_id='?') -> List[np.ndarray]:
             a = np.asarray(stroke, dtype=np.float64)
         except (TypeError, ValueError):
             raise BadExample(example_id, 'non-numeric values',
-                             f'stroke {s}, first point {shorten(stroke[0])}') from None
+                             f'stroke {s}, first point {shorten(repr(stroke[0]))}') from None
         except OverflowError:  # an int beyond any float
             raise BadExample(example_id, 'numbers out of range',
                              f'stroke {s}: a value beyond ±{MAX_MAGNITUDE:g}') from None
@@ -129,9 +129,8 @@ def _well_formed(strokes) -> bool:
     return total >= MIN_POINTS and bool(np.abs(np.concatenate(strokes)).max() <= MAX_MAGNITUDE)
 
 
-def shorten(value, limit=60) -> str:
-    """repr of a value for a message, cut to about `limit` characters."""
-    text = repr(value)
+def shorten(text: str, limit=60) -> str:
+    """A text for a message, cut to about `limit` characters."""
     return text if len(text) <= limit else f'{text[:limit]}... ({len(text)} characters)'
 
 

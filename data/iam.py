@@ -79,11 +79,11 @@ def read_point(point) -> tuple:
     try:
         x, y, t = int(x), int(y), float(t)
     except ValueError:  # not a number, or an int of over 4,300 digits
-        raise UnreadableFile(f'a Point is not numeric: {shorten(point.attrib)}') from None
+        raise UnreadableFile(f'a Point is not numeric: {shorten(repr(point.attrib))}') from None
     if not math.isfinite(t):
-        raise UnreadableFile(f'a Point time is not finite: {shorten(point.attrib)}')
+        raise UnreadableFile(f'a Point time is not finite: {shorten(repr(point.attrib))}')
     if not max(abs(x), abs(y), abs(t)) <= MAX_MAGNITUDE:
-        raise UnreadableFile(f'a Point is beyond ±{MAX_MAGNITUDE:g}: {shorten(point.attrib)}')
+        raise UnreadableFile(f'a Point is beyond ±{MAX_MAGNITUDE:g}: {shorten(repr(point.attrib))}')
     return x, y, t
 
 

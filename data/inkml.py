@@ -35,7 +35,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from data.base import MAX_MAGNITUDE, BaseSource, Example
+from data.base import MAX_MAGNITUDE, BaseSource, Example, shorten
 from data.xml_depth import MAX_DEPTH, too_deep
 
 NAMESPACE = 'http://www.w3.org/2003/InkML'
@@ -294,8 +294,7 @@ def to_number(raw: str, where: str) -> float:
     except OverflowError:
         value = math.inf
     if not abs(value) <= MAX_MAGNITUDE:
-        shown = raw if len(raw) <= 24 else f'{raw[:20]}... ({len(raw)} characters)'
-        raise InkmlError(f'{where}: {shown} is beyond ±{MAX_MAGNITUDE:g}')
+        raise InkmlError(f'{where}: {shorten(raw, 20)} is beyond ±{MAX_MAGNITUDE:g}')
     return value
 
 

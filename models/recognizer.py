@@ -24,6 +24,7 @@ from models.model_folder import LM_FILE, load_model_folder, read_recognizer_conf
 from models.network import PAD_VALUE, output_lengths, time_stride, unmasked
 
 BATCH_SIZE = 32
+MAX_NBEST = 20  # the most alternatives asked of a line, here, in recognize.py and the service
 SMALLEST_BUCKET = 64  # frames; single lines are padded up to a bucket length (see Network)
 BUCKET_GROWTH = 1.25  # each bucket is about 25% longer than the one before
 
@@ -104,12 +105,24 @@ class Recognizer:
         self.network.warm_up(max_frames)
 
 
+def check_nbest(k) -> int:
+    """k as an int if it is a whole number from 1 to MAX_NBEST, else ValueError saying so
+    (True, 1.9, 1e400 and '3' are not whole numbers)."""
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise ValueError(f'nbest must be a whole number from 1 to {MAX_NBEST}, got {k!r}')
+    if not 1 <= k <= MAX_NBEST:
+        raise ValueError(f'nbest must be 1 to {MAX_NBEST}, got {k}')
+    return k
+
+
 def alternatives(recognizer: Recognizer, probabilities, k: int) -> list:
     """[{"text", "score"}] of the k best texts of one line, best first; score = natural log.
 
     Best path: a CTC prefix beam search (ln P(text | ink)). Token passing: its K best word
-    sequences with their path scores. (Each decoder's decode_nbest.)
+    sequences with their path scores. (Each decoder's decode_nbest.) k is capped at
+    MAX_NBEST (check_nbest): the search's time and memory grow with it.
     """
+    check_nbest(k)
     return [{'text': text, 'score': float(score)}
             for text, score in recognizer.decoder.decode_nbest(probabilities, k)]
 
