@@ -83,7 +83,9 @@ def main(argv=None):
         recognizer = Recognizer.load(args.model, decoder=args.decoder)
     except ValueError as error:
         sys.exit(f'serve.py: error: {error}')
-    recognizer.recognize([[(0, 0, 0.0), (1, 1, 0.1)]])  # traces the network before serving
+    line = [[(0, 0, 0.0), (1, 1, 0.1)]]
+    recognizer.recognize_batch([line, line])  # traces the network's batch path and its
+    recognizer.recognize(line)  # single-line one before serving, not on the first requests
     service = Service(recognizer, args.model, args.decoder, args.max_bytes, args.max_points,
                       args.max_batch)
     try:
