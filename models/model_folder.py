@@ -117,7 +117,8 @@ def read_recognizer_config(folder) -> tuple:
         raise ModelFolderError(f'{path} is unusable: no valid character table and '
                                f'pre-processing ({type(e).__name__}: {e})') from None
     try:
-        features = pipeline(PROBE_LINE)
+        with np.errstate(all='ignore'):  # overflows show as non-finite features, below
+            features = pipeline(PROBE_LINE)
         usable = features.ndim == 2 and features.shape[1] == pipeline.num_features and \
             len(features) and np.isfinite(features).all()
         problem = '' if usable else f'they give features of shape {features.shape}'

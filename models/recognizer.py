@@ -68,7 +68,8 @@ class Recognizer:
         except TypeError as e:  # a number or object where a list belongs
             raise ValueError(f'{example_id}: handwriting must be a list of strokes of (x, y, t) '
                              f'points ({e})') from None
-        features = self.pipeline(strokes)
+        with np.errstate(all='ignore'):  # overflows show as non-finite features, below
+            features = self.pipeline(strokes)
         if not np.isfinite(features).all():
             raise ValueError(f'{example_id}: pre-processing gave non-finite features')
         return features

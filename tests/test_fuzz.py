@@ -10,6 +10,9 @@ ValueError or a documented result (text), never a crash, a hang, another excepti
     read_arpa, and a decoder built from it   truncated, wrong counts, bad numbers, bad bytes
     compile_dataset                          sources yielding bad examples
     Recognizer.load                          model folders with files missing or damaged
+and a slice of tests/hostile_inputs.py's surfaces (read_inkml, read_ink_file, JSON ink,
+the HTTP service on loopback, model folders), whose every answer must be of an allowed
+kind; benchmarks/bench_fuzz.py runs 10,000 cases a surface.
 
 Seeded: the same inputs every run. The number of inputs tried is printed (pytest -s).
 """
@@ -29,6 +32,7 @@ from models.recognizer import Recognizer
 from test_recognizer import CHARACTERS, fitted_pipeline, make_model_folder, random_line
 
 SEED = 2026
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEXTS = ['ab ba', 'cab a', 'a b c', 'bac cab']
 
 
@@ -298,3 +302,22 @@ def test_bad_inputs_give_value_errors_or_results(model_dir, tmp_path):
         outcomes = {outcome for s, outcome in tally.outcomes if s == surface}
         assert 'result' in outcomes, surface  # compile skips its bad lines, errs on none:
         assert outcomes - {'result'} or surface == 'compile_dataset', surface
+
+
+@pytest.mark.parametrize('surface, count', [('inkml', 300), ('ink_file', 300), ('json', 1000),
+                                            ('http', 300), ('model_folder', 300)])
+def test_hostile_inputs_get_the_projects_error_or_a_checked_result(surface, count, tmp_path):
+    """Each answer is a result that passed its check (finite points within range, a model
+    whose parts fit, an HTTP answer below 500 with a JSON message from the service), or the
+    surface's own error with a one-line message; both kinds occur."""
+    from hostile_inputs import Context, run_surface
+    if surface == 'http' and not os.path.isdir(os.path.join(ROOT, 'weights', 'synthetic')):
+        pytest.skip('weights/synthetic missing')
+    tally = run_surface(surface, count, seed=SEED, context=Context(tmp_path))
+    print('\n' + '\n'.join(tally.lines()))
+    assert tally.crashes == []
+    kinds = {kind for s, kind in tally.kinds if s == surface}
+    expected = {'inkml': {'result', 'InkmlError'}, 'ink_file': {'result', 'InkFileError'},
+                'json': {'result', 'InkFileError'}, 'model_folder': {'result', 'ModelFolderError'},
+                'http': {'HTTP 200', 'HTTP 400', 'HTTP 404', 'HTTP 405', 'HTTP 413'}}[surface]
+    assert expected <= kinds, kinds

@@ -138,16 +138,16 @@ def test_malformed_files_say_what_is_wrong(document, message):
         read_inkml(document)
 
 
-def source_chain(n, loop_to=None):
+def source_chain(n, loop_to=None, inside=INK):
     """A context whose inkSourceRef goes through n inkSources, the last referring to
-    `loop_to` (an earlier one) or to a traceFormat."""
+    `loop_to` (an earlier one) or to a traceFormat; in `inside`'s {}."""
     sources = ''.join(f'<inkSource xml:id="s{i}" inkSourceRef="#s{i + 1}"/>'
                       for i in range(n - 1))
     last = (f'inkSourceRef="#s{loop_to}"' if loop_to is not None else 'traceFormatRef="#f"')
-    return INK.format('<definitions><traceFormat xml:id="f"><channel name="Y"/><channel '
-                      f'name="X"/></traceFormat><context xml:id="c" inkSourceRef="#s0"/>'
-                      f'{sources}<inkSource xml:id="s{n - 1}" {last}/></definitions>'
-                      '<trace contextRef="#c">1 2, 3 4</trace>')
+    return inside.format('<definitions><traceFormat xml:id="f"><channel name="Y"/><channel '
+                         f'name="X"/></traceFormat><context xml:id="c" inkSourceRef="#s0"/>'
+                         f'{sources}<inkSource xml:id="s{n - 1}" {last}/></definitions>'
+                         '<trace contextRef="#c">1 2, 3 4</trace>')
 
 
 @pytest.mark.parametrize('document, message', [
@@ -188,6 +188,25 @@ def write_folder(root):
     (root / 'plain.inkml').write_text(to_inkml(strokes))  # no text: passed over
     (root / 'broken.inkml').write_text('<ink><trace>1 2,')
     return root
+
+
+def test_inkml_source_skips_hostile_files_and_reads_on(tmp_path):
+    root = write_folder(tmp_path / 'ink')
+    hostile = {'hex.inkml': '<trace>0 0, #' + 'F' * 400 + ' 10, 10 0</trace>',
+               'loop.inkml': source_chain(1, loop_to=0, inside='{}'),
+               'deep.inkml': '<traceGroup>' * 20_000 + '<trace>0 0, 5 10</trace>'
+                             + '</traceGroup>' * 20_000}
+    for name, body in hostile.items():
+        (root / 'sub' / name).write_text(INK.format('<annotation type="truth">x</annotation>'
+                                                    + body))
+    source = InkmlSource(None, root=root)
+    with pytest.warns(UserWarning, match='skipped 4 unreadable files'):
+        examples = list(source.get_examples())
+    assert len(examples) == 6
+    reasons = dict(source.skipped)
+    assert 'is beyond ±1e+100' in reasons['sub/hex.inkml']
+    assert 'references loop' in reasons['sub/loop.inkml']
+    assert 'nest deeper than 100' in reasons['sub/deep.inkml']
 
 
 def test_inkml_source_reads_a_folder(tmp_path):
