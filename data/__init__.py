@@ -6,7 +6,9 @@
                     synthetic_text and the faces in fonts/)
     iam             IamSource: IAM-OnDB
     inkml           InkML reading and writing, InkmlSource
-    ink_files       reading an ink file of any format (InkML, IAM-OnDB XML, JSON strokes)
+    ink_files       reading an ink file of any format (InkML, IAM-OnDB XML, JSON strokes),
+                    the points limit a line (MAX_POINTS)
+    xml_depth       how deep an XML tree nests (the ink readers refuse over 100 levels)
     preprocessing   raw strokes -> per-frame features: the steps and named pipelines
     charset         the character table, the CTC blank, ctc_min_frames
     compiling       a source -> a compiled data set folder (compile.py's process)

@@ -13,6 +13,10 @@ Surfaces, each called as its users call it:
                                                               headers, nbest)
     model_folder  models.model_folder.load_model_folder      (mismatched, truncated, wrong
                                                               types)
+    recognize     Recognizer.recognize(strokes)              (the Python API: NaN, huge,
+                                                              empty, wrong nesting and types)
+    arpa          algorithms.language_model.read_arpa        (truncated, bad counts and
+                                                              numbers, not UTF-8)
 The generators: deep nesting, reference loops and chains, huge, hex, NaN and infinite
 numbers, channel mix-ups, entities (internal, external, amplified), wrong types, and
 random truncations, byte flips and insertions of valid input.
@@ -33,11 +37,13 @@ from pathlib import Path
 
 import numpy as np
 
+from algorithms.language_model import build_bigram_lm, read_arpa, write_arpa
 from data.base import MAX_MAGNITUDE
 from data.ink_files import InkFileError, check_points, ink_from_json, load_json, read_ink_file
 from data.inkml import InkmlError, read_inkml
+from test_recognizer import CHARACTERS, fitted_pipeline, make_model_folder, random_line
 
-SURFACES = ('inkml', 'ink_file', 'json', 'http', 'model_folder')
+SURFACES = ('inkml', 'ink_file', 'json', 'http', 'model_folder', 'recognize', 'arpa')
 NAMESPACE = 'http://www.w3.org/2003/InkML'
 HTTP_TIMEOUT = 60.0
 
@@ -69,6 +75,7 @@ class Tally:
 
 
 def pick(rng, options):
+    """One of `options` as it is (rng.choice would make an array of them)."""
     return options[int(rng.integers(len(options)))]
 
 
@@ -469,6 +476,110 @@ def damage_config(rng, config, context) -> str:
     return f'{key} = {value!r:.20}'
 
 
+# ---------------------------------------------------------------------------- strokes
+
+def bad_strokes(rng):
+    """-> (description, strokes) of one generated line, mostly unusable."""
+    kind = rng.integers(15)
+    line = [np.asarray(s) for s in random_line(rng, int(rng.integers(1, 4)),
+                                               int(rng.integers(2, 12)))]
+    if kind == 0:
+        return 'no strokes', pick(rng, [[], (), np.zeros((0, 3))])
+    if kind == 1:
+        return 'an empty stroke', [*line, []]
+    if kind == 2:
+        s = line[0].copy()
+        s[rng.integers(len(s)), rng.integers(3)] = pick(rng, [np.nan, np.inf, -np.inf])
+        return 'NaN or inf', [s, *line[1:]]
+    if kind == 3:
+        return 'huge coordinates', [s * [10.0 ** rng.integers(20, 300), 1, 1] for s in line]
+    if kind == 4:
+        return 'one point', [[tuple(line[0][0])]]
+    if kind == 5:
+        return 'times backwards', [s[::-1] for s in line]
+    if kind == 6:
+        return 'equal times', [np.column_stack([s[:, :2], np.zeros(len(s))]) for s in line]
+    if kind == 7:
+        return 'points without strokes', [tuple(p) for p in line[0]]
+    if kind == 8:
+        return 'two coordinates', [s[:, :2] for s in line]
+    if kind == 9:
+        return 'strings', [[('1', 'x', '2')] * 3]
+    if kind == 10:
+        return 'a stroke of None', [None, *line]
+    if kind == 11:
+        return 'not a sequence', pick(rng, [None, 3, 'abc', {'x': 1}, 2.5])
+    if kind == 12:
+        return 'one more nesting level', [[s.tolist()] for s in line]
+    if kind == 13:
+        return 'strokes of numbers', [1.0, 2.0, float(rng.integers(9))]
+    return 'all points equal', [np.ones((int(rng.integers(2, 9)), 3))]
+
+
+def case_recognize(rng, context):
+    """Recognizer.recognize on a tiny model: a text with finite probabilities, or ValueError."""
+    if rng.random() < 0.2:
+        description, strokes = 'valid', random_line(rng, int(rng.integers(1, 4)),
+                                                    int(rng.integers(2, 30)))
+    elif rng.random() < 0.1:
+        description, strokes = 'ints beyond any float', [[(10 ** int(rng.integers(300, 500)), 0, 0),
+                                                          (1, 1, 0.1)]]
+    else:
+        description, strokes = bad_strokes(rng)
+
+    def call():
+        text, probabilities = context.recognizer.recognize(strokes, return_probabilities=True)
+        if not isinstance(text, str) or not np.isfinite(probabilities).all():
+            raise Crash(f'text {text!r:.40}, probabilities finite: '
+                        f'{np.isfinite(probabilities).all()}')
+    return description, call, (ValueError,)
+
+
+# ---------------------------------------------------------------------------- ARPA
+
+def damaged_arpa(rng, text: str) -> bytes:
+    lines = text.splitlines()
+    damage = rng.integers(7)
+    if damage == 0:
+        return text.encode()[:int(rng.integers(len(text)))]  # truncated
+    i = int(rng.integers(len(lines)))
+    if damage == 1:
+        lines[i] = lines[i].replace('=', '=' + str(rng.integers(0, 9)))  # wrong counts
+    elif damage == 2:
+        fields = lines[i].split('\t')
+        fields[int(rng.integers(len(fields)))] = str(rng.choice(['x', 'nan', 'inf', '1e999',
+                                                                 '+', '', '0x1', '5']))
+        lines[i] = '\t'.join(fields)
+    elif damage == 3:
+        return (text[:i] + '\n').encode() + bytes(rng.integers(128, 256, 4).tolist()) + \
+            text[i:].encode()  # not UTF-8
+    elif damage == 4:
+        del lines[i]
+    elif damage == 5:
+        lines.insert(i, lines[int(rng.integers(len(lines)))])  # a line twice
+    else:
+        lines[i] = lines[i].replace('\t', ' ')
+    return '\n'.join(lines).encode()
+
+
+def case_arpa(rng, context):
+    """read_arpa of a damaged bigram model (or bytes that are no text): the model, or a
+    ValueError naming the file."""
+    path = context.folder / 'lm.arpa'
+    data = (damaged_arpa(rng, context.arpa_text) if rng.random() < 0.9
+            else bytes(rng.integers(0, 256, int(rng.integers(1, 3000))).tolist()))
+    path.write_bytes(data)
+
+    def call():
+        try:
+            read_arpa(path)
+        except ValueError as error:
+            if str(path) not in str(error):
+                raise Crash(f'the error does not name the file: {error}') from None
+            raise
+    return f'{len(data)} bytes', call, (ValueError,)
+
+
 # ---------------------------------------------------------------------------- running
 
 @dataclass
@@ -478,10 +589,23 @@ class Context:
     folder: Path
     port: int = None
     networks: dict = None
+    recognizer: object = None
+    arpa_text: str = None
 
     def for_surface(self, surface):
         if surface == 'model_folder' and self.networks is None:
             self._make_networks()
+        if surface == 'recognize' and self.recognizer is None:
+            from data.charset import CharTable
+            from models.recognizer import Recognizer
+            rng = np.random.default_rng(0)
+            folder = make_model_folder(self.folder / 'tiny', CharTable(CHARACTERS),
+                                       fitted_pipeline([random_line(rng) for _ in range(5)]))
+            self.recognizer = Recognizer.load(str(folder))
+        if surface == 'arpa' and self.arpa_text is None:
+            path = self.folder / 'good.arpa'
+            write_arpa(build_bigram_lm(['ab ba', 'cab a', 'a b c', 'bac cab']), path)
+            self.arpa_text = path.read_text(encoding='utf-8')
         if surface == 'http' and self.port is None:
             self.port = start_service(self.folder)
         return self
@@ -490,7 +614,6 @@ class Context:
         import keras
         from data.charset import CharTable
         from models.network import build_model
-        from test_recognizer import fitted_pipeline, random_line
         rng = np.random.default_rng(0)
         pipeline = fitted_pipeline([random_line(rng) for _ in range(5)])
         self.config = {'format': 1, 'char_table': CharTable('abc ').to_json(),
@@ -526,7 +649,8 @@ def start_service(folder) -> int:
 
 
 CASES = {'inkml': case_inkml, 'ink_file': case_ink_file, 'json': case_json,
-         'http': case_http, 'model_folder': case_model_folder}
+         'http': case_http, 'model_folder': case_model_folder, 'recognize': case_recognize,
+         'arpa': case_arpa}
 
 
 def run_surface(surface, count, seed, context, tally=None) -> Tally:
