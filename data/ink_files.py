@@ -28,8 +28,8 @@ from data.inkml import InkLine, InkmlError, local, make_up_times, read_inkml
 
 INK_EXTENSIONS = ('.inkml', '.xml', '.json')
 # Points in one line, at most, unless a user raises it (recognize.py --max_points, serve.py
-# --max_points): an IAM-OnDB line has about 700; 20,000 take about a second to recognize
-# and a few hundred MB, where a 1.8 M point line took 13 GB.
+# --max_points): an IAM-OnDB line has about 700; 20,000 (a pen walk: about 1,000 frames)
+# take half a second with weights/iam, where a line of 1.8 M points took 13 GB.
 MAX_POINTS = 20_000
 MAX_JSON_DIGITS = 102  # an integer of more digits is beyond MAX_MAGNITUDE (1e100)
 
