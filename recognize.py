@@ -29,7 +29,9 @@ the same structure as InkML: a traceGroup per line and per word, annotated with 
 
 Each file that cannot be read or recognized gets one line on stderr naming it and what is
 wrong, and the run goes on; the exit status is 0 when every file was recognized, 1 when
-any failed, 2 for a usage error (bad model, no files).
+any failed, 2 for a usage error (bad model, no files). A line of more than --max_points
+points is refused rather than recognized whole (the time and memory of one line grow
+with its length: 1.8 M points took 13 GB), as the service does.
 """
 import argparse
 import json
@@ -40,20 +42,23 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 from algorithms.decoders import DECODERS
-from data.ink_files import InkFileError, find_files, read_ink_file
+from data.ink_files import MAX_POINTS, InkFileError, check_points, find_files, read_ink_file
 from data.inkml import page_to_inkml
 from models.model_folder import DEFAULT_MODEL
 from models.page_reader import LAYOUTS, read_pages
-from models.recognizer import Recognizer, alternatives, timed_strokes
+from models.recognizer import MAX_NBEST, Recognizer, alternatives, timed_strokes
 
 
-def recognize_file(recognizer, path, nbest, decoder_name, layout='auto') -> tuple:
+def recognize_file(recognizer, path, nbest, decoder_name, layout='auto',
+                   max_points=MAX_POINTS) -> tuple:
     """(the record of one file, its strokes): file, text (lines joined by newlines),
     decoder, lines (see the module's docstring), milliseconds and, with nbest,
     alternatives (one list per line when it has several)."""
     start = time.perf_counter()
+    ink_lines = read_ink_file(path)
+    check_points(ink_lines, max_points)
     try:
-        inks = [timed_strokes(recognizer, line) for line in read_ink_file(path)]
+        inks = [timed_strokes(recognizer, line) for line in ink_lines]
         pages = read_pages(recognizer, inks, layout, [f'line {i}' for i in range(len(inks))])
     except ValueError as error:
         raise InkFileError(str(error)) from None
@@ -100,22 +105,34 @@ def parse_args(argv=None):
                    help='best_path: no dictionary; token_passing: only words of the model '
                    "folder's lm.arpa, weighted by it (default: %(default)s)")
     p.add_argument('--nbest', type=int, metavar='K',
-                   help='also give the K best texts with their log scores (best path: CTC '
-                   'prefix beam search; token passing: its K best word sequences)')
+                   help=f'also give the K best texts (1 to {MAX_NBEST}) with their log scores '
+                   '(best path: CTC prefix beam search; token passing: its K best word '
+                   'sequences)')
     p.add_argument('--layout', default='auto', choices=LAYOUTS,
                    help='page: find the lines in the ink; line: read the ink as one line; '
                    'auto: a page when the ink spans several lines (default: %(default)s)')
     p.add_argument('--inkml-out', metavar='FOLDER',
                    help='write each file read as InkML to FOLDER/<its name>.inkml: its '
                    'traces in a traceGroup per line and per word, annotated with the text')
-    p.add_argument('--output', help='write one JSON record per file to this .jsonl file: '
-                   'file, text, decoder, lines, milliseconds, alternatives (with --nbest); '
-                   'a file that failed gets file and error')
+    p.add_argument('--output', help='write one JSON record per file to this .jsonl file '
+                   '(its folder is made if missing): file, text, decoder, lines, '
+                   'milliseconds, alternatives (with --nbest); a file that failed gets file '
+                   'and error')
+    p.add_argument('--max_points', type=int, default=MAX_POINTS, metavar='N',
+                   help='refuse lines of more than N points (default: %(default)s, as the '
+                   'service; an IAM-OnDB line has about 700)')
     args = p.parse_args(argv)
-    if args.nbest is not None and args.nbest < 1:
-        p.error(f'--nbest must be at least 1, got {args.nbest}')
+    if args.nbest is not None and not 1 <= args.nbest <= MAX_NBEST:
+        p.error(f'--nbest must be 1 to {MAX_NBEST}, got {args.nbest}')
+    if args.max_points < 2:
+        p.error(f'--max_points must be at least 2, got {args.max_points}')
     if args.output and not args.output.endswith('.jsonl'):
         p.error(f'--output must end in .jsonl, got {args.output}')
+    if args.output:  # before the model loads: a typo costs no wait
+        try:
+            os.makedirs(os.path.dirname(args.output) or '.', exist_ok=True)
+        except OSError as error:
+            p.error(f'--output: cannot make the folder of {args.output}: {error.strerror}')
     return args
 
 
@@ -137,13 +154,14 @@ def main(argv=None):
             os.makedirs(args.inkml_out, exist_ok=True)
         output = open(args.output, 'w', encoding='utf-8') if args.output else None
     except OSError as error:
-        print(f'recognize.py: error: {error}', file=sys.stderr)
+        print(f'recognize.py: error: cannot write {error.filename}: {error.strerror}',
+              file=sys.stderr)
         sys.exit(2)
     try:
         for path in files:
             try:
                 record, strokes = recognize_file(recognizer, path, args.nbest, args.decoder,
-                                                 args.layout)
+                                                 args.layout, args.max_points)
             except InkFileError as error:
                 print(f'recognize.py: {path}: {error}', file=sys.stderr)
                 record, failed = {'file': path, 'error': str(error)}, failed + 1
