@@ -20,9 +20,11 @@ class RecognizerThread(threading.Thread):
 
     Jobs arrive on `requests`: ('load', decoder) or ('recognize', request_id, decoder,
     strokes). Answers leave on `results`: ('loaded', decoder, seconds), ('load_failed',
-    decoder, message), ('result', request_id, decoder, strokes, text, seconds) and
+    decoder, message), ('result', request_id, decoder, strokes, text, lines, seconds) and
     ('rejected', request_id, message). Of several recognitions waiting, only the newest runs:
-    the others are of ink that has changed since.
+    the others are of ink that has changed since. The ink is read as a page
+    (Recognizer.read_page, layout auto): text is its lines joined by newlines, lines their
+    records ({text, strokes, box, words}, see models/page_reader.py).
     """
 
     def __init__(self, model_dir, language_model):
@@ -65,12 +67,12 @@ class RecognizerThread(threading.Thread):
             return
         start = time.perf_counter()
         try:
-            text = recognizer.recognize(strokes)
+            page = recognizer.read_page(strokes)
         except Exception as e:  # bad ink (ValueError) or a bug: either way, say it in the window
             self.results.put(('rejected', request_id, _describe(e)))
             return
-        self.results.put(('result', request_id, decoder, strokes, text,
-                          time.perf_counter() - start))
+        self.results.put(('result', request_id, decoder, strokes, page.text,
+                          page.to_json()['lines'], time.perf_counter() - start))
 
 
 def _describe(error) -> str:
