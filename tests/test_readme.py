@@ -193,8 +193,10 @@ def test_readme_commands_run_as_written(tmp_path):
 def test_quickstart_runs_to_the_end(tmp_path):
     done = run('python quickstart.py --lines 80 --epochs 1 --show 2', tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert re.search(r'test CER \d+\.\d%, WER \d+\.\d% with best path', done.stdout)
-    assert re.search(r'test CER \d+\.\d%, WER \d+\.\d% with token passing', done.stdout)
+    assert re.search(r'truth: .+\n    read:  .+', done.stdout)
+    assert re.search(r'CER \d+\.\d%, WER \d+\.\d% with best path', done.stdout)
+    assert re.search(r'CER \d+\.\d%, WER \d+\.\d% with token passing', done.stdout)
+    assert 'python demo/draw.py ' in done.stdout and '--model' not in done.stdout.split('next')[-1]
     assert (tmp_path / 'weights' / 'quickstart' / 'lm.arpa').is_file()
 
 
