@@ -23,10 +23,7 @@ already in the output folder stay; build_lm.py and tune_decoder.py work on it as
 model folder.
 """
 import argparse
-import os
 import sys
-
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 from models.model_folder import ModelFolderError  # noqa: E402 (after the environment is set)
 from models.training.averaging import average  # noqa: E402

@@ -18,8 +18,6 @@ import argparse
 import os
 import sys
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up chatter
-
 from models.model_folder import DEFAULT_MODEL, ModelFolderError  # noqa: E402
 from models.tfjs_export import DEPLOYED_DIR, QUANTIZATIONS, ExportError, deploy  # noqa: E402
 

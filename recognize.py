@@ -3,7 +3,12 @@
     python recognize.py note.inkml                        # -> note.inkml: the text
     python recognize.py ink/ 'scans/*.json' --output results.jsonl
     python recognize.py note.inkml --nbest 3              # the 3 best texts with scores
-    python recognize.py note.inkml --decoder token_passing --model weights/synthetic
+    python recognize.py note.inkml --decoder best_path    # no dictionary, no language model
+    python recognize.py note.inkml --model weights/synthetic --lm_weight 1.0
+
+The model folder's best decoder reads by default: token passing with its language model
+(lm.arpa) and tuned settings (decoder.json) where it has them, else best path, with a note
+on stderr (the flags are models.decoder_options').
 
 Formats, told apart by content rather than by name:
 - InkML (`<ink>`, usually .inkml): see data/inkml.py for the channels, lines and
@@ -22,19 +27,17 @@ any failed, 2 for a usage error (bad model, no files).
 """
 import argparse
 import json
-import os
 import sys
 import time
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
-
-from algorithms.decoders import DECODERS
 from data.ink_files import InkFileError, find_files, read_ink_file
+from models.decoder_options import (add_decoder_arguments, check_decoder_arguments,
+                                    load_recognizer)
 from models.model_folder import DEFAULT_MODEL
-from models.recognizer import Recognizer, alternatives, timed_strokes
+from models.recognizer import alternatives, timed_strokes
 
 
-def recognize_file(recognizer, path, nbest, decoder_name) -> dict:
+def recognize_file(recognizer, path, nbest) -> dict:
     """The record of one file: file, text (lines joined by newlines), decoder, milliseconds
     and, with nbest, alternatives (one list per line when the file has several)."""
     start = time.perf_counter()
@@ -46,7 +49,7 @@ def recognize_file(recognizer, path, nbest, decoder_name) -> dict:
         raise InkFileError(str(error)) from None
     probabilities = recognizer.probabilities(features)
     texts = recognizer.decoder.decode_batch(probabilities)
-    record = {'file': str(path), 'text': '\n'.join(texts), 'decoder': decoder_name}
+    record = {'file': str(path), 'text': '\n'.join(texts), 'decoder': recognizer.decoder_name}
     if nbest:
         found = [alternatives(recognizer, p, nbest) for p in probabilities]
         record['alternatives'] = found[0] if len(found) == 1 else found
@@ -61,9 +64,7 @@ def parse_args(argv=None):
                    help='ink files, folders (searched recursively) or quoted globs')
     p.add_argument('--model', default=DEFAULT_MODEL,
                    help='model folder written by train.py (default: %(default)s)')
-    p.add_argument('--decoder', default='best_path', choices=DECODERS,
-                   help='best_path: no dictionary; token_passing: only words of the model '
-                   "folder's lm.arpa, weighted by it (default: %(default)s)")
+    add_decoder_arguments(p)
     p.add_argument('--nbest', type=int, metavar='K',
                    help='also give the K best texts with their log scores (best path: CTC '
                    'prefix beam search; token passing: its K best word sequences)')
@@ -75,6 +76,7 @@ def parse_args(argv=None):
         p.error(f'--nbest must be at least 1, got {args.nbest}')
     if args.output and not args.output.endswith('.jsonl'):
         p.error(f'--output must end in .jsonl, got {args.output}')
+    check_decoder_arguments(p, args)
     return args
 
 
@@ -86,7 +88,7 @@ def main(argv=None):
     if not files:
         sys.exit(2)
     try:
-        recognizer = Recognizer.load(args.model, decoder=args.decoder)
+        recognizer = load_recognizer(args, 'recognize.py')
     except ValueError as error:
         print(f'recognize.py: error: {error}', file=sys.stderr)
         sys.exit(2)
@@ -95,7 +97,7 @@ def main(argv=None):
     try:
         for path in files:
             try:
-                record = recognize_file(recognizer, path, args.nbest, args.decoder)
+                record = recognize_file(recognizer, path, args.nbest)
             except InkFileError as error:
                 print(f'recognize.py: {path}: {error}', file=sys.stderr)
                 record, failed = {'file': path, 'error': str(error)}, failed + 1

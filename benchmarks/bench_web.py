@@ -25,8 +25,6 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-
 import numpy as np  # noqa: E402
 
 from models.model_folder import DEFAULT_MODEL  # noqa: E402
@@ -118,7 +116,7 @@ def main(argv=None):
     from models.recognizer import Recognizer
     from models.tfjs_export import deploy
     lines = make_lines(args.source, args.lines)
-    recognizer = Recognizer.load(args.model)
+    recognizer = Recognizer.load(args.model, 'best_path')
     python_texts = [recognizer.recognize(strokes) for strokes, _ in lines]
     with tempfile.TemporaryDirectory() as tmp:
         deployed = args.deployed or os.path.join(tmp, 'deployed')

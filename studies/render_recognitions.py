@@ -14,8 +14,6 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-
 import numpy as np  # noqa: E402 (after the path is set)
 
 from algorithms.error_rates import edit_distance  # noqa: E402

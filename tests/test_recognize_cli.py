@@ -39,7 +39,7 @@ def lines():
 @pytest.fixture(scope='module')
 def recognizer():
     from models.recognizer import Recognizer
-    return Recognizer.load(MODEL)
+    return Recognizer.load(MODEL, 'best_path')
 
 
 def write_files(folder, lines):
@@ -64,7 +64,7 @@ def write_files(folder, lines):
 def test_recognizes_every_format_and_reports_each_bad_file(tmp_path, lines, recognizer):
     write_files(tmp_path, lines)
     done = run('ink', 'extra/*.json', 'missing.inkml', '--model', MODEL, '--nbest', '3',
-               '--output', 'results.jsonl', cwd=tmp_path)
+               '--decoder', 'best_path', '--output', 'results.jsonl', cwd=tmp_path)
     assert done.returncode == 1, done.stderr[-3000:]
     records = {r['file']: r for r in map(json.loads, open(tmp_path / 'results.jsonl'))}
     texts = [recognizer.recognize(line) for line in lines]
@@ -110,6 +110,41 @@ def test_token_passing_gives_its_k_best_word_sequences(tmp_path, lines):
     assert [(a['text'], a['score']) for a in found] == [
         (t, pytest.approx(s, abs=1e-3))
         for t, s in recognizer.decoder.decode_nbest(probabilities, 3)]
+
+
+def test_the_examples_read_by_token_passing_by_default_with_nothing_on_stderr(tmp_path):
+    """The shipped weights/iam has lm.arpa and decoder.json: its best decoder reads, and a
+    successful run leaves stderr empty (no TensorFlow start-up lines, no language model
+    word count)."""
+    from models.model_folder import DEFAULT_MODEL
+    done = run('examples/ink/', '--output', str(tmp_path / 'out.jsonl'), cwd=ROOT)  # as a user
+    assert done.returncode == 0 and done.stderr == ''
+    records = list(map(json.loads, open(tmp_path / 'out.jsonl')))
+    assert len(records) >= 5 and {r['decoder'] for r in records} == {'token_passing'}
+    assert os.path.isfile(os.path.join(ROOT, DEFAULT_MODEL, 'lm.arpa'))
+
+
+def test_a_folder_without_a_language_model_falls_back_to_best_path_and_says_so(tmp_path, lines):
+    import shutil
+    folder = tmp_path / 'no-lm'
+    shutil.copytree(MODEL, folder, ignore=shutil.ignore_patterns('lm.arpa', 'training'))
+    (tmp_path / 'a.json').write_text(json.dumps(lines[0]))
+    done = run('a.json', '--model', str(folder), '--output', 'out.jsonl', cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [f'recognize.py: note: {folder} has no language model '
+                                        '(lm.arpa): decoding by best path (build_lm.py '
+                                        'writes one)']
+    [record] = map(json.loads, open(tmp_path / 'out.jsonl'))
+    assert record['decoder'] == 'best_path'
+    done = run('a.json', '--model', str(folder), '--decoder', 'token_passing', cwd=tmp_path)
+    assert done.returncode == 2 and 'language model not found' in done.stderr
+
+
+def test_token_passing_flags_with_best_path_are_a_usage_error(tmp_path, lines):
+    (tmp_path / 'a.json').write_text(json.dumps(lines[0]))
+    done = run('a.json', '--model', MODEL, '--decoder', 'best_path', '--lm_weight', '2',
+               cwd=tmp_path)
+    assert done.returncode == 2 and "token passing's" in done.stderr.splitlines()[-1]
 
 
 def test_usage_errors_exit_2(tmp_path):
