@@ -31,7 +31,8 @@ from algorithms.language_model import (DEFAULT_MAX_WORDS, WORD_PATTERN, build_bi
                                        text_words, write_arpa)
 from algorithms.token_passing_lexicon import unusable_words
 from data.charset import CharTable, normalize_text
-from data.dataset_format import DATASETS_DIR, DEFAULT_DATASET, CompiledSplit, open_dataset
+from data.dataset_format import (DATASETS_DIR, DEFAULT_DATASET, META_FILE, CompiledSplit,
+                                 open_dataset)
 from models.model_folder import CONFIG_FILE, LM_FILE, read_config
 
 
@@ -103,7 +104,7 @@ def decoder_table(output, dataset_folder):
     model = os.path.dirname(output) or '.'
     if os.path.isfile(os.path.join(model, CONFIG_FILE)):
         return CharTable.from_json(read_config(model)['char_table']), model
-    if dataset_folder:
+    if dataset_folder and os.path.isfile(os.path.join(dataset_folder, META_FILE)):
         return open_dataset(dataset_folder).char_table, dataset_folder
     return None, None
 
