@@ -6,7 +6,7 @@
 
 Late in training the weights wander from epoch to epoch around a good region; their mean
 lies nearer its middle and reads better than any one epoch (IAM-OnDB validation lines, the
-README's recipe: see "IAM-OnDB"). The networks here have no batch normalization, so the
+docs/iam-studies.md, "Weight averaging"). The networks here have no batch normalization, so the
 mean of the weights is the whole job: no pass over the training data is needed.
 
 Several model folders give the mean of the newest checkpoints of each, all weighted alike.

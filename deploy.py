@@ -9,8 +9,8 @@ Writes model.json and its weight shards (a TensorFlow.js layers model, converted
 `tensorflowjs` converter from a tf_keras twin of the network; see models/tfjs_export.py)
 and metadata.json (character table, blank index, pre-processing steps with their fitted
 parameters, format version, quantization). Weights are stored as float16 by default: half
-the download, and the page's text stayed the Python Recognizer's on the tests' lines (README,
-"Deploying to the web"); uint8 is a quarter, at some risk to the text.
+the download, and the page's text stayed the Python Recognizer's on the tests' lines
+(docs/web.md); uint8 is a quarter, at some risk to the text.
 An existing deployment in the output folder is replaced.
 The page needs TensorFlow.js from npm once: `cd demo/web && npm ci`.
 """

@@ -1,7 +1,7 @@
 """From a fresh clone to reading handwriting, then to training a recognizer of your own.
 
     python quickstart.py                          # a few minutes on 2 CPU cores
-    python quickstart.py --lines 100 --show 0     # a smoke run of every step
+    python quickstart.py --lines 100 --no-examples   # a smoke run of the training steps
 
 Runs the scripts a user would run, one after the other, in the current directory:
     recognize.py the example ink of examples/ink/ with the shipped weights/iam, printed
@@ -41,18 +41,19 @@ def parse_args(argv=None):
     p.add_argument('--epochs', type=int, default=1, help='training epochs (default: %(default)s)')
     p.add_argument('--name', default='quickstart',
                    help='name of the data set and of the model folder (default: %(default)s)')
-    p.add_argument('--show', type=int, default=6,
-                   help='example ink files to read at the start (default: %(default)s)')
+    p.add_argument('--examples', action=argparse.BooleanOptionalAction, default=True,
+                   help='read the example ink of examples/ink/ first (default: on)')
     args = p.parse_args(argv)
-    if args.lines < 20 or args.epochs < 1 or args.show < 0:
-        p.error('need at least 20 lines, 1 epoch and --show >= 0')
+    if args.lines < 20 or args.epochs < 1:
+        p.error('need at least 20 lines and 1 epoch')
     return args
 
 
-def step(title, script, *args):
+def step(title, script, *args, show_output=True):
     print(f'\n=== {title}: python {script} {" ".join(args)}', flush=True)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, os.path.join(ROOT, script), *args])
+    done = subprocess.run([sys.executable, os.path.join(ROOT, script), *args],
+                          stdout=None if show_output else subprocess.DEVNULL)
     if done.returncode:
         sys.exit(f'quickstart.py: {script} failed (exit {done.returncode})')
     print(f'=== {title}: {time.perf_counter() - started:.0f} s', flush=True)
@@ -72,17 +73,18 @@ def true_text(path):
     return read_inkml(path)[0].text
 
 
-def read_examples(count):
-    """recognize.py on the first `count` example files, with weights/iam's default decoder;
-    prints each file's truth above what was read."""
-    files = sorted(os.path.join(EXAMPLES, f) for f in os.listdir(EXAMPLES))[:count]
+def read_examples():
+    """recognize.py on the example ink with weights/iam and its default decoder; prints each
+    file's truth above what was read."""
+    here = os.getcwd() + os.sep
+    examples = os.path.relpath(EXAMPLES) if EXAMPLES.startswith(here) else EXAMPLES
     with tempfile.TemporaryDirectory() as folder:
         records = os.path.join(folder, 'examples.jsonl')
-        step('read the example ink', 'recognize.py', *files, '--model', model_folder(READER),
-             '--output', records)
+        step('read the example ink', 'recognize.py', examples, '--model', model_folder(READER),
+             '--output', records, show_output=False)
         with open(records, encoding='utf-8') as f:
             read = [json.loads(line) for line in f]
-    print(f'\nwhat {READER} read ({read[0]["decoder"].replace("_", " ")}), below the truth:')
+    print(f'what {READER} read ({read[0]["decoder"].replace("_", " ")}), below the truth:')
     for record in read:
         print(f'  {os.path.basename(record["file"])}\n    truth: {true_text(record["file"])}'
               f'\n    read:  {record["text"]}')
@@ -126,8 +128,8 @@ def error_rates(rows_path):
 def main(argv=None):
     args = parse_args(argv)
     started = time.perf_counter()
-    if args.show:
-        read_examples(args.show)
+    if args.examples:
+        read_examples()
     from data.dataset_format import DATASETS_DIR
     from models.model_folder import WEIGHTS_DIR
     dataset = os.path.join(DATASETS_DIR, args.name)

@@ -279,12 +279,13 @@ class SyntheticSource(BaseSource):
 
     `variability` multiplies the spreads of the writers' slant, letter width, size, letter
     and word spacing, baseline wander and tilt, between lines and within them: real writers
-    vary more within a line than the default (1) draws (see the README's pages side by
-    side). `accents_in_place` is the share of accent strokes (i-dots, t-bars, crossbars of
-    capitals, the second stroke of x) written right after their letter's body instead of
-    after the word: print writers do so, and a model that never saw it reads an in-place
-    i-dot as an apostrophe (see `_accents_in_place`). `print_order` writes the strokes of
-    print faces' letters in the order and direction people use (see `_as_people_write`).
+    vary more within a line than the default (1) draws (see the pages side by side in
+    docs/synthetic-source.md). `accents_in_place` is the share of accent strokes (i-dots,
+    t-bars, crossbars of capitals, the second stroke of x) written right after their
+    letter's body instead of after the word: print writers do so, and a model that never
+    saw it reads an in-place i-dot as an apostrophe (see `_accents_in_place`).
+    `print_order` writes the strokes of print faces' letters in the order and direction
+    people use (see `_as_people_write`).
     `elastic` multiplies the amplitude of the smooth bending of each letter (`_bend`): more
     shapes from the same faces (round letters opening, closing, leaning and swelling).
     `allographs` is the chance that a line's writer writes a letter (41 of them: most lower

@@ -3,7 +3,7 @@
     python studies/render_recognitions.py                       # weights/iam -> docs/iam_lines.png
     python studies/render_recognitions.py --model weights/iam-3x128 --lines 6 --seed 2
 
-Reads raw ink with IamSource (so IAM-OnDB must be unpacked, see README "IAM-OnDB") from the
+Reads raw ink with IamSource (so IAM-OnDB must be unpacked, see docs/iam-ondb.md) from the
 validation forms (testset_v, testset_t), picks lines at random by --seed, recognizes them
 through the Recognizer as a user would (raw strokes in), and draws ink, truth and the
 recognized text of both decoders where the model folder has a language model. The figure

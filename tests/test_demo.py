@@ -3,7 +3,7 @@ itself driven for real: Xvfb, real X pointer events from xdotool on the canvas a
 the text read back from the window's title (what it shows) and from its --report, which the
 Python Recognizer must match on the same strokes; a screenshot.
 
-To refresh the README's screenshot with the shipped model (its data set compiled):
+To refresh the README's screenshot (docs/tk_demo.png) with the shipped model (its data set compiled):
     DEMO_MODEL=weights/iam DEMO_SCREENSHOT=docs/tk_demo.png \\
         python -m pytest tests/test_demo.py -k window
 """
