@@ -350,6 +350,24 @@ class SyntheticSource(BaseSource):
         rng = _line_rng(self.seed, i)
         writer = draw_writer(rng, self.faces, self.variability, self.elastic)
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
+        return self._written(rng, writer, text), text
+
+    def write(self, text: str, i: int = 0) -> List[np.ndarray]:
+        """`text`, a line of your choosing, in the hand of line i's writer, with this
+        source's options and line i's draws: line i itself for line i's text
+        (examples/write_examples.py writes the example ink so). ValueError for characters
+        the faces cannot write."""
+        unknown = sorted(set(text) - set(self.characters))
+        if unknown or not text.strip() or '  ' in text or text != text.strip():
+            raise ValueError(f'cannot write {text!r}: one space between words, and only '
+                             f'the characters of .characters (not {"".join(unknown)!r})')
+        rng = _line_rng(self.seed, i)
+        writer = draw_writer(rng, self.faces, self.variability, self.elastic)
+        self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))  # line i's draws
+        return self._written(rng, writer, text)
+
+    def _written(self, rng, writer: Writer, text: str) -> List[np.ndarray]:
+        """The strokes of `text` by `writer`, with the rest of the line's draws from rng."""
         shapes = allographs.pick(rng, self.allographs) if self.allographs else None
         line = layout(writer.face, text.split(' '), self.print_order, shapes)
         if self.accents_in_place:
@@ -359,7 +377,7 @@ class SyntheticSource(BaseSource):
         xy = _smooth(xy, counts, writer.smoothing)
         xyt = np.column_stack([_hand(rng, xy, t, writer.variability), t])
         ends = np.cumsum(counts).tolist()
-        return [xyt[a:b] for a, b in zip([0] + ends[:-1], ends)], text
+        return [xyt[a:b] for a, b in zip([0] + ends[:-1], ends)]
 
 
 _RNG = threading.local()
