@@ -76,7 +76,8 @@ class TokenPassingDecoder:
         self.words, forms, labels, lm_words = spell_lexicon(self.characters, lm)
         self.lm_weight, self.word_penalty, self.beam = lm_weight, word_penalty, beam
         self.nonword_penalty = nonword_penalty
-        self._lexicon = _token_passing.Lexicon(self.num_classes, forms, labels, lm_words)
+        self._lexicon = _token_passing.Lexicon(num_classes=self.num_classes, forms=forms,
+                                               labels=labels, lm_words=lm_words)
         self._language_model = _native_language_model(lm, self.words)
         # Two per tree node but the root (a character and a blank), and the non-word chains'.
         self._states = 2 * (self._lexicon.tree_nodes - 1) + self._lexicon.total_states
@@ -84,8 +85,8 @@ class TokenPassingDecoder:
                                              nonword_penalty=nonword_penalty, beam=beam)
 
     def _native_decoder(self, **settings):
-        return _token_passing.Decoder(self._lexicon, self._language_model,
-                                      *(float(settings[k]) for k in SETTINGS))
+        return _token_passing.Decoder(lexicon=self._lexicon, language_model=self._language_model,
+                                      **{k: float(settings[k]) for k in SETTINGS})
 
     def with_settings(self, **settings) -> 'TokenPassingDecoder':
         """A decoder with the same dictionary and language model and other settings (of
@@ -175,6 +176,6 @@ def _native_language_model(lm: LanguageModel, words) -> _token_passing.LanguageM
             following.append(j)
             logprob.append(value * LN10)
     return _token_passing.LanguageModel(
-        np.array(unigram, np.float64), np.array(backoff, np.float64),
-        np.array(prev, np.int32), np.array(following, np.int32),
-        np.array(logprob, np.float64), has_end)
+        unigram=np.array(unigram, np.float64), backoff=np.array(backoff, np.float64),
+        bigram_prev=np.array(prev, np.int32), bigram_next=np.array(following, np.int32),
+        bigram_logprob=np.array(logprob, np.float64), has_end=has_end)
