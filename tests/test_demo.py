@@ -3,7 +3,7 @@ itself driven for real: Xvfb, real X pointer events from xdotool on the canvas a
 the text read back from the window's title (what it shows) and from its --report, which the
 Python Recognizer must match on the same strokes; a screenshot.
 
-To refresh the README's screenshot (docs/tk_demo.png) with the shipped model (its data set compiled):
+To refresh docs/tk_demo.png (the README's picture) with the shipped model, its data set compiled:
     DEMO_MODEL=weights/iam DEMO_SCREENSHOT=docs/tk_demo.png \\
         python -m pytest tests/test_demo.py -k window
 """
@@ -349,7 +349,7 @@ def test_window_draw_recognize_and_show_example(display, model_folder, broken_wi
         assert len(result['strokes']) == replayed['strokes']
         assert result['decoder'] == ('token_passing' if has_lm else 'best_path')  # its best
         check_shown(window, model_folder, result)
-        image, origin = window.screenshot(tmp_path / 'tk_demo.png')  # as its default decoder shows it
+        image, origin = window.screenshot(tmp_path / 'tk_demo.png')  # the default decoder's
         if os.environ.get('DEMO_SCREENSHOT'):
             image.save(os.environ['DEMO_SCREENSHOT'])
         x, y, width, height = window.layout['canvas']
