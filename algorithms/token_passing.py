@@ -158,15 +158,18 @@ class TokenPassingDecoder:
         return {'states': self._states, **stats}
 
 
-def _native_language_model(lm: LanguageModel, words) -> _token_passing.LanguageModel:
-    """The model as the C++ core takes it: natural-log arrays over dictionary ids, with id
-    W = len(words) standing for <s> (as a history) and </s> (as a prediction). Pairs that
-    a decoder never asks about (from </s> or <unk>, to <s> or <unk>) are left out."""
+def language_model_arrays(lm: LanguageModel, words) -> dict:
+    """The model over dictionary ids, in the ARPA file's log10 values: unigram and backoff
+    (W + 1 each; id W = len(words) stands for </s> as a prediction and <s> as a history),
+    the bigrams as prev, next and logprob arrays, and has_end. Pairs that a decoder never
+    asks about (from </s> or <unk>, to <s> or <unk>) are left out. The C++ core takes them
+    times ln 10 (_native_language_model); the web page's image keeps them as they are
+    (models.web_decoder)."""
     index = {w: i for i, w in enumerate(words)}
     boundary = len(words)
     has_end = SENTENCE_END in lm.unigrams
-    unigram = [lm.unigram_ln(w) for w in words] + [lm.unigram_ln(SENTENCE_END) if has_end else 0.0]
-    backoff = [lm.backoff_ln(w) for w in words] + [lm.backoff_ln(SENTENCE_START)]
+    unigram = [lm.unigrams[w] for w in words] + [lm.unigrams[SENTENCE_END] if has_end else 0.0]
+    backoff = [lm.backoffs.get(w, 0.0) for w in words] + [lm.backoffs.get(SENTENCE_START, 0.0)]
     prev, following, logprob = [], [], []
     for (w1, w2), value in lm.bigrams.items():
         i = boundary if w1 == SENTENCE_START else index.get(w1)
@@ -174,8 +177,15 @@ def _native_language_model(lm: LanguageModel, words) -> _token_passing.LanguageM
         if i is not None and j is not None:
             prev.append(i)
             following.append(j)
-            logprob.append(value * LN10)
+            logprob.append(value)
+    return {'unigram': np.array(unigram, np.float64), 'backoff': np.array(backoff, np.float64),
+            'prev': np.array(prev, np.int32), 'next': np.array(following, np.int32),
+            'logprob': np.array(logprob, np.float64), 'has_end': has_end}
+
+
+def _native_language_model(lm: LanguageModel, words) -> _token_passing.LanguageModel:
+    """The model as the C++ core takes it: language_model_arrays in natural logs."""
+    a = language_model_arrays(lm, words)
     return _token_passing.LanguageModel(
-        unigram=np.array(unigram, np.float64), backoff=np.array(backoff, np.float64),
-        bigram_prev=np.array(prev, np.int32), bigram_next=np.array(following, np.int32),
-        bigram_logprob=np.array(logprob, np.float64), has_end=has_end)
+        unigram=a['unigram'] * LN10, backoff=a['backoff'] * LN10, bigram_prev=a['prev'],
+        bigram_next=a['next'], bigram_logprob=a['logprob'] * LN10, has_end=a['has_end'])
