@@ -188,7 +188,7 @@ def test_hostile_files_are_reported_one_line_each_and_the_batch_goes_on(tmp_path
         (tmp_path / 'ink' / f'{"aim"[i]}-good.inkml').write_text(to_inkml(lines[i]))
     (tmp_path / 'note[1].inkml').write_text(to_inkml(lines[0]))  # a literal name, not a glob
     done = run('ink', 'note[1].inkml', '--model', MODEL, '--max_points', '5000', '--output',
-               'new/folder/out.jsonl', cwd=tmp_path)
+               'new/folder/out.jsonl', '--decoder', 'best_path', cwd=tmp_path)
     assert done.returncode == 1, done.stderr[-3000:]
     assert 'Traceback' not in done.stderr
     records = {r['file']: r for r in map(json.loads, open(tmp_path / 'new/folder/out.jsonl'))}
