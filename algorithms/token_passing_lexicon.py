@@ -65,19 +65,19 @@ def word_forms(word: str) -> list:
     return [f for i, f in enumerate(forms) if f not in forms[:i]]
 
 
-def spellable_forms(word: str, classes) -> list:
-    """The forms of `word` that a table (character -> class) can spell; [] for a word the
+def spellable_forms(word: str, table: set) -> list:
+    """The forms of `word` that a table (a set of characters) can spell; [] for a word the
     decoder cannot use: not a run of letters (apostrophes inside), or not spellable."""
     if not WORD_PATTERN.fullmatch(word):
         return []
-    return [f for f in word_forms(word) if all(c in classes for c in f)]
+    return [f for f in word_forms(word) if table.issuperset(f)]
 
 
 def unusable_words(characters, lm: LanguageModel) -> list:
     """The language model's words that a decoder over `characters` passes over, in the
     model's order (see spell_lexicon)."""
-    classes = set(table_characters(characters))
-    return [word for word in lm.words if not spellable_forms(word, classes)]
+    table = set(table_characters(characters))
+    return [word for word in lm.words if not spellable_forms(word, table)]
 
 
 def spell_lexicon(characters, lm: LanguageModel):
@@ -91,14 +91,15 @@ def spell_lexicon(characters, lm: LanguageModel):
     the model is built, rather than every decoder at every load); ValueError when none is
     left."""
     classes = {c: i + 1 for i, c in enumerate(characters)}
-    words, forms, labels, lm_words = [], [], [], []
+    table, class_of = set(classes), classes.__getitem__  # set and map: Recognizer.load's
+    words, forms, labels, lm_words = [], [], [], []  # loop, 292,170 forms
     for word in lm.words:
-        spelled = spellable_forms(word, classes)
+        spelled = spellable_forms(word, table)
         if not spelled:
             continue
         for form in spelled:
             forms.append(form)
-            labels.append([classes[c] for c in form])
+            labels.append(list(map(class_of, form)))
             lm_words.append(len(words))
         words.append(word)
     if not words:
