@@ -6,7 +6,7 @@
 
 Late in training the weights wander from epoch to epoch around a good region; their mean
 lies nearer its middle and reads better than any one epoch (IAM-OnDB validation lines, the
-README's recipe: see "IAM-OnDB"). The networks here have no batch normalization, so the
+docs/iam-studies.md, "Weight averaging"). The networks here have no batch normalization, so the
 mean of the weights is the whole job: no pass over the training data is needed.
 
 Several model folders give the mean of the newest checkpoints of each, all weighted alike.
@@ -23,10 +23,7 @@ already in the output folder stay; build_lm.py and tune_decoder.py work on it as
 model folder.
 """
 import argparse
-import os
 import sys
-
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 from models.model_folder import ModelFolderError  # noqa: E402 (after the environment is set)
 from models.training.averaging import average  # noqa: E402

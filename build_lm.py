@@ -17,6 +17,11 @@ to lower case (the decoder also writes them Capitalized and in UPPER case). The
 --max_words most frequent words of the texts are kept, the others count as <unk>.
 Smoothing: absolute discounting with back-off to unigrams (see
 algorithms/language_model.py). Works offline: wordfreq's lists ship with the package.
+
+It also counts, once, the words the token passing decoder will pass over because the
+character table cannot spell them (a word with an accent the training texts never had):
+the table of the model folder it writes into, else the data set's. The decoder itself
+loads them silently.
 """
 import argparse
 import os
@@ -24,9 +29,11 @@ import sys
 
 from algorithms.language_model import (DEFAULT_MAX_WORDS, WORD_PATTERN, build_bigram_lm,
                                        text_words, write_arpa)
-from data.charset import normalize_text
-from data.dataset_format import DATASETS_DIR, DEFAULT_DATASET, CompiledSplit
-from models.model_folder import LM_FILE
+from algorithms.token_passing_lexicon import unusable_words
+from data.charset import CharTable, normalize_text
+from data.dataset_format import (DATASETS_DIR, DEFAULT_DATASET, META_FILE, CompiledSplit,
+                                 open_dataset)
+from models.model_folder import CONFIG_FILE, LM_FILE, read_config
 
 
 def parse_args(argv=None):
@@ -91,6 +98,28 @@ def wordfreq_words(count: int) -> dict:
     return {w: word_frequency(w, 'en', wordlist='large') for w in words}
 
 
+def decoder_table(output, dataset_folder):
+    """(the character table token passing will spell the words with, where it comes from):
+    the model folder's the output goes into, else the data set's; (None, None) if neither."""
+    model = os.path.dirname(output) or '.'
+    if os.path.isfile(os.path.join(model, CONFIG_FILE)):
+        return CharTable.from_json(read_config(model)['char_table']), model
+    if dataset_folder and os.path.isfile(os.path.join(dataset_folder, META_FILE)):
+        return open_dataset(dataset_folder).char_table, dataset_folder
+    return None, None
+
+
+def report_unusable(lm, output, dataset_folder):
+    table, origin = decoder_table(output, dataset_folder)
+    if table is None:
+        return
+    unusable = unusable_words(table, lm)
+    if unusable:
+        print(f'note: {len(unusable):,} of {len(lm.words):,} words are not runs of letters or '
+              f'cannot be spelled with the characters of {origin}, e.g. {unusable[0]!r}: '
+              f'token passing passes them over')
+
+
 def main(argv=None):
     args = parse_args(argv)
     folder = dataset_folder(args.dataset)
@@ -106,11 +135,12 @@ def main(argv=None):
         if os.path.dirname(output):
             os.makedirs(os.path.dirname(output), exist_ok=True)
         write_arpa(lm, output)
+        seen = len({word for line in lines for word in text_words(line)})
+        print(f'wrote {output}: {len(lm.words):,} words (of {seen:,} distinct), '
+              f'{len(lm.bigrams):,} bigrams, from {len(lines):,} lines of {origin}')
+        report_unusable(lm, output, None if args.text else folder)
     except (OSError, ValueError) as e:
         sys.exit(f'build_lm.py: error: {e}')
-    seen = len({word for line in lines for word in text_words(line)})
-    print(f'wrote {output}: {len(lm.words):,} words (of {seen:,} distinct), '
-          f'{len(lm.bigrams):,} bigrams, from {len(lines):,} lines of {origin}')
 
 
 if __name__ == '__main__':

@@ -24,8 +24,6 @@ import argparse
 import os
 import sys
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up chatter
-
 from models.model_folder import DEFAULT_MODEL, ModelFolderError  # noqa: E402
 from models.tfjs_export import (DEPLOYED_DIR, QUANTIZATIONS, ExportError,  # noqa: E402
                                 default_language_model, deploy)

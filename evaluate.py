@@ -2,9 +2,13 @@
 
     python evaluate.py                      # weights/iam on its data set's test split
     python evaluate.py --model weights/iam --split validation
-    python evaluate.py --model weights/iam --decoder token_passing --lm datasets/iam/lm.arpa
+    python evaluate.py --model weights/iam --decoder best_path   # without the language model
+    python evaluate.py --model weights/iam --lm_weight 1.0         # token passing, other settings
     python evaluate.py --limit 200 --output results.csv   # per-line rows (.jsonl: JSON lines)
 
+Decodes as the model folder reads best: token passing where it has a language model
+(lm.arpa; with --decoder token_passing, also the data set folder's lm.arpa), with its
+decoder.json settings, else best path (the flags are models.decoder_options').
 Prints CER and WER (edit distances summed over the split, divided by the number of reference
 characters or words), the number of lines, the recognition time per line, and a few lines
 as truth -> prediction. Reads the split's stored features, which were pre-processed when the
@@ -17,15 +21,13 @@ import os
 import sys
 import time
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
-
-from algorithms.decoders import DECODERS
 from algorithms.error_rates import cer, edit_distance, wer
 from data.base import SPLITS
 from data.dataset_format import DEFAULT_DATASET, open_dataset
 from data.preprocessing import Pipeline
+from models.decoder_options import (add_decoder_arguments, check_decoder_arguments,
+                                    load_recognizer)
 from models.model_folder import DEFAULT_MODEL, LM_FILE, read_config, trained_on
-from models.recognizer import Recognizer
 
 OUTPUT_FORMATS = ('.csv', '.jsonl')
 EXAMPLES = 5  # lines printed as truth -> prediction
@@ -44,18 +46,7 @@ def parse_args(argv=None):
                    f'was trained on (recorded in its recognizer.json), else {DEFAULT_DATASET}')
     p.add_argument('--split', default='test', choices=SPLITS,
                    help='which split to evaluate (default: %(default)s)')
-    p.add_argument('--decoder', default='best_path', choices=DECODERS,
-                   help='best_path: most likely character per frame, no dictionary; '
-                   'token_passing: only words of the language model, weighted by it '
-                   '(default: %(default)s)')
-    p.add_argument('--lm', help='ARPA language model for token passing; default: lm.arpa '
-                   'in the model folder, else lm.arpa in the data set folder (build_lm.py)')
-    p.add_argument('--lm_weight', type=float,
-                   help="token passing: weight of the language model's log probabilities "
-                   "(default: the decoder's own)")
-    p.add_argument('--word_penalty', type=float,
-                   help="token passing: added to the log score once per word; negative "
-                   "favours fewer, longer words (default: the decoder's own)")
+    add_decoder_arguments(p)
     p.add_argument('--output', help='write one row per line (id, truth, prediction, edits) '
                    'to this file; the format follows the extension: .csv or .jsonl')
     p.add_argument('--limit', type=int, help='evaluate only the first N lines of the split')
@@ -69,9 +60,7 @@ def parse_args(argv=None):
         p.error(f'--limit must be at least 1, got {args.limit}')
     if args.batch_size < 1:
         p.error(f'--batch_size must be at least 1, got {args.batch_size}')
-    if args.decoder == 'best_path' and (args.lm or args.lm_weight is not None
-                                        or args.word_penalty is not None):
-        p.error('--lm, --lm_weight and --word_penalty need --decoder token_passing')
+    check_decoder_arguments(p, args)
     return args
 
 
@@ -93,12 +82,14 @@ def open_split(args, config):
     return folder, split
 
 
-def lm_path(args, dataset):
-    """--lm, else lm.arpa in the model folder, else the one build_lm.py wrote for the data set."""
-    if args.lm or args.decoder != 'token_passing':
-        return args.lm
-    in_model = os.path.join(args.model, LM_FILE)
-    return in_model if os.path.isfile(in_model) else os.path.join(dataset, LM_FILE)
+def dataset_lm(args, dataset):
+    """With --decoder token_passing, a model folder without lm.arpa takes the one build_lm.py
+    wrote for the data set, when there is one."""
+    in_dataset = os.path.join(dataset, LM_FILE)
+    if (args.decoder == 'token_passing' and not os.path.isfile(os.path.join(args.model, LM_FILE))
+            and os.path.isfile(in_dataset)):
+        return in_dataset
+    return None
 
 
 def check_pipeline(model_pipeline, data_pipeline, model, dataset):
@@ -142,9 +133,9 @@ def write_results(path, rows):
             f.writelines(json.dumps(row, ensure_ascii=False) + '\n' for row in rows)
 
 
-def report(model, dataset, args, truths, predictions, network, decoding):
+def report(model, dataset, args, decoder, truths, predictions, network, decoding):
     n = len(truths)
-    print(f'{model} on {dataset} ({args.split}, {args.decoder})')
+    print(f'{model} on {dataset} ({args.split}, {decoder})')
     print(f'CER {100 * cer(truths, predictions):.2f}%   WER {100 * wer(truths, predictions):.2f}%'
           f'   lines {n}')
     print(f'time per line {1000 * (network + decoding) / n:.1f} ms (network '
@@ -159,14 +150,14 @@ def main(argv=None):
     try:  # every expected user error is a ValueError (ModelFolderError, EvaluationError, ...)
         config = read_config(args.model)
         dataset, split = open_split(args, config)
-        recognizer = Recognizer.load(args.model, args.decoder, lm_path(args, dataset),
-                                     args.lm_weight, args.word_penalty)
+        recognizer = load_recognizer(args, 'evaluate.py', language_model=dataset_lm(args, dataset))
     except ValueError as e:
         sys.exit(f'evaluate.py: error: {e}')
     predictions, network, decoding = recognize_split(recognizer, split, args.limit,
                                                      args.batch_size)
     truths = split.texts[:len(predictions)]
-    report(args.model, dataset, args, truths, predictions, network, decoding)
+    report(args.model, dataset, args, recognizer.decoder_name, truths, predictions, network,
+           decoding)
     if args.output:
         write_results(args.output, list(line_results(split.ids, truths, predictions)))
         print(f'wrote {len(predictions)} lines to {args.output}')

@@ -3,8 +3,13 @@
     python recognize.py note.inkml                        # -> note.inkml: the text
     python recognize.py ink/ 'scans/*.json' --output results.jsonl
     python recognize.py note.inkml --nbest 3              # the 3 best texts with scores
-    python recognize.py note.inkml --decoder token_passing --model weights/synthetic
+    python recognize.py note.inkml --decoder best_path    # no dictionary, no language model
+    python recognize.py note.inkml --model weights/synthetic --lm_weight 1.0
     python recognize.py page.json --layout page --inkml-out read/  # lines, words as groups
+
+The model folder's best decoder reads by default: token passing with its language model
+(lm.arpa) and tuned settings (decoder.json) where it has them, else best path, with a note
+on stderr (the flags are models.decoder_options').
 
 Formats, told apart by content rather than by name:
 - InkML (`<ink>`, usually .inkml): see data/inkml.py for the channels, lines and
@@ -39,18 +44,16 @@ import os
 import sys
 import time
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
-
-from algorithms.decoders import DECODERS
 from data.ink_files import MAX_POINTS, InkFileError, check_points, find_files, read_ink_file
 from data.inkml import page_to_inkml
+from models.decoder_options import (add_decoder_arguments, check_decoder_arguments,
+                                    load_recognizer)
 from models.model_folder import DEFAULT_MODEL
 from models.page_reader import LAYOUTS, read_pages
-from models.recognizer import MAX_NBEST, Recognizer, alternatives, timed_strokes
+from models.recognizer import MAX_NBEST, alternatives, timed_strokes
 
 
-def recognize_file(recognizer, path, nbest, decoder_name, layout='auto',
-                   max_points=MAX_POINTS) -> tuple:
+def recognize_file(recognizer, path, nbest, layout='auto', max_points=MAX_POINTS) -> tuple:
     """(the record of one file, its strokes): file, text (lines joined by newlines),
     decoder, lines (see the module's docstring), milliseconds and, with nbest,
     alternatives (one list per line when it has several)."""
@@ -68,7 +71,7 @@ def recognize_file(recognizer, path, nbest, decoder_name, layout='auto',
             lines.append((line, shift_strokes(line.to_json(), shift)))
         shift += len(ink)
     record = {'file': str(path), 'text': '\n'.join(line.text for line, _ in lines),
-              'decoder': decoder_name, 'lines': [found for _, found in lines]}
+              'decoder': recognizer.decoder_name, 'lines': [found for _, found in lines]}
     if nbest:
         found = [alternatives(recognizer, line.probabilities, nbest) for line, _ in lines]
         record['alternatives'] = found[0] if len(found) == 1 else found
@@ -101,9 +104,7 @@ def parse_args(argv=None):
                    help='ink files, folders (searched recursively) or quoted globs')
     p.add_argument('--model', default=DEFAULT_MODEL,
                    help='model folder written by train.py (default: %(default)s)')
-    p.add_argument('--decoder', default='best_path', choices=DECODERS,
-                   help='best_path: no dictionary; token_passing: only words of the model '
-                   "folder's lm.arpa, weighted by it (default: %(default)s)")
+    add_decoder_arguments(p)
     p.add_argument('--nbest', type=int, metavar='K',
                    help=f'also give the K best texts (1 to {MAX_NBEST}) with their log scores '
                    '(best path: CTC prefix beam search; token passing: its K best word '
@@ -128,6 +129,7 @@ def parse_args(argv=None):
         p.error(f'--max_points must be at least 2, got {args.max_points}')
     if args.output and not args.output.endswith('.jsonl'):
         p.error(f'--output must end in .jsonl, got {args.output}')
+    check_decoder_arguments(p, args)
     if args.output:  # before the model loads: a typo costs no wait
         try:
             os.makedirs(os.path.dirname(args.output) or '.', exist_ok=True)
@@ -144,7 +146,7 @@ def main(argv=None):
     if not files:
         sys.exit(2)
     try:
-        recognizer = Recognizer.load(args.model, decoder=args.decoder)
+        recognizer = load_recognizer(args, 'recognize.py')
     except ValueError as error:
         print(f'recognize.py: error: {error}', file=sys.stderr)
         sys.exit(2)
@@ -160,8 +162,8 @@ def main(argv=None):
     try:
         for path in files:
             try:
-                record, strokes = recognize_file(recognizer, path, args.nbest, args.decoder,
-                                                 args.layout, args.max_points)
+                record, strokes = recognize_file(recognizer, path, args.nbest, args.layout,
+                                                 args.max_points)
             except InkFileError as error:
                 print(f'recognize.py: {path}: {error}', file=sys.stderr)
                 record, failed = {'file': path, 'error': str(error)}, failed + 1

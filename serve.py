@@ -1,7 +1,7 @@
 """A local recognition service: ink in over HTTP, text out, for note-taking apps to call.
 
     python serve.py                                   # the default model, 127.0.0.1:8765
-    python serve.py --model weights/synthetic --decoder token_passing --port 9000
+    python serve.py --model weights/synthetic --decoder best_path --port 9000
     curl -s http://127.0.0.1:8765/recognize -H 'Content-Type: application/json' \\
          -d '{"strokes": [[[0, 0, 0], [4, 9, 0.05], [8, 0, 0.1]]], "nbest": 2}'
 
@@ -24,7 +24,10 @@ or layout) is a 400, a body over --max_bytes or ink over --max_points a 413, eac
 {"error": why}; never a 500 for what a client sends.
 GET /health answers {"status": "ok", "model", "decoder", "requests", "batches"}.
 
-The model loads once. Requests that arrive while the network is busy wait in a queue and
+The model loads once, with the model folder's best decoder: token passing where it has a
+language model (lm.arpa, with its decoder.json settings), else best path; the decoder
+flags are models.decoder_options'.
+Requests that arrive while the network is busy wait in a queue and
 are recognized together, as one batch (up to --max_batch lines), which costs less CPU per
 line than one call each. The HTTP side is waitress (a pure-Python WSGI server): it parses
 requests robustly, caps bodies, and serves each connection on a worker thread. The service
@@ -34,15 +37,12 @@ shut others out: a request must arrive whole within --request_deadline seconds, 
 recognized in a lane of their own (service/app.py, service/batcher.py).
 """
 import argparse
-import os
 import sys
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
-
-from algorithms.decoders import DECODERS
-from models.model_folder import DEFAULT_MODEL
-from models.recognizer import Recognizer
 from data.ink_files import MAX_POINTS
+from models.decoder_options import (add_decoder_arguments, check_decoder_arguments,
+                                    load_recognizer)
+from models.model_folder import DEFAULT_MODEL
 from service.app import HOST, MAX_CONNECTIONS, REQUEST_DEADLINE, Service, listen
 
 
@@ -51,9 +51,7 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--model', default=DEFAULT_MODEL,
                    help='model folder written by train.py (default: %(default)s)')
-    p.add_argument('--decoder', default='best_path', choices=DECODERS,
-                   help='best_path: no dictionary; token_passing: only words of the model '
-                   "folder's lm.arpa (default: %(default)s)")
+    add_decoder_arguments(p)
     p.add_argument('--port', type=int, default=8765,
                    help='port on 127.0.0.1, 1 to 65535; 0 picks a free one '
                    '(default: %(default)s)')
@@ -80,27 +78,28 @@ def parse_args(argv=None):
                  'max_connections'):
         if getattr(args, name) < 1:
             p.error(f'--{name} must be at least 1, got {getattr(args, name)}')
+    check_decoder_arguments(p, args)
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
     try:
-        recognizer = Recognizer.load(args.model, decoder=args.decoder)
+        recognizer = load_recognizer(args, 'serve.py')
     except ValueError as error:
         sys.exit(f'serve.py: error: {error}')
     line = [[(0, 0, 0.0), (1, 1, 0.1)]]
     recognizer.recognize_batch([line, line])  # traces the network's batch path and its
     recognizer.recognize(line)  # single-line one before serving, not on the first requests
-    service = Service(recognizer, args.model, args.decoder, args.max_bytes, args.max_points,
-                      args.max_batch)
+    service = Service(recognizer, args.model, recognizer.decoder_name, args.max_bytes,
+                      args.max_points, args.max_batch)
     try:
         server = listen(service, args.port, args.threads, args.max_bytes,
                         args.request_deadline, args.max_connections)
     except OSError as error:
         sys.exit(f'serve.py: error: cannot listen on {HOST}:{args.port}: {error}')
     print(f'serve.py: serving http://{HOST}:{server.effective_port}/ (model {args.model}, '
-          f'{args.decoder}); Ctrl-C stops', flush=True)
+          f'{recognizer.decoder_name}); Ctrl-C stops', flush=True)
     try:
         server.run()
     except KeyboardInterrupt:

@@ -35,7 +35,6 @@ from models.training.init_from import check_source
 from models.training.resume import (check_dataset, check_fits, dataset_fingerprint,
                                     lock_folder, prepare_folder, tf_config_chief)
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 DEFAULTS = TrainingConfig()
 
 

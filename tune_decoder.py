@@ -24,8 +24,6 @@ import shutil
 import sys
 import time
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
-
 from algorithms.error_rates import cer, wer
 from models.model_folder import DEFAULT_MODEL, LM_FILE, read_config, trained_on
 from models.validation_outputs import network_outputs

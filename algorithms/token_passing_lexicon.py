@@ -6,7 +6,6 @@ The C++ decoder (algorithms.token_passing) hands the chains to its core; the pur
 reference (algorithms.token_passing_reference, the tests' oracle) searches them itself. Its
 docstring describes the model: which words, forms and non-word characters a line may hold.
 """
-import warnings
 from os import PathLike
 
 import numpy as np
@@ -66,6 +65,21 @@ def word_forms(word: str) -> list:
     return [f for i, f in enumerate(forms) if f not in forms[:i]]
 
 
+def spellable_forms(word: str, table: set) -> list:
+    """The forms of `word` that a table (a set of characters) can spell; [] for a word the
+    decoder cannot use: not a run of letters (apostrophes inside), or not spellable."""
+    if not WORD_PATTERN.fullmatch(word):
+        return []
+    return [f for f in word_forms(word) if table.issuperset(f)]
+
+
+def unusable_words(characters, lm: LanguageModel) -> list:
+    """The language model's words that a decoder over `characters` passes over, in the
+    model's order (see spell_lexicon)."""
+    table = set(table_characters(characters))
+    return [word for word in lm.words if not spellable_forms(word, table)]
+
+
 def spell_lexicon(characters, lm: LanguageModel):
     """The chains the search may write, from the language model's words and the table.
 
@@ -73,16 +87,15 @@ def spell_lexicon(characters, lm: LanguageModel):
     its text, classes and word id (an index into words; -1 for a non-word character).
     Word forms come first, in word order; the non-word characters follow, in table order.
     Words that are not runs of word characters, or that the table cannot spell in any
-    form, are dropped with one warning that counts them (a model from an outside corpus
-    may hold many); ValueError when none is left."""
+    form, are passed over (`unusable_words` names them; build_lm.py counts them once, when
+    the model is built, rather than every decoder at every load); ValueError when none is
+    left."""
     classes = {c: i + 1 for i, c in enumerate(characters)}
     table, class_of = set(classes), classes.__getitem__  # set and map: Recognizer.load's
-    words, forms, labels, lm_words, dropped = [], [], [], [], []  # loop, 292,170 forms
+    words, forms, labels, lm_words = [], [], [], []  # loop, 292,170 forms
     for word in lm.words:
-        spelled = WORD_PATTERN.fullmatch(word) and [f for f in word_forms(word)
-                                                    if table.issuperset(f)]
+        spelled = spellable_forms(word, table)
         if not spelled:
-            dropped.append(word)
             continue
         for form in spelled:
             forms.append(form)
@@ -92,10 +105,6 @@ def spell_lexicon(characters, lm: LanguageModel):
     if not words:
         raise ValueError('the dictionary is empty: the language model has no word that the '
                          'character table can spell')
-    if dropped:
-        warnings.warn(f'token passing: dropped {len(dropped):,} of {len(lm.words):,} language '
-                      f'model words that are not runs of letters (and apostrophes) or that '
-                      f'the character table cannot spell, e.g. {dropped[0]!r}')
     for c in characters:
         if not is_word_letter(c):
             forms.append(c)

@@ -17,7 +17,6 @@ from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, 'tests')]
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
 from hostile_inputs import SURFACES, Context, run_surface  # noqa: E402
 

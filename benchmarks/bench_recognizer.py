@@ -81,7 +81,7 @@ def main(argv=None):
     from models.recognizer import Recognizer
 
     if os.path.isdir(args.model):
-        recognizer, name = Recognizer.load(args.model, jit=args.jit), args.model
+        recognizer, name = Recognizer.load(args.model, 'best_path', jit=args.jit), args.model
     else:
         recognizer = stand_in_recognizer(args, Recognizer)
         name = f'random {args.layers}x{args.units} network ({args.model} not found)'

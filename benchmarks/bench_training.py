@@ -14,8 +14,6 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-
 from data.dataset_format import open_dataset  # noqa: E402 (after the path is set)
 from models.training.batching import (LineSet, epoch_rng, grouped_batches,  # noqa: E402
                                       padding_fraction, random_batches)

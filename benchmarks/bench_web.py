@@ -32,8 +32,6 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-
 import numpy as np  # noqa: E402
 
 from models.model_folder import DEFAULT_MODEL  # noqa: E402

@@ -1,7 +1,8 @@
 """Letter shapes people write that the faces lack: hand-designed single-line allographs.
 
 Why they exist: a model trained on the faces alone reads real whiteboard lines (IAM-OnDB)
-worst at exactly the letters whose handwritten shapes no face draws (README, "zero-shot"):
+worst at exactly the letters whose handwritten shapes no face draws (docs/synthetic-source.md,
+"Zero-shot"):
 t (one down stroke and a bar added late, or a looped cursive t), d (an a-bowl and a tall
 stem in one stroke, without lifting the pen), o and a (open or closed at the top, round
 either way, the a's stem retraced), and capitals (print capitals in people's stroke order,

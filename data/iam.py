@@ -46,7 +46,7 @@ from data.dataset_format import DATASETS_DIR
 from data.xml_depth import MAX_DEPTH, too_deep
 
 DEFAULT_ROOT = os.path.join(DATASETS_DIR, 'iam_online_db')
-DEFAULT_SPLIT_LISTS = os.path.join(DEFAULT_ROOT, 't1')  # where the README unpacks the t1 lists
+DEFAULT_SPLIT_LISTS = os.path.join(DEFAULT_ROOT, 't1')  # docs/iam-ondb.md unpacks them here
 DOWNLOAD_URL = 'https://fki.tic.heia-fr.ch/databases/iam-on-line-handwriting-database'
 FOLDERS = {  # where each part may be, relative to the root, in order of preference
     'lineStrokes': ('lineStrokes-all/lineStrokes', 'lineStrokes'),

@@ -284,7 +284,7 @@ PREPROCESSORS = {
                                  ('resample', {'step': 0.2, 'tolerance': 0.25}), ('height', {}),
                                  ('offsets', {}), ('standardize', {})],
     # as `deslanted_height_corners`, one point per 0.15 line heights: 19% more frames; the
-    # IAM-OnDB recipe reads 8.03% validation CER with it, 8.63% at 0.2 (README, "IAM-OnDB")
+    # IAM-OnDB recipe reads 8.03% validation CER with it, 8.63% at 0.2 (docs/iam-ondb.md)
     'deslanted_height_corners_dense': [('deslant', {'max_angle': 45.0}),
                                        ('normalize_scale', {}),
                                        ('resample', {'step': 0.15, 'tolerance': 0.25}),

@@ -279,12 +279,13 @@ class SyntheticSource(BaseSource):
 
     `variability` multiplies the spreads of the writers' slant, letter width, size, letter
     and word spacing, baseline wander and tilt, between lines and within them: real writers
-    vary more within a line than the default (1) draws (see the README's pages side by
-    side). `accents_in_place` is the share of accent strokes (i-dots, t-bars, crossbars of
-    capitals, the second stroke of x) written right after their letter's body instead of
-    after the word: print writers do so, and a model that never saw it reads an in-place
-    i-dot as an apostrophe (see `_accents_in_place`). `print_order` writes the strokes of
-    print faces' letters in the order and direction people use (see `_as_people_write`).
+    vary more within a line than the default (1) draws (see the pages side by side in
+    docs/synthetic-source.md). `accents_in_place` is the share of accent strokes (i-dots,
+    t-bars, crossbars of capitals, the second stroke of x) written right after their
+    letter's body instead of after the word: print writers do so, and a model that never
+    saw it reads an in-place i-dot as an apostrophe (see `_accents_in_place`).
+    `print_order` writes the strokes of print faces' letters in the order and direction
+    people use (see `_as_people_write`).
     `elastic` multiplies the amplitude of the smooth bending of each letter (`_bend`): more
     shapes from the same faces (round letters opening, closing, leaning and swelling).
     `allographs` is the chance that a line's writer writes a letter (41 of them: most lower
@@ -355,6 +356,26 @@ class SyntheticSource(BaseSource):
         rng = _line_rng(self.seed, i)
         writer = draw_writer(rng, self.faces, self.variability, self.elastic)
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
+        strokes, words = self._written(rng, writer, text)
+        return strokes, text, words
+
+    def write(self, text: str, i: int = 0) -> List[np.ndarray]:
+        """`text`, a line of your choosing, in the hand of line i's writer, with this
+        source's options and line i's draws: line i itself for line i's text
+        (examples/write_examples.py writes the example ink so). ValueError for characters
+        the faces cannot write."""
+        unknown = sorted(set(text) - set(self.characters))
+        if unknown or not text.strip() or '  ' in text or text != text.strip():
+            raise ValueError(f'cannot write {text!r}: one space between words, and only '
+                             f'the characters of .characters (not {"".join(unknown)!r})')
+        rng = _line_rng(self.seed, i)
+        writer = draw_writer(rng, self.faces, self.variability, self.elastic)
+        self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))  # line i's draws
+        return self._written(rng, writer, text)[0]
+
+    def _written(self, rng, writer: Writer, text: str) -> Tuple[List[np.ndarray], np.ndarray]:
+        """The strokes of `text` by `writer`, with the rest of the line's draws from rng, and
+        (S,) the word each stroke belongs to."""
         shapes = allographs.pick(rng, self.allographs) if self.allographs else None
         line = layout(writer.face, text.split(' '), self.print_order, shapes)
         if self.accents_in_place:
@@ -365,7 +386,7 @@ class SyntheticSource(BaseSource):
         xyt = np.column_stack([_hand(rng, xy, t, writer.variability), t])
         ends = np.cumsum(counts).tolist()
         starts = np.flatnonzero(np.concatenate([[True], stroke[1:] != stroke[:-1]]))
-        return [xyt[a:b] for a, b in zip([0] + ends[:-1], ends)], text, word[starts]
+        return [xyt[a:b] for a, b in zip([0] + ends[:-1], ends)], word[starts]
 
 
 _RNG = threading.local()

@@ -2,7 +2,7 @@
 
     python demo/draw.py                                  the shipped model, weights/iam
     python demo/draw.py --model weights/iam --dataset datasets/iam
-    python demo/draw.py --decoder token_passing          only words of the model's lm.arpa
+    python demo/draw.py --decoder best_path              start without the language model
     python demo/draw.py --no-live --report events.jsonl  recognize on request; log each event
 
 Write on the canvas with the left mouse button, one line or several: the ink is read as a
@@ -36,10 +36,10 @@ from data.dataset_format import DEFAULT_DATASET, META_FILE, open_dataset  # noqa
 from data.inkml import page_to_inkml, to_inkml  # noqa: E402
 from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
 from demo.recognizer_thread import RecognizerThread  # noqa: E402
-from models.model_folder import (DEFAULT_MODEL, LM_FILE, ModelFolderError, read_config,
-                                 trained_on)  # noqa: E402
-
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
+from models.decoder_options import (add_decoder_arguments, check_decoder_arguments,  # noqa: E402
+                                    token_passing_settings)
+from models.model_folder import (DEFAULT_MODEL, LM_FILE, ModelFolderError,  # noqa: E402
+                                 default_decoder, read_config, trained_on)
 
 APP = 'keras-auto-hwr demo'
 LABELS = {'best_path': 'best path', 'token_passing': 'token passing (language model)'}
@@ -55,12 +55,7 @@ def parse_args(argv=None):
     p.add_argument('--model', default=DEFAULT_MODEL,
                    help='model folder to recognize with (default: %(default)s, the shipped '
                    'pre-trained model)')
-    p.add_argument('--decoder', choices=DECODERS, default='best_path',
-                   help='decoder to start with; the window switches between them '
-                   '(default: %(default)s)')
-    p.add_argument('--language_model', metavar='ARPA',
-                   help=f'language model for token passing (default: {LM_FILE} in the model '
-                   'folder); without one, token passing is offered but disabled')
+    add_decoder_arguments(p)  # the decoder to start with: the window switches between them
     p.add_argument('--dataset', metavar='FOLDER',
                    help='compiled data set whose test (else validation) split "Show example" '
                    'replays (default: '
@@ -80,6 +75,7 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if not args.pause > 0:
         p.error(f'--pause must be positive, got {args.pause}')
+    check_decoder_arguments(p, args)
     return args
 
 
@@ -90,7 +86,8 @@ class Demo:
         self.root, self.args = root, args
         self.ink = Ink()
         self.report = Report(args.report)
-        self.worker = RecognizerThread(args.model, args.language_model)
+        self.worker = RecognizerThread(args.model, args.language_model,
+                                       token_passing_settings(args))
         self.request_id = 0        # the newest recognition asked for; older results are stale
         self.loaded = False        # the first Recognizer has loaded
         self.model_error = None    # why the model could not load
@@ -437,10 +434,15 @@ def main(argv=None):
         config = read_config(args.model)
     except ModelFolderError as e:
         sys.exit(f'draw.py: error: {e}')
-    args.language_model = args.language_model or os.path.join(args.model, LM_FILE)
+    args.language_model = args.lm or os.path.join(args.model, LM_FILE)
     if args.decoder == 'token_passing' and not os.path.isfile(args.language_model):
         sys.exit(f'draw.py: error: language model not found: {args.language_model} (token '
                  'passing needs an ARPA file; write one with build_lm.py)')
+    if args.decoder is None:
+        args.decoder = default_decoder(args.model, args.lm)
+        if args.decoder == 'best_path':
+            print(f'draw.py: note: {args.model} has no language model (lm.arpa): starting with '
+                  f'best path (build_lm.py writes one)', file=sys.stderr)
     args.dataset = args.dataset or trained_on(config, args.model)
     try:
         root = tk.Tk()

@@ -1,7 +1,7 @@
 """Recognition off the window's thread: TensorFlow, the model and every recognition live
 in one background thread, so that the window appears at once and never freezes.
 
-    worker = RecognizerThread('weights/synthetic', 'weights/synthetic/lm.arpa')
+    worker = RecognizerThread('weights/synthetic', 'weights/synthetic/lm.arpa', {'lm_weight': 1.0})
     worker.start()
     worker.requests.put(('recognize', 1, 'best_path', strokes))
     kind, *fields = worker.results.get()   # ('loaded', ...), then ('result', 1, ...)
@@ -27,9 +27,11 @@ class RecognizerThread(threading.Thread):
     records ({text, strokes, box, words}, see models/page_reader.py).
     """
 
-    def __init__(self, model_dir, language_model):
+    def __init__(self, model_dir, language_model, settings=None):
+        """settings: token passing's, as Recognizer.load takes them ({}: the folder's)."""
         super().__init__(name='recognizer', daemon=True)  # closing the window ends it
         self.model_dir, self.language_model = model_dir, language_model
+        self.settings = settings or {}
         self.requests, self.results = queue.Queue(), queue.Queue()
         self.recognizers, self.errors = {}, {}
 
@@ -52,8 +54,9 @@ class RecognizerThread(threading.Thread):
             start = time.perf_counter()
             try:
                 from models.recognizer import Recognizer  # imports TensorFlow: seconds
+                settings = self.settings if decoder == 'token_passing' else {}
                 self.recognizers[decoder] = Recognizer.load(self.model_dir, decoder,
-                                                            self.language_model)
+                                                            self.language_model, **settings)
             except Exception as e:  # whatever it is must reach the window, not end the thread
                 self.errors[decoder] = _describe(e)
                 self.results.put(('load_failed', decoder, self.errors[decoder]))

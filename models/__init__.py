@@ -9,6 +9,13 @@
                    without)
     validation_outputs  the network's outputs on validation lines, kept in a cache file
                    (tune_decoder.py, benchmarks/bench_token_passing.py)
+    decoder_options  the decoder flags every tool that decodes shares (--decoder, --lm,
+                   --lm_weight...), and loading a Recognizer by them
     tfjs_export    a model folder as a TensorFlow.js model for the web page (deploy.py)
     training/      training the network, train.py's TensorFlow side (see models.training)
+    quiet_tensorflow  TensorFlow's start-up chatter kept off stderr: done here, on import of
+                   this package, before anything of it loads TensorFlow
 """
+from models.quiet_tensorflow import quiet_tensorflow
+
+quiet_tensorflow()

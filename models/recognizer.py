@@ -1,7 +1,7 @@
 """Raw strokes in, text out, on the CPU: the Python API of a trained model folder.
 
     from models.recognizer import Recognizer
-    recognizer = Recognizer.load('weights/iam')
+    recognizer = Recognizer.load('weights/iam')  # token passing: the folder has lm.arpa
     text = recognizer.recognize([[(0, 0, 0.0), (5, 2, 0.01), ...], ...])  # strokes of (x, y, t)
     text, probabilities = recognizer.recognize(strokes, return_probabilities=True)  # (T, C)
     texts = recognizer.recognize_batch([strokes_a, strokes_b])
@@ -22,7 +22,8 @@ from algorithms.decoders import check_name, make_decoder
 from data.base import validate_handwriting
 from data.inkml import InkLine, make_up_times, model_pen_speed
 from models import page_reader
-from models.model_folder import LM_FILE, load_model_folder, read_recognizer_config
+from models.model_folder import (LM_FILE, default_decoder, load_model_folder,
+                                 read_recognizer_config)
 from models.network import PAD_VALUE, output_lengths, time_stride, unmasked
 
 BATCH_SIZE = 32
@@ -34,34 +35,42 @@ BUCKET_GROWTH = 1.25  # each bucket is about 25% longer than the one before
 class Recognizer:
     """A trained network with its pre-processing, character table and decoder."""
 
-    def __init__(self, model, char_table, pipeline, decoder=None, jit=False):
+    def __init__(self, model, char_table, pipeline, decoder=None, jit=False,
+                 decoder_name=None):
         """decoder: an algorithms.decoders.Decoder; best path over `char_table` when None.
-        jit: see Network."""
+        decoder_name: its name in algorithms.decoders.DECODERS (None for a decoder of your
+        own that has none). jit: see Network."""
         self.char_table, self.pipeline = char_table, pipeline
         self.decoder = decoder or BestPathDecoder(char_table)
+        self.decoder_name = 'best_path' if decoder is None else decoder_name
         self.network = Network(model, jit)
 
     @classmethod
-    def load(cls, model_dir, decoder='best_path', language_model=None, lm_weight=None,
-             word_penalty=None, jit=False) -> 'Recognizer':
+    def load(cls, model_dir, decoder=None, language_model=None, jit=False,
+             **settings) -> 'Recognizer':
         """Load a model folder (see models.model_folder).
 
         decoder: a name of algorithms.decoders.DECODERS: 'best_path' (no dictionary) or
-        'token_passing' (words of the language model only). language_model: an ARPA file
-        for token passing; default `lm.arpa` in the model folder. lm_weight, word_penalty:
-        token passing settings (None = those tune_decoder.py stored in the model folder,
-        else the decoder's defaults). jit: compile single-line calls with XLA, for servers
-        that warm up once and then want the least CPU per line (see Network).
+        'token_passing' (words of the language model only); None: `default_decoder`, token
+        passing where the folder has lm.arpa. language_model: an ARPA file for token
+        passing; default `lm.arpa` in the model folder. settings: token passing's lm_weight,
+        word_penalty, nonword_penalty, beam (None or left out: those tune_decoder.py stored
+        in the model folder, else the decoder's defaults). jit: compile single-line calls
+        with XLA, for servers that warm up once and then want the least CPU per line (see
+        Network). The name of the decoder chosen is `decoder_name`.
         """
+        decoder = decoder or default_decoder(model_dir, language_model)
         check_name(decoder)
         chosen = None  # best path, over the character table that loads with the network
         if decoder != 'best_path':  # before the network loads, so its errors come fast
             _, char_table, _ = read_recognizer_config(model_dir)
             chosen = make_decoder(
                 decoder, char_table, language_model or os.path.join(model_dir, LM_FILE),
-                lm_weight, word_penalty, model_dir)
+                model_dir, **settings)
+        elif any(v is not None for v in settings.values()):
+            raise ValueError(f'token passing settings given with best path: {settings}')
         model, char_table, pipeline, _ = load_model_folder(model_dir)
-        return cls(model, char_table, pipeline, chosen, jit)
+        return cls(model, char_table, pipeline, chosen, jit, decoder)
 
     def features(self, strokes, example_id='input') -> np.ndarray:
         """Validated, pre-processed features (T, F) of one line; ValueError if unusable."""

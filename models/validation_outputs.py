@@ -37,7 +37,7 @@ def network_outputs(model: str, dataset: str, lines: int, cache=None):
             return texts, np.split(cached['probabilities'], ends)
     from models.recognizer import Recognizer
     start = time.perf_counter()
-    probabilities = Recognizer.load(model).probabilities(features)
+    probabilities = Recognizer.load(model, 'best_path').probabilities(features)
     print(f'network: {len(features)} lines in {time.perf_counter() - start:.0f} s')
     if cache:
         np.savez(cache, stamp=stamp, indices=indices,

@@ -3,7 +3,7 @@
     python studies/render_recognitions.py                       # weights/iam -> docs/iam_lines.png
     python studies/render_recognitions.py --model weights/iam-3x128 --lines 6 --seed 2
 
-Reads raw ink with IamSource (so IAM-OnDB must be unpacked, see README "IAM-OnDB") from the
+Reads raw ink with IamSource (so IAM-OnDB must be unpacked, see docs/iam-ondb.md) from the
 validation forms (testset_v, testset_t), picks lines at random by --seed, recognizes them
 through the Recognizer as a user would (raw strokes in), and draws ink, truth and the
 recognized text of both decoders where the model folder has a language model. The figure
@@ -14,8 +14,6 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-
 import numpy as np  # noqa: E402 (after the path is set)
 
 from algorithms.error_rates import edit_distance  # noqa: E402

@@ -6,7 +6,7 @@
     python studies/render_synthetic.py --allographs 1 --output /tmp/shapes.png
     python studies/render_synthetic.py --real datasets/iam_online_db   # + /tmp/real_lines.png
     python studies/render_synthetic.py --real datasets/iam_online_db \
-        --real_output docs/real_lines.png --benchmark 0     # the README's pair of pages
+        --real_output docs/real_lines.png --benchmark 0     # docs/synthetic-source.md's pair
     python studies/render_synthetic.py --lines 0 --benchmark 5000
 
 Each line is drawn as the pen wrote it: ink along the strokes, and a dot per sampled point
@@ -14,7 +14,7 @@ Each line is drawn as the pen wrote it: ink along the strokes, and a dot per sam
 height (5% to 95% of its y values), as the recognizer's pre-processing also does, so that a
 page of real lines drawn with --real compares at the same scale. --real writes that page
 (IAM-OnDB validation lines, t1 lists) to --real_output, by default outside the repository.
-The README shows the default 8 of them (docs/real_lines.png) beside the synthetic page, with
+docs/synthetic-source.md shows the default 8 (docs/real_lines.png) beside the synthetic page, with
 the data set's citation; IAM-OnDB itself, or more of it, is never published. The benchmark
 prints lines per second on one core (CPU time, word shapes built on first use included) and
 points per character (IAM-OnDB has about 17).

@@ -14,7 +14,7 @@ run again only with --rerun. Prints one table at the end (and as rows finish).
 
 A proxy is a small model trained briefly: it ranks settings that act early (pre-processing,
 density); settings that pay off late (augmentation, dropout) look worse on a proxy than on a
-full run, so judge those on the long run's curve (README, "IAM-OnDB").
+full run, so judge those on the long run's curve (docs/iam-studies.md).
 """
 import argparse
 import csv

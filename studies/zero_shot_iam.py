@@ -28,8 +28,6 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-
 from algorithms.error_rates import cer, wer  # noqa: E402
 from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
 from models.model_folder import DEFAULT_MODEL  # noqa: E402
@@ -124,7 +122,7 @@ def main(argv=None):
     args = parse_args(argv)
     from models.recognizer import Recognizer
     lines = validation_lines(args.root, args.split_lists, args.lines)
-    recognizer = Recognizer.load(args.model)
+    recognizer = Recognizer.load(args.model, 'best_path')
     started = time.perf_counter()
     outputs = recognizer.recognize_batch([_scale_time(e.strokes, args.time_scale)
                                           for e in lines])

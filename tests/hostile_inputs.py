@@ -640,7 +640,7 @@ def start_service(folder) -> int:
     from models.recognizer import Recognizer
     from service.app import Service, listen
     model = os.path.join(PROJECT_DIR, 'weights', 'synthetic')
-    recognizer = Recognizer.load(model)
+    recognizer = Recognizer.load(model, 'best_path')
     recognizer.recognize_batch([[[(0, 0, 0.0), (1, 1, 0.1)]]] * 2)
     service = Service(recognizer, model, 'best_path', max_bytes=200_000, max_points=4000)
     server = listen(service, 0, threads=4, max_bytes=200_000)

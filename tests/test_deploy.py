@@ -142,7 +142,7 @@ def deployed_default(model_folder, tmp_path_factory):
 @pytest.fixture(scope='module')
 def recognizer(model_folder):
     from models.recognizer import Recognizer
-    return Recognizer.load(model_folder)
+    return Recognizer.load(model_folder, 'best_path')
 
 
 @pytest.fixture(scope='module')

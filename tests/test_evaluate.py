@@ -106,6 +106,24 @@ def test_token_passing_writes_dictionary_words(model_dir, tmp_path):
     assert all(set(text_words(p)) <= set(WORDS) for p in predictions)
 
 
+def test_decodes_as_the_folder_reads_best(model_dir, tmp_path, capsys):
+    """Best path, with one note, while the folder has no language model; token passing by
+    itself once it has one."""
+    pytest.importorskip('algorithms._token_passing', reason='C++ decoder not built')
+    from algorithms.language_model import build_bigram_lm, write_arpa
+    folder = str(tmp_path / 'model')
+    shutil.copytree(model_dir, folder)
+    evaluate.main(['--model', folder, '--limit', '2'])
+    printed = capsys.readouterr()
+    assert '(test, best_path)' in printed.out
+    assert printed.err == f'evaluate.py: note: {folder} has no language model (lm.arpa): ' \
+                          'decoding by best path (build_lm.py writes one)\n'
+    write_arpa(build_bigram_lm(WORDS), os.path.join(folder, 'lm.arpa'))
+    evaluate.main(['--model', folder, '--limit', '2'])
+    printed = capsys.readouterr()
+    assert '(test, token_passing)' in printed.out and printed.err == ''
+
+
 def test_refuses_a_model_with_other_preprocessing(tmp_path, dataset_dir):
     dataset = open_dataset(dataset_dir)
     lines = [random_line(np.random.default_rng(1)) for _ in range(3)]
@@ -155,7 +173,7 @@ def test_bad_paths_exit_with_one_line(model_dir, args, message):
     (['--split', 'dev'], "invalid choice: 'dev'"),
     (['--output', 'results.txt'], '.csv or .jsonl'),
     (['--limit', '0'], '--limit must be at least 1'),
-    (['--lm', 'x.arpa'], 'need --decoder token_passing'),
+    (['--decoder', 'best_path', '--lm', 'x.arpa'], "token passing's"),
 ])
 def test_bad_options_are_usage_errors(args, message):
     result = run_script(*args)

@@ -234,6 +234,24 @@ def test_build_lm_script_adds_a_dictionary(tmp_path):
     assert {'zebra', 'quagga'} <= set(lm.words)
 
 
+def test_build_lm_script_counts_the_words_the_models_table_cannot_spell(tmp_path):
+    """Once, here: the decoder passes them over silently at every load."""
+    from models.model_folder import write_config
+    from data.preprocessing import Pipeline
+    corpus = write(tmp_path, 'the cat sat\nthe café was open\n', 'corpus.txt')
+    model = tmp_path / 'model'
+    model.mkdir()
+    write_config(str(model), CharTable.from_texts(['the cat sat was open']),
+                 Pipeline.from_json({'steps': []}), {})
+    result = run_build_lm('--text', str(corpus), '--output', str(model / 'lm.arpa'),
+                          cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ''
+    assert (f"note: 1 of 6 words are not runs of letters or cannot be spelled with the "
+            f"characters of {model}, e.g. 'café': token passing passes them over"
+            in result.stdout)
+
+
 @pytest.mark.parametrize('args, message', [
     ([], 'datasets/synthetic/train.h5 not found'),
     (['--text', 'missing.txt', '--output', 'x.arpa'], 'No such file'),

@@ -1,10 +1,11 @@
-"""The README stays true: its commands run as written, with tiny sizes where they train.
+"""The README and docs/ stay true: their commands run as written, with tiny sizes where they train.
 
 Every `python ...` command of a ```bash block or a plain ``` block (a line, its `\`
-continuations joined, perhaps after `VAR=value`) either runs here, in order, in a scratch
-folder (so that the repository's datasets/ and weights/ are left alone), or is listed in
-SKIPPED (by how it starts) or SKIPPED_CONTAINING with the test that covers it. A new command in the README fails this test until it is one
-or the other.
+continuations joined, perhaps after `VAR=value`) of README.md and of each page of docs/ (in
+DOCS' order, after the README's) either runs here, in order, in one scratch folder (so that
+the repository's datasets/ and weights/ are left alone), or is listed in SKIPPED (by how it
+starts) or SKIPPED_CONTAINING with the test that covers it. A new command fails this test
+until it is one or the other; a new page fails it until DOCS names it.
 """
 import os
 import re
@@ -17,8 +18,20 @@ import pytest
 from models.model_folder import DEFAULT_MODEL
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as f:
-    README = f.read()
+# The pages of docs/ in the order their commands run: a page may use what an earlier one made.
+DOCS = ['your-own-data.md', 'training.md', 'evaluating.md', 'decoding.md',
+        'recognizing-ink.md', 'pages.md', 'service.md', 'tk-demo.md', 'web.md', 'iam-ondb.md',
+        'iam-studies.md', 'error-breakdown.md', 'pretraining.md', 'synthetic-source.md',
+        'shipped-models.md', 'benchmarks.md']
+
+
+def read(path):
+    with open(os.path.join(ROOT, path), encoding='utf-8') as f:
+        return f.read()
+
+
+README = read('README.md')
+PAGES = ['README.md', *(os.path.join('docs', name) for name in DOCS)]
 
 SKIPPED = {
     'python demo/draw.py': 'opens a window: tests/test_demo.py drives it under Xvfb',
@@ -41,10 +54,10 @@ TINY = [(r'--num_examples=\d+', '--num_examples=80'), (r'--epochs[ =]\d+', '--ep
 TRAINING_SCRIPTS = ('python train.py',)
 
 
-def fenced_blocks():
+def fenced_blocks(text=README):
     """-> [(language, text)] of every fenced block; language '' for a plain fence."""
     found, language, lines = [], None, []
-    for line in README.splitlines():
+    for line in text.splitlines():
         if line.startswith('```') and language is None:
             language, lines = line[3:].strip(), []
         elif line.startswith('```'):
@@ -55,18 +68,24 @@ def fenced_blocks():
     return found
 
 
-def blocks(language):
-    return [text for lang, text in fenced_blocks() if lang == language]
+def blocks(language, text=README):
+    return [block for lang, block in fenced_blocks(text) if lang == language]
 
 
-def readme_commands():
-    """Python commands of the bash and plain blocks, with continuation lines joined."""
-    for block in blocks('bash') + blocks(''):
+def page_commands(text):
+    """Python commands of one page's bash and plain blocks, continuation lines joined."""
+    for block in blocks('bash', text) + blocks('', text):
         for line in block.replace('\\\n', ' ').splitlines():
             command = ' '.join(line.split('  #')[0].split())
             if command.startswith('python ') or (re.match(r'[A-Z_]+=', command)
                                                  and ' python ' in command):
                 yield command
+
+
+def readme_commands():
+    """The commands of README.md, then of each page of docs/ in DOCS' order."""
+    for page in PAGES:
+        yield from page_commands(read(page))
 
 
 def skipped(command) -> bool:
@@ -79,6 +98,24 @@ def tiny(command):
     if command.startswith(TRAINING_SCRIPTS) and '--epochs' not in command:
         command += ' --epochs=1'
     return command
+
+
+def test_every_page_of_docs_is_listed_and_linked_from_the_readme():
+    assert sorted(DOCS) == sorted(n for n in os.listdir(os.path.join(ROOT, 'docs'))
+                                  if n.endswith('.md'))
+    for name in DOCS:
+        assert f'](docs/{name})' in README, f'README.md does not link docs/{name}'
+
+
+def test_pictures_and_links_between_pages_lead_somewhere():
+    for page in PAGES:
+        folder = os.path.dirname(os.path.join(ROOT, page))
+        for target in re.findall(r'\]\(([^)#:\s]+)(?:#[^)]*)?\)', read(page)):
+            assert os.path.exists(os.path.join(folder, target)), f'{page}: {target}'
+
+
+def test_readme_is_a_users_guide():
+    assert README.count('\n') <= 400
 
 
 def test_ci_runs_the_readme_test_command():
@@ -140,7 +177,7 @@ def test_readme_commands_run_as_written(tmp_path):
     cwd = scratch_folder(tmp_path)
     ran = []
     for command in readme_commands():
-        if skipped(command):
+        if skipped(command) or command in ran:  # a page may repeat the README's command
             continue
         done = run(tiny(command), cwd)
         assert done.returncode == 0, f'{tiny(command)}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}'
@@ -151,14 +188,17 @@ def test_readme_commands_run_as_written(tmp_path):
     assert (cwd / 'weights' / 'deployed' / os.path.basename(DEFAULT_MODEL) / 'model.json').is_file()
     assert (cwd / 'docs' / 'training_curves.png').is_file()
     assert (cwd / 'results.csv').is_file()
+    assert (cwd / 'weights' / 'deployed' / 'synthetic-2x64' / 'model.json').is_file()
 
 
 @pytest.mark.slow
 def test_quickstart_runs_to_the_end(tmp_path):
-    done = run('python quickstart.py --lines 80 --epochs 1 --show 2', tmp_path)
+    done = run('python quickstart.py --lines 80 --epochs 1', tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert re.search(r'test CER \d+\.\d%, WER \d+\.\d% with best path', done.stdout)
-    assert re.search(r'test CER \d+\.\d%, WER \d+\.\d% with token passing', done.stdout)
+    assert re.search(r'truth: .+\n    read:  .+', done.stdout)
+    assert re.search(r'CER \d+\.\d%, WER \d+\.\d% with best path', done.stdout)
+    assert re.search(r'CER \d+\.\d%, WER \d+\.\d% with token passing', done.stdout)
+    assert 'python demo/draw.py ' in done.stdout and '--model' not in done.stdout.split('next')[-1]
     assert (tmp_path / 'weights' / 'quickstart' / 'lm.arpa').is_file()
 
 

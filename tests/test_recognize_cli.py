@@ -39,7 +39,7 @@ def lines():
 @pytest.fixture(scope='module')
 def recognizer():
     from models.recognizer import Recognizer
-    return Recognizer.load(MODEL)
+    return Recognizer.load(MODEL, 'best_path')
 
 
 def write_files(folder, lines):
@@ -64,7 +64,7 @@ def write_files(folder, lines):
 def test_recognizes_every_format_and_reports_each_bad_file(tmp_path, lines, recognizer):
     write_files(tmp_path, lines)
     done = run('ink', 'extra/*.json', 'missing.inkml', '--model', MODEL, '--nbest', '3',
-               '--output', 'results.jsonl', cwd=tmp_path)
+               '--decoder', 'best_path', '--output', 'results.jsonl', cwd=tmp_path)
     assert done.returncode == 1, done.stderr[-3000:]
     records = {r['file']: r for r in map(json.loads, open(tmp_path / 'results.jsonl'))}
     texts = [recognizer.recognize(line) for line in lines]
@@ -112,6 +112,41 @@ def test_token_passing_gives_its_k_best_word_sequences(tmp_path, lines):
         for t, s in recognizer.decoder.decode_nbest(probabilities, 3)]
 
 
+def test_the_examples_read_by_token_passing_by_default_with_nothing_on_stderr(tmp_path):
+    """The shipped weights/iam has lm.arpa and decoder.json: its best decoder reads, and a
+    successful run leaves stderr empty (no TensorFlow start-up lines, no language model
+    word count)."""
+    from models.model_folder import DEFAULT_MODEL
+    done = run('examples/ink/', '--output', str(tmp_path / 'out.jsonl'), cwd=ROOT)  # as a user
+    assert done.returncode == 0 and done.stderr == ''
+    records = list(map(json.loads, open(tmp_path / 'out.jsonl')))
+    assert len(records) >= 5 and {r['decoder'] for r in records} == {'token_passing'}
+    assert os.path.isfile(os.path.join(ROOT, DEFAULT_MODEL, 'lm.arpa'))
+
+
+def test_a_folder_without_a_language_model_falls_back_to_best_path_and_says_so(tmp_path, lines):
+    import shutil
+    folder = tmp_path / 'no-lm'
+    shutil.copytree(MODEL, folder, ignore=shutil.ignore_patterns('lm.arpa', 'training'))
+    (tmp_path / 'a.json').write_text(json.dumps(lines[0]))
+    done = run('a.json', '--model', str(folder), '--output', 'out.jsonl', cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [f'recognize.py: note: {folder} has no language model '
+                                        '(lm.arpa): decoding by best path (build_lm.py '
+                                        'writes one)']
+    [record] = map(json.loads, open(tmp_path / 'out.jsonl'))
+    assert record['decoder'] == 'best_path'
+    done = run('a.json', '--model', str(folder), '--decoder', 'token_passing', cwd=tmp_path)
+    assert done.returncode == 2 and 'language model not found' in done.stderr
+
+
+def test_token_passing_flags_with_best_path_are_a_usage_error(tmp_path, lines):
+    (tmp_path / 'a.json').write_text(json.dumps(lines[0]))
+    done = run('a.json', '--model', MODEL, '--decoder', 'best_path', '--lm_weight', '2',
+               cwd=tmp_path)
+    assert done.returncode == 2 and "token passing's" in done.stderr.splitlines()[-1]
+
+
 def test_usage_errors_exit_2(tmp_path):
     (tmp_path / 'a.json').write_text('[[[0, 0, 0], [1, 1, 0.1]]]')
     done = run('a.json', '--model', 'no/such/model', cwd=tmp_path)
@@ -129,8 +164,8 @@ def test_a_page_reads_as_its_lines_with_words_linked_to_strokes(tmp_path, recogn
                       late=0.0, corrections=0)
     page = synthetic_page(1, style=style)
     (tmp_path / 'page.json').write_text(json.dumps([s.tolist() for s in page.strokes]))
-    done = run('page.json', '--model', MODEL, '--output', 'out.jsonl', '--inkml-out', 'read',
-               cwd=tmp_path)
+    done = run('page.json', '--model', MODEL, '--decoder', 'best_path', '--output', 'out.jsonl',
+               '--inkml-out', 'read', cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     [record] = map(json.loads, open(tmp_path / 'out.jsonl'))
     read = recognizer.read_page(page.strokes)
@@ -150,7 +185,8 @@ def test_a_page_reads_as_its_lines_with_words_linked_to_strokes(tmp_path, recogn
         assert [[t.get('{http://www.w3.org/XML/1998/namespace}id') for t in w.findall(
             'i:trace', ns)] for w in words] == [[f't{i}' for i in w['strokes']]
                                                  for w in line['words']]
-    done = run('page.json', '--model', MODEL, '--layout', 'line', cwd=tmp_path)
+    done = run('page.json', '--model', MODEL, '--decoder', 'best_path', '--layout', 'line',
+               cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.count('page.json') == 1
     assert done.stdout.split(': ', 1)[1].strip() == recognizer.recognize(page.strokes)
 
@@ -186,7 +222,7 @@ def test_hostile_files_are_reported_one_line_each_and_the_batch_goes_on(tmp_path
         (tmp_path / 'ink' / f'{"aim"[i]}-good.inkml').write_text(to_inkml(lines[i]))
     (tmp_path / 'note[1].inkml').write_text(to_inkml(lines[0]))  # a literal name, not a glob
     done = run('ink', 'note[1].inkml', '--model', MODEL, '--max_points', '5000', '--output',
-               'new/folder/out.jsonl', cwd=tmp_path)
+               'new/folder/out.jsonl', '--decoder', 'best_path', cwd=tmp_path)
     assert done.returncode == 1, done.stderr[-3000:]
     assert 'Traceback' not in done.stderr
     records = {r['file']: r for r in map(json.loads, open(tmp_path / 'new/folder/out.jsonl'))}

@@ -312,3 +312,17 @@ def test_bad_writer_options_are_refused_by_name(options):
     (name, value), = options.items()
     with pytest.raises(ValueError, match=f'{name} must be .*, got {value!r}'):
         SyntheticSource(3, **options)
+
+
+def test_write_gives_a_chosen_text_in_the_hand_of_line_is_writer():
+    source = SyntheticSource(3, seed=5, accents_in_place=0.95, print_order=True, allographs=0.8)
+    for i in range(3):
+        strokes, text = source.line(i)
+        written = source.write(text, i)
+        assert len(written) == len(strokes)
+        assert all(np.array_equal(a, b) for a, b in zip(written, strokes))
+    chosen = source.write('Call Anna back at 5, please.', 1)
+    assert len(chosen) > 10 and all(s.shape[1] == 3 for s in chosen)
+    for bad in ('naïve', '', 'two  spaces', ' lead'):
+        with pytest.raises(ValueError, match='cannot write'):
+            source.write(bad)

@@ -1,7 +1,7 @@
 // Picks the TensorFlow.js backend, loads the deployed model and warms it up: the same steps
 // in the page's Web Worker (worker.js) and, with ?worker=0, in the page itself.
 //
-// Backends, fastest first on a CPU (benchmarks/bench_web.js; README "Benchmarks"): wasm
+// Backends, fastest first on a CPU (benchmarks/bench_web.js; docs/benchmarks.md): wasm
 // (@tensorflow/tfjs-backend-wasm, with SIMD and threads where the browser allows them;
 // its .wasm files come from node_modules through serve.py), then webgl, then cpu.
 import { Recognizer } from './recognizer.js';
