@@ -5,6 +5,7 @@
     text = recognizer.recognize([[(0, 0, 0.0), (5, 2, 0.01), ...], ...])  # strokes of (x, y, t)
     text, probabilities = recognizer.recognize(strokes, return_probabilities=True)  # (T, C)
     texts = recognizer.recognize_batch([strokes_a, strokes_b])
+    mine = recognizer.adapt([strokes_a, strokes_b], ['text a', 'text b'])  # one writer's lines
 
 The model folder alone is enough (pre-processing steps and character table travel in it).
 TensorFlow is imported once, when the first Recognizer loads. Speed on a CPU comes from how
@@ -35,7 +36,9 @@ class Recognizer:
         jit: see Network."""
         self.char_table, self.pipeline = char_table, pipeline
         self.decoder = decoder or BestPathDecoder(char_table)
+        self.model, self.jit = model, jit
         self.network = Network(model, jit)
+        self.adaptation = None  # what adapt() did, on a Recognizer it made
 
     @classmethod
     def load(cls, model_dir, decoder='best_path', language_model=None, lm_weight=None,
@@ -96,6 +99,19 @@ class Recognizer:
         """Texts of many lines at once; faster per line than calling recognize() on each."""
         features = [self.features(strokes, f'line {i}') for i, strokes in enumerate(lines)]
         return self.decoder.decode_batch(self.probabilities(features, batch_size))
+
+    def adapt(self, lines, texts, recipe=None, names=None, progress=None) -> 'Recognizer':
+        """A new Recognizer whose network is fine-tuned on a few lines of one writer
+        (strokes and their texts); the same pre-processing, character table and decoder.
+        Its `adaptation` says what was done (models.adaptation.Outcome); this one is left
+        as it was. recipe: a models.adaptation.Recipe (default: the studied one);
+        progress(step, total) is called after each training step."""
+        from models.adaptation import Recipe, adapt_network
+        model, outcome = adapt_network(self.model, self.char_table, self.pipeline, lines,
+                                       texts, recipe or Recipe(), names, progress)
+        adapted = Recognizer(model, self.char_table, self.pipeline, self.decoder, self.jit)
+        adapted.adaptation = outcome
+        return adapted
 
     def warm_up(self, max_frames=512):
         """With jit: compile single-line calls for lines of up to `max_frames` frames now,
