@@ -18,11 +18,14 @@ class RecognizerThread(threading.Thread):
     """Imports TensorFlow, loads a Recognizer per decoder on first use, and recognizes,
     all away from the Tk thread.
 
-    Jobs arrive on `requests`: ('load', decoder) or ('recognize', request_id, decoder,
-    strokes). Answers leave on `results`: ('loaded', decoder, seconds), ('load_failed',
-    decoder, message), ('result', request_id, decoder, strokes, text, seconds) and
-    ('rejected', request_id, message). Of several recognitions waiting, only the newest runs:
-    the others are of ink that has changed since.
+    Jobs arrive on `requests`: ('load', decoder), ('recognize', request_id, decoder,
+    strokes) or ('adapt', base folder, output folder, [strokes], [text]). Answers leave on
+    `results`: ('loaded', decoder, seconds), ('load_failed', decoder, message), ('result',
+    request_id, decoder, strokes, text, seconds), ('rejected', request_id, message),
+    ('adapt_progress', step, total), ('adapted', output folder, message) and
+    ('adapt_failed', message). Of several recognitions waiting, only the newest runs: the
+    others are of ink that has changed since. Once adapted, the thread recognizes with the
+    adapted folder (its Recognizers load again on first use).
     """
 
     def __init__(self, model_dir, language_model):
@@ -37,11 +40,10 @@ class RecognizerThread(threading.Thread):
             while not self.requests.empty():
                 jobs.append(self.requests.get_nowait())
             newest = [job for job in jobs if job[0] == 'recognize'][-1:]
-            for job in [job for job in jobs if job[0] == 'load'] + newest:
-                if job[0] == 'load':
-                    self.recognizer(job[1])
-                else:
-                    self.recognize(*job[1:])
+            handlers = {'load': self.recognizer, 'recognize': self.recognize,
+                        'adapt': self.adapt}
+            for job in [job for job in jobs if job[0] != 'recognize'] + newest:
+                handlers[job[0]](*job[1:])
 
     def recognizer(self, decoder):
         """The Recognizer for `decoder`, loaded once; None (and the window told) if it
@@ -71,6 +73,20 @@ class RecognizerThread(threading.Thread):
             return
         self.results.put(('result', request_id, decoder, strokes, text,
                           time.perf_counter() - start))
+
+    def adapt(self, base, output, lines, texts):
+        """Adapt `base` to the lines into `output` (replaced if there), then use it."""
+        try:
+            from models.adaptation import adapt_folder
+            outcome = adapt_folder(base, output, lines, texts, overwrite=True,
+                                   progress=lambda step, total: self.results.put(
+                                       ('adapt_progress', step, total)))
+        except Exception as e:  # bad lines (ValueError) or a bug: say it in the window
+            self.results.put(('adapt_failed', _describe(e)))
+            return
+        self.model_dir = output
+        self.recognizers, self.errors = {}, {}
+        self.results.put(('adapted', output, outcome.message(len(texts))))
 
 
 def _describe(error) -> str:

@@ -86,6 +86,18 @@ class Outcome:
         return {'steps': self.steps, 'held_out': self.held_out,
                 'seconds': round(self.seconds, 1)}
 
+    def message(self, lines: int) -> str:
+        """What happened, for a person: steps kept and the held-out line before and after."""
+        held = self.held_out
+        if held is None:
+            return f'adapted on {lines} lines: {self.steps} steps in {self.seconds:.0f} s'
+        before, after = 100 * held['cer_before'], 100 * held['cer_after']
+        if self.steps == 0:
+            return (f'adapting on {lines - 1} lines did not help the held-out line (CER '
+                    f'{before:.1f}%), so the network stays the base model\'s')
+        return (f'adapted on {lines} lines: {self.steps} steps in {self.seconds:.0f} s; the '
+                f'held-out line\'s CER went from {before:.1f}% to {after:.1f}% (best path)')
+
 
 def encode_lines(char_table, pipeline, lines, texts, names=None, stride=1) -> tuple:
     """-> (features [(T, F)], labels [ids]) of the lines, or AdaptationError naming the
