@@ -33,6 +33,6 @@ setup(
     license='MIT',
     python_requires='>=3.10',
     packages=find_packages(include=['data', 'data.*', 'models', 'models.*',
-                                    'algorithms', 'algorithms.*']),
+                                    'algorithms', 'algorithms.*', 'service', 'service.*']),
     ext_modules=[token_passing],
 )

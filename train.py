@@ -26,15 +26,16 @@ import sys
 import warnings
 from contextlib import nullcontext
 
-from data.dataset_format import DEFAULT_DATASET, open_dataset
-from models.model_folder import WEIGHTS_DIR
-from models.training.checkpoints import KEEP, CheckpointError
+from data.dataset_format import open_dataset
+from models.training.checkpoints import CheckpointError
+from models.training.config import TrainingConfig
 from models.training.epoch_loop import TrainingError
 from models.training.init_from import check_source
 from models.training.resume import (check_dataset, check_fits, dataset_fingerprint,
                                     lock_folder, prepare_folder, tf_config_chief)
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
+DEFAULTS = TrainingConfig()
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -44,67 +45,69 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
 
 
-def parse_args(argv=None):
+def parse_args(argv=None) -> TrainingConfig:
     p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--dataset', default=DEFAULT_DATASET,
+    p.add_argument('--dataset', default=DEFAULTS.dataset,
                    help='compiled data set folder, made by compile.py (default: %(default)s)')
     p.add_argument('--name', help='model folder name under --weights_dir; default: '
                    '<data set name>-<layers>x<units>, e.g. synthetic-2x64')
-    p.add_argument('--weights_dir', default=WEIGHTS_DIR,
+    p.add_argument('--weights_dir', default=DEFAULTS.weights_dir,
                    help='where model folders live (default: %(default)s)')
-    p.add_argument('--epochs', type=int, default=15,
+    p.add_argument('--epochs', type=int, default=DEFAULTS.epochs,
                    help='train until this many epochs are done in all; a resumed run may '
                    'raise it to train on (default: %(default)s)')
-    p.add_argument('--batch_size', type=int, default=32,
+    p.add_argument('--batch_size', type=int, default=DEFAULTS.batch_size,
                    help='lines per optimizer step, split across replicas with --distribute '
                    '(default: %(default)s)')
-    p.add_argument('--learning_rate', type=float, default=3e-3,
+    p.add_argument('--learning_rate', type=float, default=DEFAULTS.learning_rate,
                    help='Adam learning rate at the start (default: %(default)s)')
-    p.add_argument('--clipnorm', type=float, default=5.0,
+    p.add_argument('--clipnorm', type=float, default=DEFAULTS.clipnorm,
                    help='clip the gradient to this global norm; 0 = no clipping '
                    '(default: %(default)s)')
-    p.add_argument('--layers', type=int, default=2,
+    p.add_argument('--layers', type=int, default=DEFAULTS.layers,
                    help='bidirectional LSTM layers (default: %(default)s)')
-    p.add_argument('--units', type=int, default=64,
+    p.add_argument('--units', type=int, default=DEFAULTS.units,
                    help='LSTM units per direction and layer (default: %(default)s)')
-    p.add_argument('--subsample', type=int, default=1, metavar='STRIDE',
+    p.add_argument('--subsample', type=int, default=DEFAULTS.subsample, metavar='STRIDE',
                    help='read STRIDE frames as one with a strided 1-D convolution before '
                    'the LSTMs, which then run over STRIDE times fewer frames (2 halves '
                    'training and recognition time on IAM-OnDB); 1 = none (default: '
                    '%(default)s)')
-    p.add_argument('--dropout', type=float, default=0.0,
+    p.add_argument('--dropout', type=float, default=DEFAULTS.dropout,
                    help='dropout after each LSTM layer, in [0, 1) (default: %(default)s)')
-    p.add_argument('--augment', type=float, default=0.0, metavar='FACTOR',
+    p.add_argument('--augment', type=float, default=DEFAULTS.augment, metavar='FACTOR',
                    help='distort each training line at random (scale, aspect, shear, '
                    'rotation, pen speed; see models/training/augmentation.py): 1 = the '
                    'IAM-OnDB recipe\'s ranges, 0.5 half of them, 0 = none (default: %(default)s)')
-    p.add_argument('--warp', type=float, default=0.0, metavar='FACTOR',
+    p.add_argument('--warp', type=float, default=DEFAULTS.warp, metavar='FACTOR',
                    help='let the distortion drift along each training line: size, width, '
                    'slant and baseline angle vary smoothly every few characters (on top of '
                    '--augment, or alone); 1 = up to 10%% size and width, 0.15 shear, 2 '
                    'degrees; 0 = none (default: %(default)s)')
-    p.add_argument('--cuda', action=argparse.BooleanOptionalAction, default=None,
+    p.add_argument('--cuda', action=argparse.BooleanOptionalAction, default=DEFAULTS.cuda,
                    help='--cuda insists on cuDNN LSTM kernels (needs a GPU), --no-cuda uses '
                    'the generic kernels; default: cuDNN when a GPU is there. The saved model '
                    'runs on a CPU either way')
-    p.add_argument('--reduce_lr', type=int, default=0, metavar='PATIENCE',
+    p.add_argument('--reduce_lr', type=int, default=DEFAULTS.reduce_lr, metavar='PATIENCE',
                    help='multiply the learning rate by --reduce_lr_factor after PATIENCE '
                    'epochs without a lower validation loss; 0 = never (default)')
-    p.add_argument('--reduce_lr_factor', type=float, default=0.5,
+    p.add_argument('--reduce_lr_factor', type=float, default=DEFAULTS.reduce_lr_factor,
                    help='see --reduce_lr (default: %(default)s)')
-    p.add_argument('--min_learning_rate', type=float, default=1e-5,
+    p.add_argument('--min_learning_rate', type=float, default=DEFAULTS.min_learning_rate,
                    help='--reduce_lr stops here (default: %(default)s)')
-    p.add_argument('--early_stopping', type=int, default=0, metavar='PATIENCE',
+    p.add_argument('--early_stopping', type=int, default=DEFAULTS.early_stopping,
+                   metavar='PATIENCE',
                    help='stop after PATIENCE epochs without a lower validation loss; '
                    '0 = never (default)')
-    p.add_argument('--seed', type=int, default=0,
+    p.add_argument('--seed', type=int, default=DEFAULTS.seed,
                    help='seed of the initial weights, dropout and batch order '
                    '(default: %(default)s)')
     p.add_argument('--distribute', action='store_true',
                    help='data-parallel training with tf.distribute: MirroredStrategy over the '
                    'local GPUs (or logical CPUs), or MultiWorkerMirroredStrategy across '
                    'machines when TF_CONFIG is set')
-    p.add_argument('--keep_checkpoints', type=int, default=KEEP, metavar='N',
+    p.add_argument('--keep_checkpoints', type=int, default=DEFAULTS.keep_checkpoints,
+                   metavar='N',
                    help='keep the N newest epochs\' checkpoints, for average.py to average '
                    '(default: %(default)s: the newest and one to fall back on)')
     p.add_argument('--init_from', metavar='MODEL_DIR',
@@ -118,37 +121,20 @@ def parse_args(argv=None):
                    help='resume although the data set was compiled otherwise than when the '
                    'checkpoint was made (other pre-processing, lines or character order); '
                    'without it such a resume stops and says what changed')
-    p.add_argument('--show', type=int, default=3,
+    p.add_argument('--show', type=int, default=DEFAULTS.show,
                    help='validation lines printed as truth -> prediction after each epoch '
                    '(default: %(default)s)')
-    p.add_argument('--threads', type=int, default=0,
+    p.add_argument('--threads', type=int, default=DEFAULTS.threads,
                    help='CPU threads for TensorFlow\'s operations; 0 = TensorFlow\'s choice '
                    '(all cores). On a machine shared with other work, 1 thread pinned to '
                    'a core (taskset -c 1 python train.py --threads 1 ...) suffers far '
                    'less from the other work than threads that must wait for each other')
     p.add_argument('--no-progress', dest='progress', action='store_false',
                    help='no progress bar')
-    args = p.parse_args(argv)
-    for name, ok, rule in [('epochs', args.epochs >= 1, '>= 1'),
-                           ('batch_size', args.batch_size >= 1, '>= 1'),
-                           ('learning_rate', args.learning_rate > 0, '> 0'),
-                           ('clipnorm', args.clipnorm >= 0, '>= 0'),
-                           ('layers', args.layers >= 1, '>= 1'),
-                           ('units', args.units >= 1, '>= 1'),
-                           ('subsample', 1 <= args.subsample <= 4, 'in [1, 4]'),
-                           ('dropout', 0 <= args.dropout < 1, 'in [0, 1)'),
-                           ('augment', 0 <= args.augment <= 3, 'in [0, 3]'),
-                           ('warp', 0 <= args.warp <= 3, 'in [0, 3]'),
-                           ('reduce_lr', args.reduce_lr >= 0, '>= 0'),
-                           ('reduce_lr_factor', 0 < args.reduce_lr_factor < 1, 'in (0, 1)'),
-                           ('min_learning_rate', args.min_learning_rate >= 0, '>= 0'),
-                           ('early_stopping', args.early_stopping >= 0, '>= 0'),
-                           ('show', args.show >= 0, '>= 0'),
-                           ('threads', args.threads >= 0, '>= 0'),
-                           ('keep_checkpoints', args.keep_checkpoints >= 1, '>= 1')]:
-        if not ok:
-            p.error(f'--{name} must be {rule}, got {getattr(args, name)}')
-    return args
+    try:
+        return TrainingConfig(**vars(p.parse_args(argv)))
+    except ValueError as error:
+        p.error(f'--{error}')
 
 
 def warning_line(message, *_, **__):
@@ -157,12 +143,12 @@ def warning_line(message, *_, **__):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    config = parse_args(argv)
     original = warnings.formatwarning  # catch_warnings restores the filters, not this
     try:
         with warnings.catch_warnings():
             warnings.formatwarning = warning_line
-            run(args)
+            run(config)
     except (TrainingError, CheckpointError, FileNotFoundError) as e:
         sys.exit(f'train.py: error: {e}')
     except KeyboardInterrupt:
@@ -172,31 +158,31 @@ def main(argv=None):
         warnings.formatwarning = original
 
 
-def run(args):
-    dataset = open_dataset(args.dataset)
-    name = args.name or (f'{os.path.basename(os.path.normpath(args.dataset))}'
-                         f'-{args.layers}x{args.units}')
-    folder = os.path.join(args.weights_dir, name)
+def run(config):
+    dataset = open_dataset(config.dataset)
+    name = config.name or (f'{os.path.basename(os.path.normpath(config.dataset))}'
+                         f'-{config.layers}x{config.units}')
+    folder = os.path.join(config.weights_dir, name)
     architecture = {'num_features': dataset.pipeline.num_features,
-                    'num_classes': dataset.char_table.num_classes, 'num_layers': args.layers,
-                    'units': args.units, 'dropout': args.dropout}
-    if args.subsample > 1:  # absent for 1, as in the folders of older runs
-        architecture['stride'] = args.subsample
+                    'num_classes': dataset.char_table.num_classes, 'num_layers': config.layers,
+                    'units': config.units, 'dropout': config.dropout}
+    if config.subsample > 1:  # absent for 1, as in the folders of older runs
+        architecture['stride'] = config.subsample
     # the workers of one multi-machine run share the folder: only the chief prepares it and
     # writes to it; the others take the chief's checkpoint (models.training.workers)
-    multi_worker = args.distribute and 'TF_CONFIG' in os.environ
+    multi_worker = config.distribute and 'TF_CONFIG' in os.environ
     chief = not multi_worker or tf_config_chief()
     with nullcontext() if multi_worker else lock_folder(folder):
-        checkpoint = prepare_folder(folder, args.overwrite) if chief else None
+        checkpoint = prepare_folder(folder, config.overwrite) if chief else None
         if checkpoint is not None:
             check_fits(checkpoint[0], architecture, dataset.char_table.characters, folder)
             check_dataset(checkpoint[0], dataset_fingerprint(dataset), folder,
-                          args.allow_dataset_change)
-        elif args.init_from:
-            check_source(args.init_from, architecture, dataset.meta['preprocessing'])
+                          config.allow_dataset_change)
+        elif config.init_from:
+            check_source(config.init_from, architecture, dataset.meta['preprocessing'])
 
         from models.training.run import train  # TensorFlow starts here, after the cheap checks
-        train(args, dataset, folder, architecture, checkpoint)
+        train(config, dataset, folder, architecture, checkpoint)
 
 
 if __name__ == '__main__':

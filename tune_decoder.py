@@ -26,11 +26,9 @@ import time
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
-import numpy as np
-
 from algorithms.error_rates import cer, wer
-from data.dataset_format import open_dataset
 from models.model_folder import DEFAULT_MODEL, LM_FILE, read_config, trained_on
+from models.validation_outputs import network_outputs
 
 # The grid of each setting; the search starts from START and moves one setting at a time.
 GRID = {
@@ -72,39 +70,6 @@ def parse_args(argv=None):
     if args.threads < 1:
         p.error(f'--threads must be at least 1, got {args.threads}')
     return args
-
-
-def validation_lines(dataset: str, count: int):
-    """(indices, texts, features) of `count` validation lines spread evenly over the split
-    (its lines are grouped by writer)."""
-    split = open_dataset(dataset).split('validation')
-    if len(split) == 0:
-        raise ValueError(f'the validation split of {dataset} has no lines')
-    indices = np.unique(np.linspace(0, len(split) - 1, min(count, len(split))).astype(int))
-    texts = [split.texts[i] for i in indices]
-    return indices, texts, [split.features(i) for i in indices]
-
-
-def network_outputs(args, dataset: str):
-    """(texts, probabilities) of the chosen lines: from --cache when it was made by this
-    model file on these lines, else by running the network (and writing the cache)."""
-    model_file = os.path.join(args.model, 'model.keras')
-    stamp = np.array([os.path.getmtime(model_file), os.path.getsize(model_file)])
-    indices, texts, features = validation_lines(dataset, args.lines)
-    if args.cache and os.path.isfile(args.cache):
-        cached = np.load(args.cache)
-        if np.array_equal(cached['stamp'], stamp) and np.array_equal(cached['indices'], indices):
-            ends = np.cumsum(cached['lengths'])[:-1]
-            return texts, np.split(cached['probabilities'], ends)
-    from models.recognizer import Recognizer
-    start = time.perf_counter()
-    probabilities = Recognizer.load(args.model).probabilities(features)
-    print(f'network: {len(features)} lines in {time.perf_counter() - start:.0f} s')
-    if args.cache:
-        np.savez(args.cache, stamp=stamp, indices=indices,
-                 lengths=[len(p) for p in probabilities],
-                 probabilities=np.concatenate(probabilities))
-    return texts, probabilities
 
 
 def measure(decoder, probabilities, texts, threads):
@@ -156,7 +121,7 @@ def main(argv=None):
             raise ValueError(f'language model not found: {lm} (build_lm.py writes one; pass '
                              f'--lm)')
         char_table = CharTable.from_json(config['char_table'])
-        texts, probabilities = network_outputs(args, dataset)
+        texts, probabilities = network_outputs(args.model, dataset, args.lines, args.cache)
     except (OSError, ValueError, KeyError) as e:
         sys.exit(f'tune_decoder.py: error: {e}')
 

@@ -241,11 +241,11 @@ def real_lines(args):
     from algorithms.token_passing import read_settings
     from data.charset import CharTable
     from models.model_folder import LM_FILE, read_config, trained_on
-    from tune_decoder import network_outputs
+    from models.validation_outputs import network_outputs
 
     config = read_config(args.model)
-    cache_args = argparse.Namespace(model=args.model, lines=args.real_lines, cache=args.cache)
-    texts, probabilities = network_outputs(cache_args, trained_on(config))
+    texts, probabilities = network_outputs(args.model, trained_on(config), args.real_lines,
+                                           args.cache)
     table = CharTable.from_json(config['char_table'])
     lm_path = os.path.join(args.model, LM_FILE)
     settings = read_settings(args.model)

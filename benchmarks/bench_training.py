@@ -16,14 +16,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
-import train  # noqa: E402 (after the path is set)
-from data.dataset_format import open_dataset  # noqa: E402
+from data.dataset_format import open_dataset  # noqa: E402 (after the path is set)
 from models.training.batching import (LineSet, epoch_rng, grouped_batches,  # noqa: E402
                                       padding_fraction, random_batches)
+from models.training.config import TrainingConfig  # noqa: E402
 
 
 def parse_args(argv=None):
-    defaults = train.parse_args([])
+    defaults = TrainingConfig()
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--dataset', default=defaults.dataset,
@@ -61,7 +61,7 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     model = build_model(lines.features[0].shape[1], dataset.char_table.num_classes,
                         args.layers, args.units)
-    defaults = train.parse_args([])
+    defaults = TrainingConfig()
     trainer = Trainer(model, defaults.learning_rate, defaults.clipnorm)
     rng = epoch_rng(args.seed, 0)
     sample = rng.permutation(len(lines))[:args.lines]  # the lines both kinds train on

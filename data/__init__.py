@@ -6,14 +6,26 @@
                     synthetic_text and the faces in fonts/)
     iam             IamSource: IAM-OnDB
     inkml           InkML reading and writing, InkmlSource
+    ink_files       reading an ink file of any format (InkML, IAM-OnDB XML, JSON strokes)
     preprocessing   raw strokes -> per-frame features: the steps and named pipelines
     charset         the character table, the CTC blank, ctc_min_frames
     compiling       a source -> a compiled data set folder (compile.py's process)
     dataset_format  the compiled data set: its HDF5 format, writer, reader, DATASETS_DIR
-"""
-from data.base import BadExample, BaseSource, Example, validate_handwriting, validate_text
-from data.iam import IamSource
-from data.synthetic import SyntheticSource
 
-__all__ = ['BadExample', 'BaseSource', 'Example', 'IamSource', 'SyntheticSource',
-           'validate_handwriting', 'validate_text']
+`from data import BaseSource` (and the other names of __all__) imports its module on first
+use, so that importing one module of the package (data.charset, for a decoder's BLANK)
+does not load h5py or the synthetic generator.
+"""
+import importlib
+
+_HOMES = {'BadExample': 'data.base', 'BaseSource': 'data.base', 'Example': 'data.base',
+          'validate_handwriting': 'data.base', 'validate_text': 'data.base',
+          'IamSource': 'data.iam', 'SyntheticSource': 'data.synthetic'}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name):
+    if name not in _HOMES:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    return getattr(importlib.import_module(_HOMES[name]), name)

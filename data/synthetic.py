@@ -49,7 +49,7 @@ DEFAULT_FACES = ('cursive', 'cursive', 'scripts', 'allure', 'allure', 'felix', '
                  'tech', 'tech', 'futural', 'rowmans', 'nixish', 'nixish_italic',
                  'readability', 'readability_italic')
 
-# Timing as IAM-OnDB's writers (measured by benchmarks/ink_statistics.py on its training
+# Timing as IAM-OnDB's writers (measured by studies/ink_statistics.py on its training
 # lines): 66 points per second, the pen moving about 2.3 line heights per second, pen lifts
 # within a word of about 0.15 s and between words of about 0.5 s with a long tail.
 SAMPLE_RATE = 66.0         # points per second while the pen is down, as IAM-OnDB's pen

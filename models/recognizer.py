@@ -5,6 +5,7 @@
     text = recognizer.recognize([[(0, 0, 0.0), (5, 2, 0.01), ...], ...])  # strokes of (x, y, t)
     text, probabilities = recognizer.recognize(strokes, return_probabilities=True)  # (T, C)
     texts = recognizer.recognize_batch([strokes_a, strokes_b])
+    alternatives(recognizer, probabilities, 3)  # [{"text", "score"}], the 3 best texts
     mine = recognizer.adapt([strokes_a, strokes_b], ['text a', 'text b'])  # one writer's lines
 
 The model folder alone is enough (pre-processing steps and character table travel in it).
@@ -20,6 +21,7 @@ from algorithms.best_path import BestPathDecoder
 from algorithms.decoders import check_name, make_decoder
 from data.base import validate_handwriting
 from data.charset import CharTable
+from data.inkml import InkLine, make_up_times, model_pen_speed
 from models.model_folder import LM_FILE, load_model_folder, read_config
 from models.network import PAD_VALUE, output_lengths, time_stride, unmasked
 
@@ -117,6 +119,22 @@ class Recognizer:
         """With jit: compile single-line calls for lines of up to `max_frames` frames now,
         rather than on the first line of each length bucket (a second or more each)."""
         self.network.warm_up(max_frames)
+
+
+def alternatives(recognizer: Recognizer, probabilities, k: int) -> list:
+    """[{"text", "score"}] of the k best texts of one line, best first; score = natural log.
+
+    Best path: a CTC prefix beam search (ln P(text | ink)). Token passing: its K best word
+    sequences with their path scores. (Each decoder's decode_nbest.)
+    """
+    return [{'text': text, 'score': float(score)}
+            for text, score in recognizer.decoder.decode_nbest(probabilities, k)]
+
+
+def timed_strokes(recognizer: Recognizer, line: InkLine) -> list:
+    """The line's strokes; if it came without times, with times made up for this model."""
+    return line.strokes if line.timed else make_up_times(line.strokes,
+                                                         model_pen_speed(recognizer.pipeline))
 
 
 class Network:

@@ -1,8 +1,14 @@
 """Best path decoding on hand-made probability matrices (class 0 = blank)."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from algorithms.best_path import best_path_decode, decode_batch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def one_hot(classes, num_classes=4):
@@ -45,3 +51,13 @@ def test_shapes_are_checked():
         decode_batch(np.zeros((3, 4)), [3])
     with pytest.raises(ValueError, match='1 lengths for a batch of 2'):
         decode_batch(np.zeros((2, 3, 4)), [3])
+
+
+def test_a_decoder_imports_without_hdf5_or_the_synthetic_generator():
+    """data/__init__.py imports nothing eagerly: the blank comes without h5py."""
+    heavy = ('h5py', 'data.synthetic', 'data.dataset_format', 'tensorflow')
+    loaded = subprocess.run(
+        [sys.executable, '-c', 'import sys, algorithms.best_path; '
+         f'print(" ".join(m for m in {heavy!r} if m in sys.modules))'],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []

@@ -1,10 +1,10 @@
-"""benchmarks/compare_runs.py on hand-written training logs: the table puts each run's CER
+"""studies/compare_runs.py on hand-written training logs: the table puts each run's CER
 under its epoch, names the best, and shifts the picture by each run's head start."""
 import os
 
 import pytest
 
-from benchmarks.compare_runs import main, read_runs, table
+from studies.compare_runs import main, read_runs, table
 
 HEADER = 'epoch,loss,val_loss,val_cer,val_wer,learning_rate,seconds\n'
 

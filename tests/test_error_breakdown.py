@@ -1,4 +1,4 @@
-"""benchmarks/error_breakdown.py on hand-written evaluate.py output: every edit counted once,
+"""studies/error_breakdown.py on hand-written evaluate.py output: every edit counted once,
 by kind and by class (the classes add up to the CER), the LOB-style spaces before
 punctuation taken out for the second CER, and one clear line for an unusable file."""
 import csv
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.error_breakdown import breakdown, main, read_results
+from studies.error_breakdown import breakdown, main, read_results
 
 ROWS = [('Mr . Foot sat', 'Mr. foot sa'),  # ' ' dropped (LOB), 'F'->'f', 't' dropped
         ('an 3 ox', 'on 3 ox'),            # 'a'->'o'

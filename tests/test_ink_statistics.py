@@ -1,8 +1,8 @@
-"""benchmarks/ink_statistics.py's count of small strokes written late, on hand-made ink and
+"""studies/ink_statistics.py's count of small strokes written late, on hand-made ink and
 on the synthetic source with and without its accents_in_place option."""
 import numpy as np
 
-from benchmarks.ink_statistics import small_strokes
+from studies.ink_statistics import small_strokes
 from data.synthetic import SyntheticSource
 
 

@@ -25,6 +25,8 @@ SKIPPED = {
     'python demo/web/serve.py': 'serves until stopped: tests/test_deploy.py drives the page',
     'python serve.py': 'serves until stopped: tests/test_serve.py drives it',
     'python benchmarks/': 'benchmarks are run by hand and print figures',
+    'python studies/': 'studies are run by hand and print figures (most need IAM-OnDB or '
+                       'trained models)',
 }
 SKIPPED_CONTAINING = {
     'datasets/iam': 'needs IAM-OnDB, which users download themselves: tests/test_iam.py '

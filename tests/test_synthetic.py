@@ -87,7 +87,7 @@ def test_size_and_density_are_like_real_handwriting(lines):
 
 
 def test_pen_is_as_slow_and_pauses_as_long_as_real_writers(lines):
-    # IAM-OnDB's training lines (benchmarks/ink_statistics.py): 0.74 s per character, and
+    # IAM-OnDB's training lines (studies/ink_statistics.py): 0.74 s per character, and
     # lifts of 0.1 s to over a second, the long ones between words
     seconds = sum(strokes[-1][-1, 2] for strokes, _ in lines)
     characters = sum(len(text.replace(' ', '')) for _, text in lines)

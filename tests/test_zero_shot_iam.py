@@ -1,5 +1,5 @@
-"""benchmarks/zero_shot_iam.py's per-letter error count, on hand-written truths and outputs."""
-from benchmarks.zero_shot_iam import letter_errors, wrong_characters
+"""studies/zero_shot_iam.py's per-letter error count, on hand-written truths and outputs."""
+from studies.zero_shot_iam import letter_errors, wrong_characters
 
 
 def test_replaced_and_dropped_characters_are_wrong_matched_ones_are_not():

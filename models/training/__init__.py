@@ -1,5 +1,6 @@
 """Training the network: the TensorFlow side of train.py, one job a module.
 
+    config          TrainingConfig: every setting of a run, typed (train.py builds it)
     run             one training run from start to end: model, resume, epochs, the folder
     strategy        where it runs: the tf.distribute strategy, cuDNN or not
     epoch_loop      the epoch loop (fit): train, validate, report, save; TrainingError
@@ -14,4 +15,5 @@
     folder_writer   what each epoch leaves in the model folder
     reporting       the line per epoch, log.csv and TensorBoard scalars
     curves          python -m models.training.curves: loss and CER per epoch as a picture
+    averaging       the mean of the newest checkpoints' weights as a model folder (average.py)
 """

@@ -14,6 +14,7 @@ from models.network import build_model
 from models.training.augmentation import Augmentation, Distorter
 from models.training.batching import LineSet
 from models.training.checkpoints import stored_by_name
+from models.training.config import TrainingConfig
 from models.training.epoch_loop import TrainingError, fit
 from models.training.folder_writer import FolderWriter
 from models.training.init_from import read_source, record, take_weights
@@ -29,23 +30,23 @@ RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate', 'augment', 'warp')
 LEGACY_RECIPE = {'augment': 0.0, 'warp': 0.0, 'init_from': None}
 
 
-def train(args, dataset, folder, architecture, checkpoint):
-    if args.threads:  # before TensorFlow's first operation, which fixes its thread pools
+def train(config: TrainingConfig, dataset, folder, architecture, checkpoint):
+    if config.threads:  # before TensorFlow's first operation, which fixes its thread pools
         try:
-            tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-            tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+            tf.config.threading.set_intra_op_parallelism_threads(config.threads)
+            tf.config.threading.set_inter_op_parallelism_threads(config.threads)
         except RuntimeError:  # train.main() called in a process where TensorFlow runs
             raise TrainingError('--threads must be set before TensorFlow starts in this '
                                 'process; run train.py in a process of its own') from None
-    strategy, chief = make_strategy(args.distribute)
+    strategy, chief = make_strategy(config.distribute)
     if is_multi_worker(strategy):  # the chief prepared the folder; the others wait for it
         checkpoint = chiefs_checkpoint(strategy, chief, checkpoint, folder)
-    use_cudnn = cudnn_choice(args.cuda)
-    recipe, schedule = starting_point(args, checkpoint)
+    use_cudnn = cudnn_choice(config.cuda)
+    recipe, schedule = starting_point(config, checkpoint)
     # the source is loaded before this run seeds and builds its model: fresh weights stay
     # those of a run from scratch
-    source = read_source(args.init_from) if args.init_from and checkpoint is None else None
-    if _finished(schedule, args.epochs, folder) and not (  # (workers would wait for the chief)
+    source = read_source(config.init_from) if config.init_from and checkpoint is None else None
+    if _finished(schedule, config.epochs, folder) and not (  # (workers would wait for the chief)
             chief and checkpoint is not None and not is_multi_worker(strategy)
             and FolderWriter.behind(folder, schedule)):
         return
@@ -75,29 +76,29 @@ def train(args, dataset, folder, architecture, checkpoint):
               f'{architecture["num_layers"]} x {architecture["units"]} BiLSTM, '
               f'{strategy.num_replicas_in_sync} replica(s)')
     writer = (FolderWriter(folder, trainer, dataset, architecture, recipe,
-                           args.keep_checkpoints) if chief else None)
+                           config.keep_checkpoints) if chief else None)
     if writer and checkpoint is not None:
         writer.catch_up(schedule)
-    fit(trainer, train_lines, validation, schedule, dataset.char_table, epochs=args.epochs,
-        batch_size=recipe['batch_size'], seed=recipe['seed'], show=args.show,
-        progress=args.progress, on_epoch_end=writer or (lambda *_: None),
+    fit(trainer, train_lines, validation, schedule, dataset.char_table, epochs=config.epochs,
+        batch_size=recipe['batch_size'], seed=recipe['seed'], show=config.show,
+        progress=config.progress, on_epoch_end=writer or (lambda *_: None),
         distorter=distorter(recipe['augment'], recipe['warp'], dataset.pipeline))
     print(f'{folder}: best validation CER {100 * schedule.best_cer:.1f}% '
           f'at epoch {schedule.best_cer_epoch}')
 
 
-def starting_point(args, checkpoint):
+def starting_point(config, checkpoint):
     """-> (recipe, Schedule): fresh from the options, or the checkpoint's.
 
     A resumed run keeps the recipe it started with (announcing any option it overrides)
     and its schedule's counters; the patience settings come from this run's options.
     """
-    recipe = {key: getattr(args, key) for key in RECIPE}
+    recipe = {key: getattr(config, key) for key in RECIPE}
     recipe['init_from'] = None  # set once the source's weights are in the model
-    schedule = Schedule(args.learning_rate)
+    schedule = Schedule(config.learning_rate)
     if checkpoint is not None:
-        if args.init_from:
-            print(f'resuming from the checkpoint, not from --init_from {args.init_from} '
+        if config.init_from:
+            print(f'resuming from the checkpoint, not from --init_from {config.init_from} '
                   f'(it counts only for a fresh start)')
         for key, value in checkpoint[0]['recipe'].items():
             if key != 'init_from' and recipe[key] != value:
@@ -105,10 +106,10 @@ def starting_point(args, checkpoint):
                       f'(ignoring {recipe[key]})')
         recipe = {**LEGACY_RECIPE, **checkpoint[0]['recipe']}
         schedule = Schedule.from_json(checkpoint[0]['schedule'])
-    schedule.resume_with(reduce_lr_patience=args.reduce_lr,
-                         reduce_lr_factor=args.reduce_lr_factor,
-                         min_learning_rate=args.min_learning_rate,
-                         early_stopping_patience=args.early_stopping)
+    schedule.resume_with(reduce_lr_patience=config.reduce_lr,
+                         reduce_lr_factor=config.reduce_lr_factor,
+                         min_learning_rate=config.min_learning_rate,
+                         early_stopping_patience=config.early_stopping)
     return recipe, schedule
 
 

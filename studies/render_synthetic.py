@@ -1,13 +1,13 @@
 """Draw synthetic lines to a PNG and time the generator, to check it by eye and clock.
 
-    python benchmarks/render_synthetic.py
-    python benchmarks/render_synthetic.py --lines 12 --seed 3 --output /tmp/lines.png
-    python benchmarks/render_synthetic.py --language el --output /tmp/greek.png
-    python benchmarks/render_synthetic.py --allographs 1 --output /tmp/shapes.png
-    python benchmarks/render_synthetic.py --real datasets/iam_online_db   # + /tmp/real_lines.png
-    python benchmarks/render_synthetic.py --real datasets/iam_online_db \
+    python studies/render_synthetic.py
+    python studies/render_synthetic.py --lines 12 --seed 3 --output /tmp/lines.png
+    python studies/render_synthetic.py --language el --output /tmp/greek.png
+    python studies/render_synthetic.py --allographs 1 --output /tmp/shapes.png
+    python studies/render_synthetic.py --real datasets/iam_online_db   # + /tmp/real_lines.png
+    python studies/render_synthetic.py --real datasets/iam_online_db \
         --real_output docs/real_lines.png --benchmark 0     # the README's pair of pages
-    python benchmarks/render_synthetic.py --lines 0 --benchmark 5000
+    python studies/render_synthetic.py --lines 0 --benchmark 5000
 
 Each line is drawn as the pen wrote it: ink along the strokes, and a dot per sampled point
 (points crowd where the simulated pen slows down). Every line is scaled to the same ink

@@ -1,7 +1,7 @@
 """Validation CER by epoch of several training runs side by side, with a head start per run.
 
-    python benchmarks/compare_runs.py weights/iam-default-scratch weights/iam-default-init
-    python benchmarks/compare_runs.py weights/iam-default-scratch weights/iam-default-init \
+    python studies/compare_runs.py weights/iam-default-scratch weights/iam-default-init
+    python studies/compare_runs.py weights/iam-default-scratch weights/iam-default-init \
         --head_start 0 31 --output docs/pretraining_curves.png
 
 Why: the question "does pre-training on synthetic lines help?" is asked at equal total

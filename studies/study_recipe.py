@@ -1,9 +1,9 @@
 """Studies of the IAM-OnDB recipe on short proxy runs: one setting changed at a time.
 
-    python benchmarks/study_recipe.py                          # every study, 8 epochs each
-    python benchmarks/study_recipe.py --only deslant augment   # some rows
-    python benchmarks/study_recipe.py --epochs 4 --layers 1    # a cheaper proxy
-    taskset -c 0 python benchmarks/study_recipe.py --threads 1 # beside a long run on core 1
+    python studies/study_recipe.py                          # every study, 8 epochs each
+    python studies/study_recipe.py --only deslant augment   # some rows
+    python studies/study_recipe.py --epochs 4 --layers 1    # a cheaper proxy
+    taskset -c 0 python studies/study_recipe.py --threads 1 # beside a long run on core 1
 
 Each row compiles IAM-OnDB (with the t1 lists: validation = testset_v + testset_t) with
 its pre-processing, unless a row before it already did, then trains a small BiLSTM with

@@ -1,8 +1,8 @@
 """Where a model's character errors come from: per-line results of evaluate.py, broken down.
 
     python evaluate.py --model weights/iam --split validation --output results.jsonl
-    python benchmarks/error_breakdown.py results.jsonl
-    python benchmarks/error_breakdown.py old.jsonl results.jsonl --top 12   # side by side
+    python studies/error_breakdown.py results.jsonl
+    python studies/error_breakdown.py old.jsonl results.jsonl --top 12   # side by side
 
 Why: a CER says how much is wrong, not what. Each line's truth and prediction are aligned
 along one shortest edit script (algorithms.error_rates.alignment) and every edit is counted

@@ -1,8 +1,8 @@
 """Zero-shot transfer: how well a model trained on synthetic lines reads real IAM-OnDB lines.
 
-    python benchmarks/zero_shot_iam.py --model weights/synthetic
-    python benchmarks/zero_shot_iam.py --model weights/quickstart --lines 300 --show 5
-    python benchmarks/zero_shot_iam.py --model weights/zs3k --time_scale 0.5
+    python studies/zero_shot_iam.py --model weights/synthetic
+    python studies/zero_shot_iam.py --model weights/quickstart --lines 300 --show 5
+    python studies/zero_shot_iam.py --model weights/zs3k --time_scale 0.5
 
 Reads the IAM-OnDB validation lines (testset_v and testset_t of the t1 lists) as raw ink
 and recognizes them through `Recognizer` with best path, as a user's program would: the

@@ -1,7 +1,7 @@
 """Draw a few IAM-OnDB validation lines as ink, each with its truth and what a model reads.
 
-    python benchmarks/render_recognitions.py                       # weights/iam -> docs/iam_lines.png
-    python benchmarks/render_recognitions.py --model weights/iam-3x128 --lines 6 --seed 2
+    python studies/render_recognitions.py                       # weights/iam -> docs/iam_lines.png
+    python studies/render_recognitions.py --model weights/iam-3x128 --lines 6 --seed 2
 
 Reads raw ink with IamSource (so IAM-OnDB must be unpacked, see README "IAM-OnDB") from the
 validation forms (testset_v, testset_t), picks lines at random by --seed, recognizes them

@@ -1,9 +1,9 @@
 """Real against synthetic ink, as the model sees it: timing, density and feature statistics.
 
-    python benchmarks/ink_statistics.py
-    python benchmarks/ink_statistics.py --lines 500 --preprocessor default
-    python benchmarks/ink_statistics.py --synthetic_only    # no IAM-OnDB needed
-    python benchmarks/ink_statistics.py -o accents_in_place=0.95   # a source option
+    python studies/ink_statistics.py
+    python studies/ink_statistics.py --lines 500 --preprocessor default
+    python studies/ink_statistics.py --synthetic_only    # no IAM-OnDB needed
+    python studies/ink_statistics.py -o accents_in_place=0.95   # a source option
 
 Why: a model trained on synthetic lines reads real ones only as well as the synthetic
 features resemble real features. The network sees (dx, dy, dt, stroke start) per frame

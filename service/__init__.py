@@ -1,0 +1,6 @@
+"""The local recognition service that serve.py runs: ink in over HTTP, text out.
+
+    app       the WSGI application (Service): routes, limits, parsing, RequestError;
+              listen() puts it under waitress on 127.0.0.1
+    batcher   Batcher: the queue whose requests are recognized together, one network call
+"""
