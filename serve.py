@@ -17,6 +17,12 @@ else []; milliseconds is the time from the request's body to its answer. Malform
 400, a body over --max_bytes or a line over --max_points a 413, each with {"error": why}.
 GET /health answers {"status": "ok", "model", "decoder", "requests", "batches"}.
 
+With --adapted_dir DIR, POST /adapt adapts the model to one writer (service/adapting.py):
+{"name": "alice", "lines": [{"strokes": [...], "text": "..."}, ...]} writes DIR/alice (a
+name of letters, digits, '-' and '_' only; the same name again replaces it) and answers
+{"name", "lines", "steps", "held_out", "seconds", "message"}; then
+POST /recognize?model=alice recognizes with it. Adapting takes tens of seconds, one at a time.
+
 The model loads once. Requests that arrive while the network is busy wait in a queue and
 are recognized together, as one batch (up to --max_batch lines), which costs less CPU per
 line than one call each. The HTTP side is waitress (a pure-Python WSGI server): it parses
@@ -54,6 +60,9 @@ def parse_args(argv=None):
                    help='most lines recognized in one network call (default: %(default)s)')
     p.add_argument('--threads', type=int, default=8,
                    help='HTTP worker threads, i.e. requests handled at once (default: %(default)s)')
+    p.add_argument('--adapted_dir', metavar='DIR',
+                   help='folder for the models POST /adapt makes, one sub-folder per name '
+                   '(default: none, and POST /adapt is off)')
     args = p.parse_args(argv)
     for name in ('max_bytes', 'max_points', 'max_batch', 'threads'):
         if getattr(args, name) < 1:
@@ -69,7 +78,7 @@ def main(argv=None):
         sys.exit(f'serve.py: error: {error}')
     recognizer.recognize([[(0, 0, 0.0), (1, 1, 0.1)]])  # traces the network before serving
     service = Service(recognizer, args.model, args.decoder, args.max_bytes, args.max_points,
-                      args.max_batch)
+                      args.max_batch, args.adapted_dir)
     try:
         server = listen(service, args.port, args.threads, args.max_bytes)
     except OSError as error:

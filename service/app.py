@@ -1,7 +1,8 @@
 """The WSGI application of the recognition service: routes, limits, request parsing.
 
 POST /recognize takes one line of ink (JSON strokes or an InkML document) and answers its
-text; GET /health says the service is up. serve.py's docstring is the protocol's user
+text; GET /health says the service is up; POST /adapt adapts the model to one writer
+(service.adapting), when serve.py was given a directory for adapted models. serve.py's docstring is the protocol's user
 guide; serve.py runs this application under waitress (`listen`).
 """
 import itertools
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs
 from data.ink_files import InkFileError, ink_from_json
 from data.inkml import InkmlError, read_inkml
 from models.recognizer import timed_strokes
+from service.adapting import Adapting
 from service.batcher import Batcher
 
 HOST = '127.0.0.1'
@@ -31,10 +33,14 @@ class RequestError(ValueError):
 class Service:
     """The WSGI application: routes, limits, parsing; recognition goes to the Batcher."""
 
-    def __init__(self, recognizer, model, decoder, max_bytes, max_points, max_batch):
+    def __init__(self, recognizer, model, decoder, max_bytes, max_points, max_batch,
+                 adapted_dir=None):
+        """adapted_dir: where POST /adapt writes adapted models (None: it is off)."""
         self.recognizer, self.model, self.decoder = recognizer, model, decoder
         self.max_bytes, self.max_points = max_bytes, max_points
         self.batcher = Batcher(recognizer, max_batch)
+        self.adapting = adapted_dir and Adapting(adapted_dir, recognizer, model, decoder,
+                                                 max_points, max_batch, RequestError)
         self.requests, self._answered = 0, itertools.count(1)  # next() is atomic
 
     def __call__(self, environ, start_response):
@@ -62,23 +68,51 @@ class Service:
             if method != 'POST':
                 raise RequestError(405, f'{path} answers POST, not {method}')
             return 200, self.recognize(environ)
-        raise RequestError(404, f'no such endpoint {path!r}: POST /recognize or GET /health')
+        if path == '/adapt':
+            if method != 'POST':
+                raise RequestError(405, f'{path} answers POST, not {method}')
+            if not self.adapting:
+                raise RequestError(404, 'adapting is off: serve.py was started without '
+                                   '--adapted_dir')
+            return 200, self.adapting.adapt(self.json_body(environ))
+        raise RequestError(404, f'no such endpoint {path!r}: POST /recognize, POST /adapt or '
+                           f'GET /health')
 
-    def recognize(self, environ) -> dict:
+    def read_body(self, environ) -> bytes:
         body = environ['wsgi.input'].read(self.max_bytes + 1)
         if len(body) > self.max_bytes:
             raise RequestError(413, f'body over {self.max_bytes} bytes')
+        return body
+
+    def json_body(self, environ) -> dict:
+        try:
+            data = json.loads(self.read_body(environ))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise RequestError(400, f'body is not JSON: {error}') from None
+        if not isinstance(data, dict):
+            raise RequestError(400, 'body must be a JSON object')
+        return data
+
+    def recognize(self, environ) -> dict:
+        body = self.read_body(environ)
         start = time.perf_counter()
-        line, nbest = self.parse(body, parse_qs(environ.get('QUERY_STRING', '')))
+        query = parse_qs(environ.get('QUERY_STRING', ''), keep_blank_values=True)
+        recognizer, batcher = self.recognizer, self.batcher
+        if 'model' in query:  # an adapted model, by its name
+            if not self.adapting:
+                raise RequestError(404, 'no adapted models: serve.py was started without '
+                                   '--adapted_dir')
+            recognizer, batcher = self.adapting.recognizer(query['model'][0])
+        line, nbest = self.parse(body, query)
         points = sum(len(stroke) for stroke in line.strokes)
         if points > self.max_points:
             raise RequestError(413, f'{points} points; at most {self.max_points} per request')
         try:
-            features = self.recognizer.features(timed_strokes(self.recognizer, line), 'ink')
+            features = recognizer.features(timed_strokes(recognizer, line), 'ink')
         except ValueError as error:
             raise RequestError(400, str(error)) from None
         try:
-            text, found = self.batcher.submit(features, nbest).result(ANSWER_TIMEOUT)
+            text, found = batcher.submit(features, nbest).result(ANSWER_TIMEOUT)
         except TimeoutError:
             raise RequestError(503, f'no answer within {ANSWER_TIMEOUT:.0f} s') from None
         self.requests = next(self._answered)
