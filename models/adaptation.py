@@ -58,8 +58,8 @@ class Recipe:
     """How to adapt; the defaults are what studies/adaptation.py found best (see there)."""
     weights: str = 'all'          # one of WEIGHTS
     learning_rate: float = 3e-4   # Adam
-    steps: int = 30               # at most, with the guard
-    augment: float = 0.0          # times the training recipe's distortion ranges; 0 = none
+    steps: int = 20               # at most, with the guard
+    augment: float = 1.0          # times the training recipe's distortion ranges; 0 = none
     dropout: bool = False         # the network's dropout on while adapting
     guard: bool = True            # hold out the last line to choose the steps (2+ lines)
     refit: bool = False           # after the guard, train again on all lines
