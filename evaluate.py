@@ -13,7 +13,6 @@ data set was compiled, so the model must have been trained with the same pre-pro
 import argparse
 import csv
 import json
-import math
 import os
 import sys
 import time
@@ -84,7 +83,8 @@ def open_split(args, config):
         split = dataset.split(args.split)
     except (FileNotFoundError, OSError) as e:  # OSError: an unreadable HDF5 file
         raise EvaluationError(e) from None
-    check_pipeline(config['preprocessing'], dataset.meta['preprocessing'], args.model, folder)
+    check_pipeline(Pipeline.from_json(config['preprocessing']), dataset.pipeline, args.model,
+                   folder)
     if dataset.char_table.to_json() != config['char_table']:
         print(f'note: {args.model} and {folder} have different character tables; '
               f'predictions are compared with the true texts as written')
@@ -101,35 +101,13 @@ def lm_path(args, dataset):
     return in_model if os.path.isfile(in_model) else os.path.join(dataset, LM_FILE)
 
 
-def check_pipeline(model_steps: dict, data_steps: dict, model, dataset):
-    """The stored features are only valid input for a model trained on the same steps."""
-    model_steps = Pipeline.from_json(model_steps).to_json()['steps']
-    data_steps = Pipeline.from_json(data_steps).to_json()['steps']
-    names = [s['name'] for s in model_steps], [s['name'] for s in data_steps]
-    if names[0] != names[1]:
-        detail = f'steps {" > ".join(names[0])} vs {" > ".join(names[1])}'
-    else:
-        differ = [a['name'] for a, b in zip(model_steps, data_steps) if not same_params(a, b)]
-        if not differ:
-            return
-        detail = f'the parameters of {", ".join(differ)} differ'
-    raise EvaluationError(f'{model} was trained on other pre-processing than {dataset} '
-                          f'({detail}); evaluate it on the data set it was trained on')
-
-
-def same_params(a, b) -> bool:
-    """Equal JSON, numbers to a relative 1e-5: compiling the same lines again, on another
-    machine, fitted standardize's mean and std to within 3e-7 of their value (on one
-    machine, compiling is deterministic), which no model could notice and which must not
-    make evaluate refuse it."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_params(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_params(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) or isinstance(b, float):
-        return (isinstance(a, (int, float)) and isinstance(b, (int, float))
-                and math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-12))
-    return a == b
+def check_pipeline(model_pipeline, data_pipeline, model, dataset):
+    """The stored features are only valid input for a model trained on the same steps
+    (Pipeline.fits: a data set compiled again elsewhere is the same)."""
+    fit = model_pipeline.fits(data_pipeline, 'evaluate')
+    if not fit.ok:
+        raise EvaluationError(f'{model} was trained on other pre-processing than {dataset} '
+                              f'({fit.reason}); evaluate it on the data set it was trained on')
 
 
 def recognize_split(recognizer, split, limit, batch_size):

@@ -18,7 +18,8 @@ sanitize = os.environ.get('HWR_SANITIZE') == '1'
 
 token_passing = Extension(
     'algorithms._token_passing',
-    sources=sorted(glob('algorithms/cpp/*.cpp')),
+    # wasm_bindings.cpp is the web page's face of the same core (demo/web/build_wasm.py)
+    sources=sorted(set(glob('algorithms/cpp/*.cpp')) - {'algorithms/cpp/wasm_bindings.cpp'}),
     depends=sorted(glob('algorithms/cpp/*.hpp')),
     include_dirs=[pybind11.get_include(), 'algorithms/cpp'],
     extra_compile_args=['-std=c++17'] + (SANITIZE + ['-O1'] if sanitize else ['-O3']),

@@ -175,11 +175,11 @@ def run(config):
     with nullcontext() if multi_worker else lock_folder(folder):
         checkpoint = prepare_folder(folder, config.overwrite) if chief else None
         if checkpoint is not None:
-            check_fits(checkpoint[0], architecture, dataset.char_table.characters, folder)
-            check_dataset(checkpoint[0], dataset_fingerprint(dataset), folder,
+            check_fits(checkpoint, architecture, dataset.char_table.characters, folder)
+            check_dataset(checkpoint, dataset_fingerprint(dataset), folder,
                           config.allow_dataset_change)
         elif config.init_from:
-            check_source(config.init_from, architecture, dataset.meta['preprocessing'])
+            check_source(config.init_from, architecture, dataset.pipeline)
 
         from models.training.run import train  # TensorFlow starts here, after the cheap checks
         train(config, dataset, folder, architecture, checkpoint)

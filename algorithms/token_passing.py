@@ -76,7 +76,8 @@ class TokenPassingDecoder:
         self.words, forms, labels, lm_words = spell_lexicon(self.characters, lm)
         self.lm_weight, self.word_penalty, self.beam = lm_weight, word_penalty, beam
         self.nonword_penalty = nonword_penalty
-        self._lexicon = _token_passing.Lexicon(self.num_classes, forms, labels, lm_words)
+        self._lexicon = _token_passing.Lexicon(num_classes=self.num_classes, forms=forms,
+                                               labels=labels, lm_words=lm_words)
         self._language_model = _native_language_model(lm, self.words)
         # Two per tree node but the root (a character and a blank), and the non-word chains'.
         self._states = 2 * (self._lexicon.tree_nodes - 1) + self._lexicon.total_states
@@ -84,8 +85,8 @@ class TokenPassingDecoder:
                                              nonword_penalty=nonword_penalty, beam=beam)
 
     def _native_decoder(self, **settings):
-        return _token_passing.Decoder(self._lexicon, self._language_model,
-                                      *(float(settings[k]) for k in SETTINGS))
+        return _token_passing.Decoder(lexicon=self._lexicon, language_model=self._language_model,
+                                      **{k: float(settings[k]) for k in SETTINGS})
 
     def with_settings(self, **settings) -> 'TokenPassingDecoder':
         """A decoder with the same dictionary and language model and other settings (of
@@ -157,15 +158,18 @@ class TokenPassingDecoder:
         return {'states': self._states, **stats}
 
 
-def _native_language_model(lm: LanguageModel, words) -> _token_passing.LanguageModel:
-    """The model as the C++ core takes it: natural-log arrays over dictionary ids, with id
-    W = len(words) standing for <s> (as a history) and </s> (as a prediction). Pairs that
-    a decoder never asks about (from </s> or <unk>, to <s> or <unk>) are left out."""
+def language_model_arrays(lm: LanguageModel, words) -> dict:
+    """The model over dictionary ids, in the ARPA file's log10 values: unigram and backoff
+    (W + 1 each; id W = len(words) stands for </s> as a prediction and <s> as a history),
+    the bigrams as prev, next and logprob arrays, and has_end. Pairs that a decoder never
+    asks about (from </s> or <unk>, to <s> or <unk>) are left out. The C++ core takes them
+    times ln 10 (_native_language_model); the web page's image keeps them as they are
+    (models.web_decoder)."""
     index = {w: i for i, w in enumerate(words)}
     boundary = len(words)
     has_end = SENTENCE_END in lm.unigrams
-    unigram = [lm.unigram_ln(w) for w in words] + [lm.unigram_ln(SENTENCE_END) if has_end else 0.0]
-    backoff = [lm.backoff_ln(w) for w in words] + [lm.backoff_ln(SENTENCE_START)]
+    unigram = [lm.unigrams[w] for w in words] + [lm.unigrams[SENTENCE_END] if has_end else 0.0]
+    backoff = [lm.backoffs.get(w, 0.0) for w in words] + [lm.backoffs.get(SENTENCE_START, 0.0)]
     prev, following, logprob = [], [], []
     for (w1, w2), value in lm.bigrams.items():
         i = boundary if w1 == SENTENCE_START else index.get(w1)
@@ -173,8 +177,15 @@ def _native_language_model(lm: LanguageModel, words) -> _token_passing.LanguageM
         if i is not None and j is not None:
             prev.append(i)
             following.append(j)
-            logprob.append(value * LN10)
+            logprob.append(value)
+    return {'unigram': np.array(unigram, np.float64), 'backoff': np.array(backoff, np.float64),
+            'prev': np.array(prev, np.int32), 'next': np.array(following, np.int32),
+            'logprob': np.array(logprob, np.float64), 'has_end': has_end}
+
+
+def _native_language_model(lm: LanguageModel, words) -> _token_passing.LanguageModel:
+    """The model as the C++ core takes it: language_model_arrays in natural logs."""
+    a = language_model_arrays(lm, words)
     return _token_passing.LanguageModel(
-        np.array(unigram, np.float64), np.array(backoff, np.float64),
-        np.array(prev, np.int32), np.array(following, np.int32),
-        np.array(logprob, np.float64), has_end)
+        unigram=a['unigram'] * LN10, backoff=a['backoff'] * LN10, bigram_prev=a['prev'],
+        bigram_next=a['next'], bigram_logprob=a['logprob'] * LN10, has_end=a['has_end'])

@@ -65,16 +65,9 @@ def line_of_length(chars, seed=0):
 def stand_in_recognizer(args, Recognizer):
     """A random network with the default pipeline fitted on a few synthetic lines."""
     from models.network import build_model
-    pipeline = Pipeline.named('default')
-    stop = pipeline.fitting_split()
     source = SyntheticSource(20, seed=1)
-    points = [pipeline.run(strokes_to_points(validate_handwriting(s)), 0, stop)
-              for s, _ in source.get_sequences()]
-    for step in pipeline.steps[stop:]:
-        for p in points:
-            step.partial_fit(p)
-        step.finish_fit()
-        points = [step(p) for p in points]
+    pipeline = Pipeline.named('default').fit(strokes_to_points(validate_handwriting(s))
+                                             for s, _ in source.get_sequences())
     char_table = CharTable(STAND_IN_CHARACTERS)
     model = build_model(4, char_table.num_classes, args.layers, args.units)
     return Recognizer(model, char_table, pipeline, jit=args.jit)

@@ -5,15 +5,21 @@
 //
 // QUERY: the page's URL parameters for one configuration ("backend=wasm&engine=fused",
 // "" for the page's defaults). LINES_JSON: [strokes, ...]. Each configuration: the page is
-// loaded (a new browser context: nothing cached), then every line is recognized --runs
-// times through window.hwrDemo.recognizer.recognize, the first call timed apart.
-// RESULT_JSON: [{query, backend, engine, loadMs (navigation to data-state=ready), timings
-// (the page's own: model load, warm-up), firstMs, calls: [{line, ms, cpuMs, text}],
-// errors}]. cpuMs is the renderer process's CPU time (Chrome's ProcessTime metric), which
-// on a busy machine says what an idle one would take; ms is wall time.
+// loaded (a new browser context: nothing cached) --loads times, each followed by a first
+// call (the medians of both are reported), then every line is recognized --runs times
+// through window.hwrDemo.recognizer.recognize on the last load.
+// RESULT_JSON: [{query, backend, engine, decoder, loadMs (navigation to data-state=ready,
+// median), loadCpuMs (the renderer's CPU time until then, page and worker threads
+// together, median), loadsMs (each load's), timings (the last load's own: model load, warm-up),
+// firstMs (median), calls: [{line, run, ms, cpuMs,
+// text}], downloads: [{url, bytes, gzipBytes}] (every response until ready; gzip at
+// zlib's default level, as a server would send it), errors}]. cpuMs is the renderer
+// process's CPU time (Chrome's ProcessTime metric), which on a busy machine says what an
+// idle one would take; ms is wall time.
 // Chromium: Debian's /usr/bin/chromium, or $CHROMIUM, as demo/web/test/browser_draw.js.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
 
 const require = createRequire(new URL('../demo/web/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
@@ -22,6 +28,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TIMEOUT_MS = 300000;
 const RUNS = Number(process.env.BENCH_WEB_RUNS || 3);
+const LOADS = Number(process.env.BENCH_WEB_LOADS || 1);
 
 async function processSeconds(cdp) {
   const { metrics } = await cdp.send('Performance.getMetrics');
@@ -38,35 +45,66 @@ async function recognizeTimed(page, cdp, strokes) {
   return { ...result, cpuMs: 1000 * ((await processSeconds(cdp)) - cpuBefore) };
 }
 
-async function measure(browser, url, query, lines) {
+/** Load the page in a new context until it says ready; what it downloaded meanwhile. */
+async function loadPage(browser, url, query) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT_MS);
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  const responses = []; // the page's and its worker's
+  context.on('response', (response) => responses.push(response));
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
   const started = Date.now();
   await page.goto(`${url}?${query}`);
   await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
   const loadMs = Date.now() - started;
+  const loadCpuMs = 1000 * (await processSeconds(cdp));
+  const downloads = await Promise.all(responses.slice().map(async (response) => {
+    const body = await response.body().catch(() => Buffer.alloc(0));
+    return { url: response.url(), bytes: body.length, gzipBytes: gzipSync(body).length };
+  }));
   if (await page.locator('body[data-state="error"]').count()) {
+    const error = await page.textContent('#status');
     await context.close();
-    return { query, error: await page.textContent('#status') };
+    return { error };
   }
   const info = await page.evaluate(() => {
-    const { backend, engine, timings } = window.hwrDemo;
-    return { backend, engine, timings };
+    const { backend, engine, decoder, timings } = window.hwrDemo;
+    return { backend, engine, decoder, timings };
   });
-  const first = await recognizeTimed(page, cdp, lines[0]);
+  return { context, page, cdp, errors, loadMs, loadCpuMs, downloads, info };
+}
+
+/** LOADS page loads (ready and first call each: their medians), then every line RUNS
+ * times on the last. */
+async function measure(browser, url, query, lines) {
+  const loads = [];
+  for (let i = 0; i < LOADS; i++) {
+    const loaded = await loadPage(browser, url, query);
+    if (loaded.error) return { query, error: loaded.error };
+    loaded.first = await recognizeTimed(loaded.page, loaded.cdp, lines[0]);
+    loads.push(loaded);
+    if (i < LOADS - 1) await loaded.context.close();
+  }
+  const { context, page, cdp, errors, downloads, info } = loads[loads.length - 1];
   const calls = [];
   for (let run = 0; run < RUNS; run++) {
     for (let line = 0; line < lines.length; line++) {
-      calls.push({ line, ...(await recognizeTimed(page, cdp, lines[line])) });
+      calls.push({ line, run, ...(await recognizeTimed(page, cdp, lines[line])) });
     }
   }
   await context.close();
-  return { query, ...info, loadMs, firstMs: first.ms, firstCpuMs: first.cpuMs, calls, errors };
+  return { query, ...info, loadMs: median(loads.map((l) => l.loadMs)),
+    loadCpuMs: median(loads.map((l) => l.loadCpuMs)),
+    loadsMs: loads.map((l) => l.loadMs), firstMs: median(loads.map((l) => l.first.ms)),
+    calls, downloads, errors };
+}
+
+function median(values) {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1];
 }
 
 async function main([url, linesPath, resultPath, ...queries]) {

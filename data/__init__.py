@@ -7,7 +7,9 @@
     iam             IamSource: IAM-OnDB
     inkml           InkML reading and writing, InkmlSource
     ink_files       reading an ink file of any format (InkML, IAM-OnDB XML, JSON strokes)
-    preprocessing   raw strokes -> per-frame features: the steps and named pipelines
+    preprocessing   raw strokes -> per-frame features: the steps and named pipelines;
+                    Pipeline fits its own steps (fit_stored) and says whether a data set's
+                    features suit a model, by purpose (Pipeline.fits)
     charset         the character table, the CTC blank, ctc_min_frames
     compiling       a source -> a compiled data set folder (compile.py's process)
     dataset_format  the compiled data set: its HDF5 format, writer, reader, DATASETS_DIR

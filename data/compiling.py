@@ -17,9 +17,8 @@ from collections import Counter
 import numpy as np
 from tqdm import tqdm
 
-from data.base import BadExample, validate_handwriting, validate_text
+from data.base import SPLITS, BadExample, validate_handwriting, validate_text
 from data.charset import CharTable, ctc_min_frames, normalize_text
-from data.base import SPLITS
 from data.dataset_format import INK_SPLITS, META_FILE, SplitWriter
 from data.preprocessing import strokes_to_points
 
@@ -79,7 +78,6 @@ def compile_dataset(source, pipeline, folder, *, seed=0, fractions=(0.1, 0.1), s
 
 def _write_lines(source, pipeline, writers, seed, fractions, strict, progress):
     rng = np.random.default_rng(seed)
-    stop = pipeline.fitting_split()
     bad = {'count': 0, 'reasons': Counter(), 'ids': []}
     short = 0
     total = _length_or_none(source)
@@ -87,7 +85,7 @@ def _write_lines(source, pipeline, writers, seed, fractions, strict, progress):
                         disable=not progress, mininterval=0.5):
         split = example.split or choose_split(rng, fractions)
         try:
-            points, features, text = _prepare(example, pipeline, stop)
+            points, features, text = _prepare(example, pipeline)
         except BadExample as e:
             if strict:
                 raise
@@ -110,11 +108,11 @@ def _write_lines(source, pipeline, writers, seed, fractions, strict, progress):
     return bad, short
 
 
-def _prepare(example, pipeline, stop):
+def _prepare(example, pipeline):
     strokes = validate_handwriting(example.strokes, example.id)
     text = normalize_text(validate_text(example.text, example.id))
     points = strokes_to_points(strokes)
-    features = pipeline.run(points, 0, stop).astype(np.float32)
+    features = pipeline.run_line_steps(points).astype(np.float32)
     if not np.isfinite(features).all():
         raise BadExample(example.id, 'pre-processing gave non-finite features')
     return points, features, text
@@ -124,13 +122,11 @@ def _finish(pipeline, writers):
     """Fit the remaining steps on train, apply them everywhere, encode labels."""
     for w in writers.values():
         w.finish_frames()
-    for step in pipeline.steps[pipeline.fitting_split():]:
-        if not step.fitted:
-            for chunk in writers['train'].iter_feature_chunks():
-                step.partial_fit(chunk)
-            step.finish_fit()
+
+    def transform_all(step):
         for w in writers.values():
             w.transform_features(lambda chunk: step(chunk).astype(np.float32))
+    pipeline.fit_stored(writers['train'].iter_feature_chunks, transform_all)
     char_table = CharTable.from_texts(writers['train'].iter_texts())
     unknown = {}
     for split, w in writers.items():

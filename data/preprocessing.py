@@ -12,10 +12,15 @@ Steps that are fitted (`standardize`) learn their parameters from the training s
 by streaming: `partial_fit` on one line at a time, then `finish_fit`. They must act on each
 point alone, so that compile.py can apply them to a stored feature array in chunks.
 """
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
 POINT_COLUMNS = 4  # x, y, t, stroke_start: raw ink, and the features of most pipelines
 MIN_STD = 1e-6  # a feature that never varies is left unscaled rather than divided by ~0
+PURPOSES = ('evaluate', 'resume', 'average', 'init_from')  # of Pipeline.fits
+SAME_NUMBER = 1e-5  # relative: numbers of two pipelines' parameters this close are the same
 
 
 def strokes_to_points(strokes) -> np.ndarray:
@@ -34,6 +39,8 @@ class Step:
     name = ''
     fitted = True  # False until a fittable step has seen the training data
     added_columns = 0  # feature columns the step appends to the points array
+    data_fitted = False  # its parameters are fitted to each data set's training split
+    density = False  # its parameters change how many frames a line has, not what they say
 
     def __init__(self, **params):
         self.params = params
@@ -142,6 +149,7 @@ class Resample(Step):
     where the pen turns, and straight strokes cost no more frames.
     """
     name = 'resample'
+    density = True
 
     def __init__(self, step=0.2, tolerance=0.0):
         if not step > 0:
@@ -221,6 +229,7 @@ class Standardize(Step):
     """
     name = 'standardize'
     COLUMNS = 3
+    data_fitted = True
 
     def __init__(self, mean=None, std=None):
         super().__init__(mean=mean, std=std)
@@ -279,6 +288,19 @@ PREPROCESSORS = {
 }
 
 
+@dataclass(frozen=True)
+class Fit:
+    """How features made by one pipeline suit a network trained on another's (Pipeline.fits).
+
+    ok: they suit; reason: what differs when they do not ('steps a > b vs a > c', 'the
+    parameters of standardize differ'); tolerated: (step name, the model's parameters, the
+    data set's) of each step whose parameters differ within what the purpose allows.
+    """
+    ok: bool
+    reason: str = ''
+    tolerated: tuple = ()
+
+
 class Pipeline:
     def __init__(self, steps):
         self.steps = list(steps)
@@ -307,11 +329,66 @@ class Pipeline:
         """Columns of the features the pipeline makes: what the network's input takes."""
         return POINT_COLUMNS + sum(step.added_columns for step in self.steps)
 
+    def describe(self) -> str:
+        """'normalize_scale -> resample{'step': 0.2} -> offsets -> standardize': the steps
+        with their parameters, but those fitted to a data set."""
+        return ' -> '.join(step.name + (str(step.params) if step.params and not
+                                        step.data_fitted else '') for step in self.steps)
+
+    def fits(self, data: 'Pipeline', purpose: str) -> Fit:
+        """Whether features made by `data` (a data set's pipeline) suit a network trained
+        on features made by this one (a model's, a checkpoint's), for `purpose`:
+
+            purpose                     steps      fitted params  density params  others
+            evaluate, resume, average   the same   same numbers   same numbers    same numbers
+            init_from                   the same   ignored        any             same numbers
+
+        The same steps: the same names in the same order. Same numbers: equal parameters,
+        numbers to a relative SAME_NUMBER (1e-5); what differs within that is `tolerated`.
+        Fitted parameters (standardize's mean and std) are fitted to each data set; density
+        parameters (resample's step and tolerance) give the same features, more or fewer of
+        them. `init_from` starts a new training run from a network trained on another data
+        set: its fitted parameters are that data set's and the network adapts to a shifted
+        input scale quickly; another density carries over too (tolerated: train.py names
+        it). Another feature set or order of steps carries over to no purpose.
+
+        Why numbers to 1e-5, and what resume does with a data set compiled again: compiling
+        the same lines on another machine fitted standardize's mean and std to within 3e-7
+        of their values (on one machine compiling is deterministic). That moves a feature
+        by about a millionth of its spread, which no model can notice: evaluate takes such a
+        data set, and so does resume, with a note (train.py prints the tolerated steps),
+        rather than send the user to --allow_dataset_change for it. A resumed run is
+        then no longer bit-identical to one that was never stopped, as it would not be on
+        another machine anyway, whose arithmetic differs in its last bits; it trains on the
+        same lines, which the checkpoint's fingerprint still checks exactly. A difference of
+        1e-3 (other lines, another compile) stops resume as any other change of the data
+        does (--allow_dataset_change continues on purpose). Averaging checkpoints takes the
+        same rule: runs on the same lines, compiled where they were.
+        """
+        if purpose not in PURPOSES:
+            raise ValueError(f'unknown purpose {purpose!r}; choose from {", ".join(PURPOSES)}')
+        names = [s.name for s in self.steps], [s.name for s in data.steps]
+        if names[0] != names[1]:
+            return Fit(False, f'steps {" > ".join(names[0])} vs {" > ".join(names[1])}')
+        refused, tolerated = [], []
+        for mine, theirs in zip(self.steps, data.steps):
+            if (purpose == 'init_from' and mine.data_fitted) or mine.params == theirs.params:
+                continue
+            if (purpose == 'init_from' and mine.density) or _same_numbers(mine.params,
+                                                                         theirs.params):
+                tolerated.append((mine.name, mine.params, theirs.params))
+            else:
+                refused.append(mine.name)
+        if refused:
+            return Fit(False, f'the parameters of {", ".join(refused)} differ')
+        return Fit(True, tolerated=tuple(tolerated))
+
     def fitting_split(self) -> int:
         """Index of the first step that still needs fitting (len(steps) if none).
 
-        compile.py applies the steps before it line by line, then fits and applies the
-        rest pass by pass over the stored arrays; those must be point-wise.
+        Compiling applies the steps before it line by line (run_line_steps), then fits and
+        applies the rest pass by pass over the stored arrays (fit_stored); those must be
+        point-wise.
         """
         for i, step in enumerate(self.steps):
             if not step.fitted:
@@ -323,6 +400,45 @@ class Pipeline:
             points = step(points)
         return points
 
+    def run_line_steps(self, points: np.ndarray) -> np.ndarray:
+        """One line's points through the steps before the first that needs fitting."""
+        return self.run(points, 0, self.fitting_split())
+
+    def fit_stored(self, training_chunks, transform):
+        """Fit and apply, one at a time, the steps from fitting_split() on, to features
+        already stored by run_line_steps: a step that needs fitting streams
+        `training_chunks()` (the stored training features, as the steps before it left
+        them) through partial_fit, then finish_fit; `transform(step)` then applies the step
+        to every stored array."""
+        for step in self.steps[self.fitting_split():]:
+            if not step.fitted:
+                for chunk in training_chunks():
+                    step.partial_fit(chunk)
+                step.finish_fit()
+            transform(step)
+
+    def fit(self, lines) -> 'Pipeline':
+        """Fit the steps that need it on `lines` (points arrays held in memory), as
+        compiling does on stored ones: for tests and stand-ins. -> self."""
+        prepared = [self.run_line_steps(points) for points in lines]
+
+        def transform(step):
+            prepared[:] = [step(points) for points in prepared]
+        self.fit_stored(lambda: prepared, transform)
+        return self
+
     def __call__(self, strokes) -> np.ndarray:
         """Validated strokes -> float32 features (T, num_features)."""
         return self.run(strokes_to_points(strokes)).astype(np.float32)
+
+
+def _same_numbers(a, b) -> bool:
+    """Equal JSON values, numbers to a relative SAME_NUMBER."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_numbers(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_numbers(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return (isinstance(a, (int, float)) and isinstance(b, (int, float))
+                and math.isclose(a, b, rel_tol=SAME_NUMBER, abs_tol=1e-12))
+    return a == b

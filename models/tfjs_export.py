@@ -6,7 +6,13 @@
 Writes to the output folder:
     model.json, group1-shard*.bin   the TensorFlow.js layers model, (1, T, F) -> (1, T, C)
     metadata.json                   character table, blank index, pre-processing steps with
-                                    their fitted parameters, format version, quantization
+                                    their fitted parameters, format version, quantization,
+                                    and `token_passing` (null without a language model):
+                                    the decoder's settings (the model folder's decoder.json,
+                                    as Python uses them) and its image's name and counts
+    lm.bin                          with a language model: the dictionary and language
+                                    model for the page's token passing decoder
+                                    (models/web_decoder.py)
 
 Quantization (`quantize`): the weights are stored as float16 (half the download) or uint8
 (a quarter; an affine range per tensor) and widened to float32 when the page loads them;
@@ -31,8 +37,10 @@ import warnings
 
 import numpy as np
 
+from algorithms.language_model import read_arpa
 from data.charset import BLANK
-from models.model_folder import WEIGHTS_DIR, load_model_folder, read_config
+from models.model_folder import LM_FILE, WEIGHTS_DIR, load_model_folder, read_config
+from models.web_decoder import IMAGE_FILE, web_settings, write_image
 
 DEPLOYED_DIR = os.path.join(WEIGHTS_DIR, 'deployed')  # deploy.py's output, one folder a model
 FORMAT_VERSION = 1
@@ -47,9 +55,17 @@ class ExportError(ValueError):
     """The model cannot be exported; the message says which layer or check failed."""
 
 
-def deploy(model_dir, output_dir, quantize=None) -> dict:
+def default_language_model(model_dir):
+    """The model folder's lm.arpa, or None if it has none."""
+    path = os.path.join(model_dir, LM_FILE)
+    return path if os.path.isfile(path) else None
+
+
+def deploy(model_dir, output_dir, quantize=None, language_model=None) -> dict:
     """Convert the model folder `model_dir` into `output_dir`, with weights quantized to
-    `quantize` (one of QUANTIZATIONS, or None); return the metadata written.
+    `quantize` (one of QUANTIZATIONS, or None), and the ARPA file `language_model` (None:
+    none; the page then decodes by best path) for token passing with the settings of the
+    model folder's decoder.json; return the metadata written.
 
     The folder is written beside its final place and moved in at the end, so an existing
     deployment is replaced whole or not at all.
@@ -58,6 +74,11 @@ def deploy(model_dir, output_dir, quantize=None) -> dict:
         raise ExportError(f'unknown quantization {quantize!r}; known: {", ".join(QUANTIZATIONS)}')
     read_config(model_dir)  # a missing or broken folder is reported before TensorFlow loads
     _check_output(model_dir, output_dir)
+    lm = _read_language_model(language_model) if language_model is not None else None
+    try:
+        settings = web_settings(model_dir)
+    except ValueError as e:
+        raise ExportError(str(e)) from None
     model, char_table, pipeline, config = load_model_folder(model_dir)
     twin = keras2_twin(model)
     difference = check_twin(model, twin)
@@ -79,6 +100,8 @@ def deploy(model_dir, output_dir, quantize=None) -> dict:
     os.makedirs(staging)
     try:
         _convert(twin, staging, quantize)
+        metadata['token_passing'] = (_write_image(staging, char_table, lm, settings)
+                                     if lm else None)
     except ExportError:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -87,6 +110,25 @@ def deploy(model_dir, output_dir, quantize=None) -> dict:
     shutil.rmtree(output_dir, ignore_errors=True)
     os.replace(staging, output_dir)
     return metadata
+
+
+def _read_language_model(path):
+    """The ARPA file, read before TensorFlow loads, so that its errors come fast."""
+    if not os.path.isfile(path):
+        raise ExportError(f'language model not found: {path}')
+    try:
+        return read_arpa(path)
+    except (OSError, ValueError) as e:  # read_arpa's messages name the file and line
+        raise ExportError(str(e)) from None
+
+
+def _write_image(folder, char_table, lm, settings) -> dict:
+    """lm.bin in the folder; the metadata's `token_passing` entry."""
+    try:
+        counts = write_image(os.path.join(folder, IMAGE_FILE), char_table.characters, lm)
+    except ValueError as e:  # a table or values that the image cannot hold
+        raise ExportError(str(e)) from None
+    return {'image': IMAGE_FILE, **settings, **counts}
 
 
 def _check_output(model_dir, output_dir):

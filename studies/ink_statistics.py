@@ -106,7 +106,6 @@ def measure(lines, pipeline):
     stats = {name: [] for name, _ in ROWS}
     stats['dots'] = []
     features = []
-    stop = pipeline.fitting_split()
     for strokes, text in lines:
         strokes = validate_handwriting(strokes)
         chars = max(len(text.replace(' ', '')), 1)
@@ -127,7 +126,7 @@ def measure(lines, pipeline):
             low, high = (weighted_quantile(scaled[1:, 1], travel, q) for q in (0.2, 0.8))
             stats['core_share'].append(high - low)     # of the line's height, its unit
             stats['width_per_char'].append(np.ptp(scaled[:, 0]) / chars / (high - low))
-        frames = pipeline.run(strokes_to_points(strokes), 0, stop)        # (F, 4)
+        frames = pipeline.run_line_steps(strokes_to_points(strokes))      # (F, 4)
         features.append(frames)
         stats['frames_per_char'].append(len(frames) / chars)
         inner, start = frames[1:][frames[1:, 3] == 0], frames[1:][frames[1:, 3] == 1]

@@ -12,7 +12,7 @@ from data.base import validate_handwriting
 from data.preprocessing import Pipeline, strokes_to_points
 from models.training.augmentation import (NO_AUGMENTATION, WARP_PERIOD, Augmentation,
                                           Distorter)
-from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.checkpoints import Checkpoint, checkpoint_paths
 from models.training.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
@@ -146,14 +146,14 @@ def test_resumed_augmented_training_equals_straight(tmp_path, knob):
     train.main([*options, '--weights_dir', str(tmp_path / 'b'), '--epochs', '2'])
     train.main([*options, '--weights_dir', str(tmp_path / 'c'), '--epochs', '2',
                 f'--{knob}', '0'])
-    a, b, c = (read_checkpoint(checkpoint_paths(checkpoints_dir(tmp_path / k / 'glyphs-1x8'))[0])
+    a, b, c = (Checkpoint.read(checkpoint_paths(checkpoints_dir(tmp_path / k / 'glyphs-1x8'))[0])
                for k in 'abc')
-    assert a[0]['recipe'][knob] == 1
-    for kind in (1, 2):  # model and optimizer values, {variable name: array}
-        assert a[kind].keys() == b[kind].keys()
-        for name in a[kind]:
-            np.testing.assert_array_equal(a[kind][name], b[kind][name])
-    assert any(not np.array_equal(a[1][name], c[1][name]) for name in a[1])  # it did act
+    assert a.recipe[knob] == 1
+    for kind in ('model', 'optimizer'):  # {variable name: array}
+        assert getattr(a, kind).keys() == getattr(b, kind).keys()
+        for name in getattr(a, kind):
+            np.testing.assert_array_equal(getattr(a, kind)[name], getattr(b, kind)[name])
+    assert any(not np.array_equal(a.model[name], c.model[name]) for name in a.model)  # it did act
 
 
 @pytest.mark.slow
@@ -167,7 +167,7 @@ def test_one_thread_trains_like_the_default(tmp_path):
     for folder, threads in (('a', []), ('b', ['--threads', '1'])):
         subprocess.run([sys.executable, TRAIN, *options, '--weights_dir', str(tmp_path / folder),
                         *threads], check=True, capture_output=True, timeout=600)
-    a, b = (read_checkpoint(checkpoint_paths(checkpoints_dir(tmp_path / k / 'glyphs-1x8'))[0])
+    a, b = (Checkpoint.read(checkpoint_paths(checkpoints_dir(tmp_path / k / 'glyphs-1x8'))[0])
             for k in 'ab')
-    for name in a[1]:
-        np.testing.assert_allclose(a[1][name], b[1][name], atol=1e-5)
+    for name in a.model:
+        np.testing.assert_allclose(a.model[name], b.model[name], atol=1e-5)

@@ -7,7 +7,7 @@ import pytest
 
 import average
 import train
-from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.checkpoints import Checkpoint, checkpoint_paths
 from models.training.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
@@ -29,13 +29,13 @@ def trained(tmp_path_factory):
 
 def test_train_keeps_as_many_checkpoints_as_asked(trained):
     paths = checkpoint_paths(checkpoints_dir(trained))
-    assert [read_checkpoint(p)[0]['epoch'] for p in paths] == [3, 2, 1]
+    assert [Checkpoint.read(p).epoch for p in paths] == [3, 2, 1]
 
 
 def test_the_network_is_the_mean_of_the_newest_checkpoints(trained, tmp_path, capsys):
     output = str(tmp_path / 'averaged')
     average.main(['--model', trained, '--last', '2', '--output', output])
-    newest = [read_checkpoint(p)[1] for p in checkpoint_paths(checkpoints_dir(trained))[:2]]
+    newest = [Checkpoint.read(p).model for p in checkpoint_paths(checkpoints_dir(trained))[:2]]
 
     from models.model_folder import load_model_folder
     from models.network import build_model
@@ -109,7 +109,7 @@ def second_run(trained, tmp_path_factory):
 def test_several_runs_are_averaged_together(second_run, tmp_path, capsys):
     output = str(tmp_path / 'both')
     average.main(['--model', *second_run, '--last', '2', '--output', output])
-    checkpoints = [read_checkpoint(p)[1] for run in second_run
+    checkpoints = [Checkpoint.read(p).model for run in second_run
                    for p in checkpoint_paths(checkpoints_dir(run))[:2]]
     expected = np.mean([c['logits/kernel'].astype(np.float64) for c in checkpoints], axis=0)
     assert not np.allclose(checkpoints[0]['logits/kernel'], checkpoints[2]['logits/kernel'])

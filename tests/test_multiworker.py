@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import train
-from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.checkpoints import Checkpoint, checkpoint_paths
 from models.training.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
@@ -58,7 +58,7 @@ def finish(processes, timeout=1800):
 
 
 def newest(weights):
-    return read_checkpoint(checkpoint_paths(checkpoints_dir(weights / NAME))[0])
+    return Checkpoint.read(checkpoint_paths(checkpoints_dir(weights / NAME))[0])
 
 
 def test_only_the_chief_prepares_the_folder(tmp_path, monkeypatch):
@@ -97,21 +97,23 @@ def test_two_workers_killed_and_resumed_match_one_process(tmp_path):
     processes[1].wait()
     processes[0].send_signal(signal.SIGKILL)
     processes[0].wait()
-    killed_at = read_checkpoint(checkpoint_paths(checkpoints_dir(weights / NAME))[0])[0]
-    assert killed_at['epoch'] < 3
+    killed_at = Checkpoint.read(checkpoint_paths(checkpoints_dir(weights / NAME))[0])
+    assert killed_at.epoch < 3
 
     outputs = finish(start_workers(glyphs, weights))
     resumed = [line for output in outputs for line in output.splitlines()
                if line.startswith('resuming')]
     assert len(resumed) == 2 and resumed[0] == resumed[1], outputs  # the same epoch
     assert '2 replica(s)' not in ''.join(outputs)  # the resumed run says 'resuming' instead
-    assert newest(weights)[0]['epoch'] == 3
+    assert newest(weights).epoch == 3
 
     train.main(['--dataset', glyphs, '--weights_dir', str(tmp_path / 'single'), *OPTIONS])
     single, workers = newest(tmp_path / 'single'), newest(weights)
-    assert list(single[1]) == list(workers[1]) and list(single[2]) == list(workers[2])
+    assert list(single.model) == list(workers.model)
+    assert list(single.optimizer) == list(workers.optimizer)
     difference = max(float(np.abs(a[name] - b[name]).max(initial=0))
-                     for a, b in zip(single[1:], workers[1:]) for name in a)
-    print(f'two workers (killed after epoch {killed_at["epoch"]}, resumed) vs one process: '
+                     for a, b in ((single.model, workers.model),
+                                  (single.optimizer, workers.optimizer)) for name in a)
+    print(f'two workers (killed after epoch {killed_at.epoch}, resumed) vs one process: '
           f'largest difference {difference:.2e}; {time.time() - start:.0f} s')
     assert difference < TOLERANCE

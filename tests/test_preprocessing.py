@@ -230,3 +230,72 @@ def test_height_keeps_each_frame_s_place_in_the_line_beside_its_movements():
     features.partial_fit(points)
     features.finish_fit()
     assert pipeline(strokes)[:, 4] == pytest.approx(points[:, 4])  # not standardized
+
+
+def fitted(name='default', std_scale=1.0, **resample) -> Pipeline:
+    """A named pipeline with standardize fitted to known numbers, its std times std_scale,
+    and the resample step's parameters replaced by `resample` where given."""
+    data = Pipeline.named(name).to_json()
+    for step in data['steps']:
+        if step['name'] == 'standardize':
+            step['params'] = {'mean': [0.1, -0.2, 0.03],
+                              'std': [s * std_scale for s in (0.3, 0.7, 0.011)]}
+        if step['name'] == 'resample' and resample:
+            step['params'] = resample
+    return Pipeline.from_json(json.loads(json.dumps(data)))
+
+
+ALL_PURPOSES = ('evaluate', 'resume', 'average', 'init_from')
+
+
+@pytest.mark.parametrize('purpose', ALL_PURPOSES)
+def test_a_data_set_compiled_again_elsewhere_fits_every_purpose(purpose):
+    """Compiling the same lines on another machine moved standardize by 3e-7 of its value."""
+    fit = fitted().fits(fitted(std_scale=1 + 3e-7), purpose)
+    assert fit.ok and fit.reason == ''
+    assert fitted().fits(fitted(), purpose).tolerated == ()
+    if purpose == 'init_from':  # fitted parameters are not compared at all
+        assert fit.tolerated == ()
+    else:  # the same, and named: resume says so in a note
+        [(name, model, data)] = fit.tolerated
+        assert name == 'standardize' and data['std'][0] == pytest.approx(0.3 * (1 + 3e-7))
+        assert model == fitted().steps[-1].params
+
+
+@pytest.mark.parametrize('purpose, ok', [('evaluate', False), ('resume', False),
+                                         ('average', False), ('init_from', True)])
+def test_other_fitted_parameters_fit_only_a_fresh_start(purpose, ok):
+    """1e-3: other lines; a new run may start from weights trained on them."""
+    fit = fitted().fits(fitted(std_scale=1 + 1e-3), purpose)
+    assert fit.ok == ok and fit.tolerated == ()
+    if not ok:
+        assert fit.reason == 'the parameters of standardize differ'
+
+
+@pytest.mark.parametrize('purpose, ok', [('evaluate', False), ('resume', False),
+                                         ('average', False), ('init_from', True)])
+def test_another_density_fits_only_a_fresh_start_which_names_it(purpose, ok):
+    fit = fitted(step=0.2).fits(fitted(step=0.15, tolerance=0.25), purpose)
+    assert fit.ok == ok
+    if ok:
+        assert fit.tolerated == (('resample', {'step': 0.2},
+                                  {'step': 0.15, 'tolerance': 0.25}),)
+    else:
+        assert fit.reason == 'the parameters of resample differ'
+
+
+@pytest.mark.parametrize('purpose', ALL_PURPOSES)
+def test_other_steps_or_other_fixed_parameters_fit_no_purpose(purpose):
+    fit = fitted().fits(fitted('no_resample'), purpose)
+    assert not fit.ok
+    assert fit.reason == ('steps normalize_scale > resample > offsets > standardize vs '
+                          'normalize_scale > offsets > standardize')
+    robust = Pipeline([NormalizeScale(quantile=0.05), *fitted().steps[1:]])
+    assert robust.fits(fitted(), purpose).reason == 'the parameters of normalize_scale differ'
+
+
+def test_fits_knows_its_purposes_and_describes_the_steps():
+    with pytest.raises(ValueError, match="unknown purpose 'train'"):
+        fitted().fits(fitted(), 'train')
+    assert fitted().describe() == ("normalize_scale -> resample{'step': 0.2} -> offsets -> "
+                                   "standardize")

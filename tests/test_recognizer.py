@@ -25,15 +25,8 @@ def random_line(rng, num_strokes=3, points=20):
 
 def fitted_pipeline(lines) -> Pipeline:
     """The default pipeline with its standardize step fitted on `lines`."""
-    pipeline = Pipeline.named('default')
-    stop = pipeline.fitting_split()
-    prepared = [pipeline.run(strokes_to_points(validate_handwriting(s)), 0, stop) for s in lines]
-    for step in pipeline.steps[stop:]:
-        for points in prepared:
-            step.partial_fit(points)
-        step.finish_fit()
-        prepared = [step(points) for points in prepared]
-    return pipeline
+    return Pipeline.named('default').fit(strokes_to_points(validate_handwriting(s))
+                                         for s in lines)
 
 
 def make_model_folder(folder, char_table, pipeline, build_options=None, **provenance):

@@ -1,5 +1,6 @@
 """train.py end to end on a tiny data set: resume gives the same weights as a straight run,
 damaged checkpoints fall back, bad input gets one line and a non-zero exit."""
+import json
 import os
 import shutil
 
@@ -10,7 +11,8 @@ import pytest
 import train
 from models.model_folder import load_model_folder, read_config
 from models.training import folder_writer
-from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.checkpoints import Checkpoint, checkpoint_paths
+from models.training.config import TrainingConfig
 from models.training.resume import checkpoints_dir, lock_folder
 from train_fixtures import make_dataset
 
@@ -38,18 +40,18 @@ def run(dataset, weights, *options):
 
 
 def newest(folder):
-    return read_checkpoint(checkpoint_paths(checkpoints_dir(folder))[0])
+    return Checkpoint.read(checkpoint_paths(checkpoints_dir(folder))[0])
 
 
 def assert_same_training(a, b):
-    """Checkpoints (state, model values, optimizer values) equal bit for bit."""
-    assert a[0]['epoch'] == b[0]['epoch']
-    for x, y in zip(a[1:], b[1:]):
+    """Checkpoints equal bit for bit: epoch, model and optimizer values, history."""
+    assert a.epoch == b.epoch
+    for x, y in ((a.model, b.model), (a.optimizer, b.optimizer)):
         assert list(x) == list(y)
         for name in x:
             np.testing.assert_array_equal(x[name], y[name], err_msg=name)
     untimed = [[{k: v for k, v in h.items() if k != 'seconds'}
-                for h in checkpoint[0]['schedule']['history']] for checkpoint in (a, b)]
+                for h in checkpoint.schedule['history']] for checkpoint in (a, b)]
     assert untimed[0] == untimed[1]
 
 
@@ -68,11 +70,24 @@ def test_two_plus_two_epochs_equal_four_straight(glyphs, straight, tmp_path):
     run(glyphs, tmp_path, '--epochs', '2', *RECIPE)
     run(glyphs, tmp_path, '--epochs', '4', *RECIPE)
     resumed = newest(tmp_path / NAME)
-    assert resumed[0]['epoch'] == 4
-    assert resumed[0]['schedule']['learning_rate'] < 0.02  # the schedule did act
+    assert resumed.epoch == 4
+    assert resumed.schedule['learning_rate'] < 0.02  # the schedule did act
     assert_same_training(newest(straight / NAME), resumed)  # same batches, seeds and steps
     log = (tmp_path / NAME / 'training' / 'log.csv').read_text()
     assert [row.split(',')[0] for row in log.splitlines()[1:]] == ['1', '2', '3', '4']
+
+
+def test_the_checkpoint_records_the_settings_in_effect(glyphs, straight, tmp_path, capsys):
+    """The configuration of the run; a resumed run's with the recipe it started with."""
+    assert newest(straight / NAME).config == TrainingConfig(
+        dataset=glyphs, weights_dir=str(straight), layers=1, units=8, batch_size=8,
+        progress=False, show=1, dropout=0.2, reduce_lr=1, learning_rate=0.02, seed=3,
+        epochs=4)
+    shutil.copytree(straight, tmp_path, dirs_exist_ok=True)
+    run(glyphs, tmp_path, '--epochs', '5', *RECIPE, '--seed', '4')
+    assert "resuming with the checkpoint's --seed 3 (ignoring 4)" in capsys.readouterr().out
+    config = newest(tmp_path / NAME).config
+    assert (config.seed, config.epochs, config.weights_dir) == (3, 5, str(tmp_path))
 
 
 def test_damaged_newest_checkpoint_falls_back_to_previous(glyphs, straight, tmp_path, capsys):
@@ -89,7 +104,7 @@ def test_damaged_newest_checkpoint_falls_back_to_previous(glyphs, straight, tmp_
 
 def test_model_folder_recognizes_alone(straight):
     model, char_table, pipeline, config = load_model_folder(str(straight / NAME))
-    schedule = newest(straight / NAME)[0]['schedule']
+    schedule = newest(straight / NAME).schedule
     best = min(schedule['history'], key=lambda figures: figures['val_cer'])
     assert config['architecture']['units'] == 8
     assert config['epoch'] == schedule['best_cer_epoch'] == best['epoch']
@@ -182,11 +197,35 @@ def test_a_recompiled_data_set_stops_the_resume_and_says_what_changed(straight, 
     assert 'training is done' in capsys.readouterr().out
 
 
+@pytest.mark.parametrize('relative, resumes', [(3e-7, True), (1e-3, False)])
+def test_a_data_set_compiled_again_elsewhere_resumes_with_a_note(glyphs, straight, tmp_path,
+                                                                  capsys, relative, resumes):
+    """The same lines, standardize fitted again to its last digits (3e-7, as on another
+    machine): resumed, and said; 1e-3 is another compilation and stops the resume."""
+    data = shutil.copytree(glyphs, tmp_path / 'glyphs')
+    meta = json.loads((data / 'meta.json').read_text())
+    standardize = meta['preprocessing']['steps'][-1]
+    standardize['params']['std'] = [s * (1 + relative) for s in standardize['params']['std']]
+    (data / 'meta.json').write_text(json.dumps(meta))
+    shutil.copytree(straight, tmp_path / 'weights')
+    argv = ['--dataset', str(data), '--weights_dir', str(tmp_path / 'weights'), *TINY,
+            *RECIPE, '--epochs', '5']
+    if resumes:
+        train.main(argv)
+        out = capsys.readouterr().out
+        assert 'note: the checkpoint in' in out and 'this data set has standardize' in out
+        assert 'resuming' in out and newest(tmp_path / 'weights' / NAME).epoch == 5
+    else:
+        message = fails(capsys, argv)
+        assert 'another compilation of the data (pre-processing (the parameters of ' \
+               'standardize differ) changed since)' in message
+
+
 class Killed(BaseException):
     """Stands for kill -9: nothing after it runs, no handler catches it."""
 
 
-EPOCH_END = [(folder_writer, 'save_checkpoint'), (folder_writer, 'save_network'),
+EPOCH_END = [(Checkpoint, 'save'), (folder_writer, 'save_network'),
              (folder_writer, 'write_config'), (folder_writer, 'write_csv'),
              (folder_writer.TensorBoardLog, 'write')]
 
@@ -221,7 +260,7 @@ def test_a_kill_at_any_step_of_the_first_epoch_end_resumes(glyphs, straight_one,
     run(glyphs, tmp_path, '--epochs', '1', *RECIPE)
     resumed = newest(tmp_path / NAME)
     assert_same_training(newest(straight_one / NAME), resumed)
-    assert read_config(tmp_path / NAME)['epoch'] == resumed[0]['schedule']['best_cer_epoch']
+    assert read_config(tmp_path / NAME)['epoch'] == resumed.schedule['best_cer_epoch']
     load_model_folder(str(tmp_path / NAME))
     log = (tmp_path / NAME / 'training' / 'log.csv').read_text()
     assert [row.split(',')[0] for row in log.splitlines()[1:]] == ['1']

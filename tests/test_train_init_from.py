@@ -61,20 +61,21 @@ def test_an_averaged_source_is_named_by_its_epochs(glyphs, straight, tmp_path, c
     run(glyphs, tmp_path, '--epochs', '1', '--init_from', str(tmp_path / 'mean'), *RECIPE)
     assert f"from the weights of {tmp_path / 'mean'} (the mean of epochs 1, 2; it knows " \
            f"every character)" in capsys.readouterr().out
-    assert newest(tmp_path / NAME)[0]['recipe']['init_from']['epoch'] == [1, 2]
+    assert newest(tmp_path / NAME).recipe['init_from']['epoch'] == [1, 2]
 
 
 def test_the_start_is_recorded_and_only_the_weights_are_taken(glyphs, source, straight):
     expected = {'folder': source, 'epoch': 1, 'new_characters': 'cd'}
-    state = newest(straight / NAME)[0]
-    assert state['recipe']['init_from'] == expected
+    checkpoint = newest(straight / NAME)
+    assert checkpoint.recipe['init_from'] == expected
     assert read_config(straight / NAME)['training']['init_from'] == expected
     # a fresh schedule: epochs counted from 1, this run's learning rate, Adam from step 0
-    history = state['schedule']['history']
+    history = checkpoint.schedule['history']
     assert [h['epoch'] for h in history] == [1, 2]
-    assert state['schedule']['learning_rate'] == 0.02
-    assert newest(source)[2]['iteration'] > 0
-    assert newest(straight / NAME)[2]['iteration'] == 2 * 5  # 36 lines in batches of 8, twice
+    assert checkpoint.schedule['learning_rate'] == 0.02
+    assert newest(source).optimizer['iteration'] > 0
+    # 36 lines in batches of 8, twice
+    assert newest(straight / NAME).optimizer['iteration'] == 2 * 5
 
 
 def test_fresh_columns_are_those_of_a_seeded_scratch_build(glyphs, source, tmp_path,
@@ -169,7 +170,7 @@ def test_another_resampling_density_is_taken_with_a_note(glyphs, source, tmp_pat
            f"this data set has resample{{'step': 0.2}}; its weights are taken all the " \
            f"same" in out
     assert f'from the weights of {edited} (epoch 1;' in out
-    assert newest(tmp_path / NAME)[0]['recipe']['init_from']['folder'] == edited
+    assert newest(tmp_path / NAME).recipe['init_from']['folder'] == edited
 
 
 def test_a_missing_or_untrained_source_is_refused(glyphs, source, tmp_path, capsys):

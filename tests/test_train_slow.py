@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import train
-from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.checkpoints import Checkpoint, checkpoint_paths
 from models.training.resume import checkpoints_dir
 from train_fixtures import make_dataset
 
@@ -37,14 +37,14 @@ def glyphs(tmp_path_factory):
 
 
 def newest(weights):
-    return read_checkpoint(checkpoint_paths(checkpoints_dir(weights / 'glyphs-1x8'))[0])
+    return Checkpoint.read(checkpoint_paths(checkpoints_dir(weights / 'glyphs-1x8'))[0])
 
 
 def max_difference(a, b) -> float:
     """Largest difference of any model or optimizer value of checkpoints a and b."""
-    assert [list(x) for x in a[1:]] == [list(y) for y in b[1:]]
-    return max(float(np.abs(x[name] - y[name]).max(initial=0))
-               for x, y in zip(a[1:], b[1:]) for name in x)
+    pairs = ((a.model, b.model), (a.optimizer, b.optimizer))
+    assert all(list(x) == list(y) for x, y in pairs)
+    return max(float(np.abs(x[name] - y[name]).max(initial=0)) for x, y in pairs for name in x)
 
 
 def test_kill_9_then_the_same_command_resumes_exactly(glyphs, tmp_path):
@@ -89,7 +89,7 @@ def test_validation_cer_comes_down(tmp_path, capsys):
     train.main(['--dataset', glyphs, '--weights_dir', str(tmp_path), '--layers', '1',
                 '--units', '32', '--batch_size', '16', '--learning_rate', '0.01',
                 '--epochs', '12', '--no-progress'])
-    state = read_checkpoint(checkpoint_paths(checkpoints_dir(tmp_path / 'glyphs-1x32'))[0])[0]
-    cers = [h['val_cer'] for h in state['schedule']['history']]
+    checkpoint = Checkpoint.read(checkpoint_paths(checkpoints_dir(tmp_path / 'glyphs-1x32'))[0])
+    cers = [h['val_cer'] for h in checkpoint.schedule['history']]
     print('validation CER per epoch:', [round(c, 3) for c in cers])
     assert min(cers) < 0.2 and min(cers) < cers[0] / 3

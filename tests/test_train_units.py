@@ -11,8 +11,7 @@ from data.preprocessing import Pipeline
 from models.training.batching import (LABEL_PAD, PAD_VALUE, LineSet, ctc_min_frames, epoch_rng,
                                       grouped_batches, pad_batch, padding_fraction, random_batches,
                                       sequential_batches)
-from models.training.checkpoints import (CheckpointError, checkpoint_paths, latest_checkpoint,
-                                         read_checkpoint, save_checkpoint, stored_by_name)
+from models.training.checkpoints import Checkpoint, CheckpointError, checkpoint_paths
 from models.training.schedule import Schedule
 from train_fixtures import GlyphSource
 
@@ -130,17 +129,63 @@ def test_a_model_that_insists_on_cudnn_is_saved_to_run_on_a_cpu(tmp_path):
 
 def test_checkpoints_round_trip_and_keep_the_two_newest(tmp_path):
     for epoch in (1, 2, 3):
-        save_checkpoint(tmp_path, {'epoch': epoch}, {'dense/kernel': np.full(3, epoch)},
-                        {'iteration': np.zeros(2)})
+        Checkpoint(epoch, {'dense/kernel': np.full(3, epoch)},
+                   {'iteration': np.zeros(2)}).save(tmp_path)
     assert [p[-14:] for p in checkpoint_paths(tmp_path)] == ['epoch-0003.npz', 'epoch-0002.npz']
-    state, model, optimizer = latest_checkpoint(tmp_path)
-    assert state['epoch'] == 3 and model['dense/kernel'].tolist() == [3, 3, 3]
-    assert list(optimizer) == ['iteration'] and stored_by_name(state)
+    checkpoint = Checkpoint.latest(tmp_path)
+    assert checkpoint.epoch == 3 and checkpoint.model['dense/kernel'].tolist() == [3, 3, 3]
+    assert list(checkpoint.optimizer) == ['iteration'] and checkpoint.by_name
+
+
+def test_a_checkpoint_reads_back_every_field_it_was_written_with(tmp_path):
+    from models.training.config import TrainingConfig
+    written = Checkpoint(
+        4, {'w': np.arange(3.0)}, {'iteration': np.array(7)}, schedule={'epoch': 4},
+        recipe={'seed': 1, 'augment': 0.5, 'warp': 0.0, 'init_from': None},
+        config=TrainingConfig(dataset='d', layers=3, units=16, augment=0.5, seed=1),
+        architecture={'num_layers': 3}, characters=list('ab'), dataset='d',
+        data={'counts': {}})
+    written.save(tmp_path)
+    read = Checkpoint.latest(tmp_path)
+    assert isinstance(read.config, TrainingConfig)
+    for name in ('epoch', 'schedule', 'recipe', 'config', 'architecture', 'characters',
+                 'dataset', 'data', 'sha256', 'by_name'):
+        assert getattr(read, name) == getattr(written, name), name
+    assert read.model.keys() == {'w'} and int(read.optimizer['iteration']) == 7
+
+
+def test_a_checkpoint_written_before_the_configuration_was_recorded_still_reads(tmp_path):
+    """As written before the config field and the augment/warp options: they read as None
+    and as the values training had before the options existed."""
+    arrays = {'model/w': np.arange(3.0)}
+    from models.training.checkpoints import _digest
+    state = {'epoch': 2, 'schedule': {'epoch': 2}, 'keys': 'name', 'sha256': _digest(arrays),
+             'recipe': {'seed': 0, 'batch_size': 32, 'clipnorm': 5.0, 'learning_rate': 3e-3},
+             'architecture': {'num_layers': 1}, 'characters': ['a'], 'dataset': 'd'}
+    arrays['state'] = np.frombuffer(json.dumps(state).encode(), np.uint8)
+    np.savez(tmp_path / 'epoch-0002.npz', **arrays)
+    read = Checkpoint.latest(tmp_path)
+    assert read.config is None and read.data is None and read.by_name
+    assert read.recipe == {'seed': 0, 'batch_size': 32, 'clipnorm': 5.0,
+                           'learning_rate': 3e-3, 'augment': 0.0, 'warp': 0.0,
+                           'init_from': None}
+
+
+def test_a_configuration_this_version_cannot_read_is_named(tmp_path):
+    arrays = {'model/w': np.arange(3.0)}
+    from models.training.checkpoints import _digest
+    state = {'epoch': 1, 'keys': 'name', 'sha256': _digest(arrays),
+             'config': {'layers': 2, 'a_later_setting': 1}}
+    arrays['state'] = np.frombuffer(json.dumps(state).encode(), np.uint8)
+    np.savez(tmp_path / 'epoch-0001.npz', **arrays)
+    with pytest.raises(CheckpointError, match='training configuration this version cannot '
+                       'read .*a_later_setting'):
+        Checkpoint.read(tmp_path / 'epoch-0001.npz')
 
 
 @pytest.mark.parametrize('damage', ['truncate', 'flip'])
 def test_a_damaged_checkpoint_is_detected(tmp_path, damage):
-    save_checkpoint(tmp_path, {'epoch': 1}, {'w': np.arange(1000.0)}, {})
+    Checkpoint(1, {'w': np.arange(1000.0)}, {}).save(tmp_path)
     path = checkpoint_paths(tmp_path)[0]
     data = bytearray(open(path, 'rb').read())
     if damage == 'truncate':
@@ -149,7 +194,7 @@ def test_a_damaged_checkpoint_is_detected(tmp_path, damage):
         data[len(data) // 2] ^= 0x10  # one bit inside the weights
     open(path, 'wb').write(bytes(data))
     with pytest.raises(CheckpointError, match='damaged'):
-        read_checkpoint(path)
+        Checkpoint.read(path)
 
 
 def test_learning_rate_halves_after_patience_and_training_stops_early():
@@ -184,11 +229,12 @@ def trainer(seed, units=4):
 def test_restore_goes_by_name_whatever_the_order_in_the_file(tmp_path):
     source, target = trainer(1), trainer(2)
     source.train_batch(lines(8).batch(list(range(8))))  # moments and step count not zero
-    save_checkpoint(tmp_path, {'epoch': 1}, source.model_values(), source.optimizer_values())
-    state, model, optimizer = latest_checkpoint(tmp_path)
+    Checkpoint(1, source.model_values(), source.optimizer_values()).save(tmp_path)
+    checkpoint = Checkpoint.latest(tmp_path)
+    model = checkpoint.model
     # the file sorts names (backward before forward); the model lists forward first
     assert list(model) == sorted(model) != list(source.model_values())
-    target.restore(model, optimizer, by_name=stored_by_name(state))
+    checkpoint.restore(target)
     for kind in ('model_values', 'optimizer_values'):
         expected, restored = getattr(source, kind)(), getattr(target, kind)()
         assert list(expected) == list(restored)
@@ -227,9 +273,8 @@ def test_a_checkpoint_by_position_still_restores_in_order_with_a_warning(tmp_pat
     state = {'epoch': 3, 'sha256': _digest(arrays)}
     arrays['state'] = np.frombuffer(json.dumps(state).encode(), np.uint8)
     np.savez(tmp_path / 'epoch-0003.npz', **arrays)
-    state, model, optimizer = latest_checkpoint(tmp_path)
+    checkpoint = Checkpoint.latest(tmp_path)
     with pytest.warns(UserWarning, match='by position'):
-        by_name = stored_by_name(state)
-    target.restore(model, optimizer, by_name=by_name)
+        checkpoint.restore(target)
     for name, value in source.model_values().items():
         np.testing.assert_array_equal(target.model_values()[name], value, err_msg=name)

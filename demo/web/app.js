@@ -5,9 +5,12 @@
 //   model=URL          the deployed model folder (default: model/, where serve.py puts it)
 //   backend=NAME       wasm, webgl or cpu (default: the first that starts, in that order)
 //   engine=NAME        fused (bilstm.js, default) or layers (tf.LayersModel.predict)
+//   decoder=NAME       token_passing (the default where the model has a language model)
+//                      or best_path; the page's Decoder menu switches too
 //   worker=0           recognize in the page rather than in a Web Worker
 //   warmup=16,200      frames of the warm-up lines (empty: none)
-// window.hwrDemo exposes the recorded strokes and the recognizer (recognize(strokes));
+// window.hwrDemo exposes the recorded strokes, the recognizer (recognize(strokes) resolves
+// to {text, ...}, text being what the page shows for those strokes) and the decoder in use;
 // <body data-state> is loading, ready or error; #result[data-state] is done once the text
 // shown is that of the ink as it is.
 import { toInkml } from './inkml.js';
@@ -16,6 +19,7 @@ import { WARM_UP_FRAMES } from './setup_recognizer.js';
 import { WorkerRecognizer } from './worker_client.js';
 
 const PAUSE_MS = 600; // recognize once the pen has rested this long
+const DECODER_NAMES = { token_passing: 'Dictionary (token passing)', best_path: 'Best path' };
 const $ = (id) => document.getElementById(id);
 
 function setStatus(message, state) {
@@ -30,6 +34,7 @@ function options() {
     folder: new URL(params.get('model') || 'model/', window.location.href).href,
     backend: params.get('backend') || undefined,
     engine: params.get('engine') || 'fused',
+    decoder: params.get('decoder') || undefined,
     worker: params.get('worker') !== '0',
     warmUp: warmUp === null ? WARM_UP_FRAMES : warmUp.split(',').filter(Boolean).map(Number),
   };
@@ -108,6 +113,20 @@ function download(ink, text) {
   URL.revokeObjectURL(link.href);
 }
 
+/** The Decoder menu: the recognizer's decoders, the one in use chosen; a change re-reads
+ * the ink. Hidden when there is only best path. */
+function offerDecoders(recognizer, live) {
+  const menu = $('decoder');
+  menu.replaceChildren(...recognizer.decoders.map((name) => new Option(
+    DECODER_NAMES[name], name, false, name === recognizer.decoder)));
+  menu.parentElement.hidden = recognizer.decoders.length < 2;
+  menu.addEventListener('change', async () => {
+    if (live.ink.strokes.length) delete $('result').dataset.state; // the text will change
+    await recognizer.setDecoder(menu.value);
+    if (live.ink.strokes.length) live.recognize();
+  });
+}
+
 async function main() {
   let live = null; // once the model is ready
   const ink = new Ink($('ink'), { penDown: () => live?.penDown(), changed: () => live?.changed() });
@@ -128,15 +147,17 @@ async function main() {
     recognizer,
     backend: recognizer.backend,
     engine: recognizer.engine,
+    get decoder() { return recognizer.decoder; },
     timings: recognizer.timings,
     strokes: () => JSON.parse(JSON.stringify(ink.strokes)),
   };
   $('recognize').addEventListener('click', () => live.recognize());
   $('recognize').disabled = false;
+  offerDecoders(recognizer, live);
   const { model, characters } = recognizer.metadata;
   setStatus(`Model ${model} ready: ${characters.length} characters, TensorFlow.js ` +
     `${recognizer.tfjsVersion} on ${recognizer.backend}, ${recognizer.engine} engine` +
-    `${settings.worker ? ' in a worker' : ''}.`, 'ready');
+    `${settings.worker ? ' in a worker' : ''}, ${DECODER_NAMES[recognizer.decoder]}.`, 'ready');
 }
 
 main();

@@ -1,19 +1,27 @@
-// Strokes in, text out, in JavaScript: the deployed model with its pre-processing and
-// best path decoding, the counterpart of models/recognizer.py for one line at a time.
+// Strokes in, text out, in JavaScript: the deployed model with its pre-processing and its
+// decoder, the counterpart of models/recognizer.py for one line at a time. Decoders:
+// token passing (the C++ decoder in WebAssembly, token_passing.js) when the deployment has
+// a language model (metadata.json `token_passing`, deploy.py), the default then; best path
+// always.
 // `tf` is passed in, so that the same module runs in the page (tf.min.js, a global) and
 // in Node (the @tensorflow/tfjs package) for the tests.
 import { FusedBiLSTM } from './bilstm.js';
 import { BLANK, bestPath, idsToText } from './decoding.js';
 import { Pipeline } from './preprocessing.js';
+import { TokenPassingInWorker } from './token_passing.js';
+import { wasmModule } from './wasm_module.js';
 
 export const METADATA_FORMAT = 1; // models/tfjs_export.py FORMAT_VERSION
 
 export const ENGINES = ['fused', 'layers']; // bilstm.js, or tf.LayersModel.predict
+export const DECODERS = ['token_passing', 'best_path']; // algorithms/decoders.py's names
 
 export class Recognizer {
   /** model: a tf.LayersModel (1, T, F) -> (1, T, C); metadata: its metadata.json;
-   * engine: 'fused' (bilstm.js, where the network allows it) or 'layers'. */
-  constructor(tf, model, metadata, engine = 'fused') {
+   * engine: 'fused' (bilstm.js, where the network allows it) or 'layers'; module:
+   * wasm_module.js's (the fused engine needs it); tokenPassing: a token passing decoder
+   * for the deployment's language model (token_passing.js: in a worker, or not), or null. */
+  constructor(tf, model, metadata, { engine = 'fused', module = null, tokenPassing = null } = {}) {
     if (metadata.format !== METADATA_FORMAT) {
       throw new Error(`metadata format ${metadata.format}; this page reads ${METADATA_FORMAT}`);
     }
@@ -24,10 +32,12 @@ export class Recognizer {
     this.model = model;
     this.metadata = metadata;
     this.pipeline = Pipeline.fromJson(metadata.preprocessing);
+    this.tokenPassing = tokenPassing;
+    this.decoder = tokenPassing ? 'token_passing' : 'best_path';
     this.fused = null;
     if (engine === 'fused') {
       try {
-        this.fused = FusedBiLSTM.fromLayersModel(tf, model);
+        this.fused = FusedBiLSTM.fromLayersModel(tf, model, module);
       } catch (error) {
         this.fallbackReason = error.message; // the layers model still recognizes
       }
@@ -41,13 +51,40 @@ export class Recognizer {
     return this.fused ? 'fused' : 'layers';
   }
 
-  /** Fetch model.json (and its weight shards) and metadata.json from one folder URL. */
-  static async load(tf, folderUrl, engine = 'fused') {
+  /** The decoders this recognizer offers, its default first. */
+  get decoders() {
+    return this.tokenPassing ? DECODERS : ['best_path'];
+  }
+
+  /** Decode with `name` from now on (one of this.decoders). */
+  setDecoder(name) {
+    if (!this.decoders.includes(name)) {
+      throw new Error(`decoder ${name} is not available; this deployment offers ` +
+        `${this.decoders.join(', ')}`);
+    }
+    this.decoder = name;
+  }
+
+  /** What recognizing needs besides TensorFlow.js, from a deployed folder's URL:
+   * {metadata, module (wasm_module.js's), tokenPassing (a TokenPassingInWorker if the
+   * deployment has a language model, else null)}. decoderPort: a MessagePort to a
+   * token_passing_worker.js the page started on the folder (none: start one here). */
+  static async prepare(folderUrl, decoderPort = null) {
     const base = folderUrl.endsWith('/') ? folderUrl : `${folderUrl}/`;
-    const response = await fetch(`${base}metadata.json`);
-    if (!response.ok) throw new Error(`${base}metadata.json: HTTP ${response.status}`);
-    const metadata = await response.json();
-    return new Recognizer(tf, await tf.loadLayersModel(`${base}model.json`), metadata, engine);
+    const port = decoderPort || TokenPassingInWorker.launch(base).port;
+    const [metadata, module, tokenPassing] = await Promise.all([
+      fetchOk(`${base}metadata.json`).then((r) => r.json()), wasmModule(),
+      TokenPassingInWorker.connect(port)]);
+    return { metadata, module, tokenPassing };
+  }
+
+  /** Fetch model.json (and its weight shards) and what prepare() fetches (or takes its
+   * promise, `prepared`) from one folder URL. */
+  static async load(tf, folderUrl, engine = 'fused', prepared = Recognizer.prepare(folderUrl)) {
+    const base = folderUrl.endsWith('/') ? folderUrl : `${folderUrl}/`;
+    const [model, { metadata, module, tokenPassing }] = await Promise.all([
+      tf.loadLayersModel(`${base}model.json`), prepared]);
+    return new Recognizer(tf, model, metadata, { engine, module, tokenPassing });
   }
 
   /** Float32Array (T * F) of features -> Float32Array (T' * C) of class probabilities
@@ -67,12 +104,28 @@ export class Recognizer {
     }
   }
 
-  /** Strokes of (x, y, t) -> {text, frames, probabilities}. */
+  /** Strokes of (x, y, t) -> {text, frames, probabilities, decoder}. */
   async recognize(strokes) {
     const { features, frames } = this.pipeline.features(strokes);
+    const { decoder } = this; // the one in use when the call came
     const probabilities = await this.probabilities(features, frames);
-    const classes = this.metadata.num_classes;
-    const ids = bestPath(probabilities, probabilities.length / classes, classes);
-    return { text: idsToText(ids, this.metadata.characters), frames, probabilities };
+    return { text: await this.decode(probabilities, decoder), frames, probabilities, decoder };
   }
+
+  /** Resolves to the text of Float32Array (T' * C) probabilities, by `decoder` (one of
+   * this.decoders). */
+  async decode(probabilities, decoder = this.decoder) {
+    const classes = this.metadata.num_classes;
+    const steps = probabilities.length / classes;
+    if (decoder === 'token_passing') {
+      return this.tokenPassing.decode(probabilities, steps, classes);
+    }
+    return idsToText(bestPath(probabilities, steps, classes), this.metadata.characters);
+  }
+}
+
+async function fetchOk(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response;
 }

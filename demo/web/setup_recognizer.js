@@ -41,22 +41,33 @@ export async function describeBackend(tf) {
   return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads > 1 ? 's' : ''})`;
 }
 
-/** options: {folder, backend (one name, or all BACKENDS), engine, warmUp (frames list)}
- * -> {recognizer, backend (in words), timings: {loadMs, warmUpMs}}. */
+/** options: {folder, backend (one name, or all BACKENDS), engine, decoder (the
+ * recognizer's default if none), decoderPort (Recognizer.prepare's), warmUp (frames
+ * list)} -> {recognizer, backend (in words),
+ * timings: {backendMs (starting the backend), loadMs (that and loading the model and the
+ * decoder), warmUpMs, decoderMs (building the token passing decoder in its worker,
+ * meanwhile)}}. Warming up runs the network and every decoder. */
 export async function setUpRecognizer(tf, options) {
   const started = performance.now();
+  const prepared = Recognizer.prepare(options.folder, options.decoderPort);
+  prepared.catch(() => {}); // load() reports its failure; the backend's comes first
   await chooseBackend(tf, options.backend ? [options.backend] : BACKENDS);
-  const recognizer = await Recognizer.load(tf, options.folder, options.engine || 'fused');
+  const backendStarted = performance.now();
+  const recognizer = await Recognizer.load(tf, options.folder, options.engine || 'fused',
+    prepared);
+  if (options.decoder) recognizer.setDecoder(options.decoder);
   const loaded = performance.now();
   const width = recognizer.metadata.num_features;
   for (const frames of options.warmUp || WARM_UP_FRAMES) {
     // any values will do, as long as no frame is all zeros (that would take the layers model)
     const features = new Float32Array(frames * width).map((_, i) => ((i % 7) - 3) / 3 + 0.1);
-    await recognizer.probabilities(features, frames);
+    const probabilities = await recognizer.probabilities(features, frames);
+    await Promise.all(recognizer.decoders.map((decoder) => recognizer.decode(probabilities, decoder)));
   }
   return {
     recognizer,
     backend: await describeBackend(tf),
-    timings: { loadMs: loaded - started, warmUpMs: performance.now() - loaded },
+    timings: { backendMs: backendStarted - started, loadMs: loaded - started,
+      warmUpMs: performance.now() - loaded, decoderMs: recognizer.tokenPassing?.decoderMs },
   };
 }

@@ -2,9 +2,10 @@
 // the network: the page posts strokes, the worker posts back the text.
 //
 // Messages in: {type: 'load', options} (setup_recognizer.js options), then
-// {type: 'recognize', id, strokes}. Out: {type: 'ready', metadata, backend, engine,
-// timings} or {type: 'failed', message}; {id, result: {text, frames, probabilities}} or
-// {id, error}.
+// {type: 'recognize', id, strokes} and {type: 'decoder', id, name}. Out: {type: 'ready',
+// metadata, backend, engine, decoders, decoder, timings} or {type: 'failed', message};
+// {id, result: {text, frames, probabilities, decoder}} or {id, error} (for a decoder
+// change, result is its name).
 import './node_modules/@tensorflow/tfjs/dist/tf.min.js'; // UMD: sets globalThis.tf
 import './node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js';
 import { setUpRecognizer } from './setup_recognizer.js';
@@ -16,7 +17,8 @@ async function load(options) {
     const setUp = await setUpRecognizer(globalThis.tf, options);
     recognizer = setUp.recognizer;
     postMessage({ type: 'ready', metadata: recognizer.metadata, backend: setUp.backend,
-      engine: recognizer.engine, timings: setUp.timings, tfjs: globalThis.tf.version.tfjs });
+      engine: recognizer.engine, decoders: recognizer.decoders, decoder: recognizer.decoder,
+      timings: setUp.timings, tfjs: globalThis.tf.version.tfjs });
   } catch (error) {
     postMessage({ type: 'failed', message: error.message });
   }
@@ -31,7 +33,17 @@ async function recognize(id, strokes) {
   }
 }
 
+function setDecoder(id, name) {
+  try {
+    recognizer.setDecoder(name);
+    postMessage({ id, result: name });
+  } catch (error) {
+    postMessage({ id, error: error.message });
+  }
+}
+
 onmessage = ({ data }) => {
   if (data.type === 'load') load(data.options);
   else if (data.type === 'recognize') recognize(data.id, data.strokes);
+  else if (data.type === 'decoder') setDecoder(data.id, data.name);
 };

@@ -19,19 +19,19 @@ from data.dataset_format import open_dataset
 from data.preprocessing import Pipeline
 from models.model_folder import (CONFIG_FILE, MODEL_FILE, read_config, save_network,
                                  trained_on, write_config)
-from models.training.checkpoints import checkpoint_paths, read_checkpoint
+from models.training.checkpoints import Checkpoint, checkpoint_paths
 from models.training.resume import checkpoints_dir
 
 
 def newest_checkpoints(model_dir, count) -> list:
-    """-> [(state, model values)] of the `count` newest checkpoints, newest first."""
+    """-> the `count` newest Checkpoints, newest first."""
     if count < 1:
         raise ValueError(f'--last must be at least 1, got {count}')
     paths = checkpoint_paths(checkpoints_dir(model_dir))
     if len(paths) < count:
         raise ValueError(f'{model_dir} keeps {len(paths)} checkpoint(s); averaging the last '
                          f'{count} needs that many (train with --keep_checkpoints {count})')
-    return [read_checkpoint(path)[:2] for path in paths[:count]]
+    return [Checkpoint.read(path) for path in paths[:count]]
 
 
 def mean_values(values: list) -> dict:
@@ -75,12 +75,17 @@ def validation_figures(model, char_table, pipeline, dataset) -> dict:
 
 def same_network(configs: dict):
     """Folders to average together must hold one network: architecture, character table
-    and pre-processing alike (the pre-processing's fitted values too: the same data set)."""
+    and pre-processing alike (the pre-processing's fitted values too: the same data set;
+    Pipeline.fits for the purpose `average`)."""
     first, *others = configs
+    pipeline = Pipeline.from_json(configs[first]['preprocessing'])
     for other in others:
-        for key, what in (('architecture', 'architectures'), ('char_table', 'character tables'),
-                          ('preprocessing', 'pre-processing')):
-            if configs[other][key] != configs[first][key]:
+        alike = {'architectures': configs[other]['architecture'] == configs[first]['architecture'],
+                 'character tables': configs[other]['char_table'] == configs[first]['char_table'],
+                 'pre-processing': pipeline.fits(
+                     Pipeline.from_json(configs[other]['preprocessing']), 'average').ok}
+        for what, same in alike.items():
+            if not same:
                 raise ValueError(f'{first} and {other} have different {what}: their weights '
                                  f'cannot be averaged')
 
@@ -103,9 +108,9 @@ def average(models: list, last: int, output=None, overwrite=False):
     values, averaged = [], []
     for m in models:
         checkpoints = newest_checkpoints(m, last)
-        epochs = sorted(state['epoch'] for state, _ in checkpoints)
+        epochs = sorted(checkpoint.epoch for checkpoint in checkpoints)
         print(f'averaging epochs {", ".join(map(str, epochs))} of {m}')
-        values += [v for _, v in checkpoints]
+        values += [checkpoint.model for checkpoint in checkpoints]
         averaged.append({'model': m, 'epochs': epochs})
     model = build_network(config['architecture'], mean_values(values))
     dataset = trained_on(config, models[0])

@@ -4,15 +4,18 @@
     config = TrainingConfig(dataset='datasets/iam', layers=3, units=128, epochs=40)
 
 train.py builds one from its options (same names, same defaults: its --help is where each
-is explained); tests and benchmarks construct one directly. A value out of its range is a
-ValueError naming the setting. Imports no TensorFlow.
+is explained); tests and benchmarks construct one directly; every checkpoint records the
+one in effect (models.training.checkpoints.Checkpoint.config: a resumed run's settings, with
+the recipe it started with). A value out of its range is a ValueError naming the setting.
+Imports no TensorFlow.
 """
 from dataclasses import dataclass
 from typing import Optional
 
 from data.dataset_format import DEFAULT_DATASET
 from models.model_folder import WEIGHTS_DIR
-from models.training.checkpoints import KEEP
+
+KEEP = 2  # checkpoints kept by default: the newest, and one to fall back on
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import os
 from models.model_folder import (LOG_FILE, TRAINING_DIR, ModelFolderError, read_config,
                                  save_network, write_config)
 from models.network import portable_copy
-from models.training.checkpoints import KEEP, save_checkpoint
+from models.training.checkpoints import Checkpoint
 from models.training.reporting import TensorBoardLog, write_csv
 from models.training.resume import checkpoints_dir, dataset_fingerprint
 
@@ -19,10 +19,9 @@ class FolderWriter:
     kill cut off (TensorBoard's scalars of that one epoch excepted).
     """
 
-    def __init__(self, folder, trainer, dataset, architecture, recipe, keep=KEEP):
+    def __init__(self, folder, trainer, dataset, architecture, recipe, config):
         self.folder, self.trainer, self.dataset = folder, trainer, dataset
-        self.keep = keep  # checkpoints kept: average.py averages the newest of them
-        self.architecture, self.recipe = architecture, recipe
+        self.architecture, self.recipe, self.config = architecture, recipe, config
         self.fingerprint = dataset_fingerprint(dataset)
         # saved instead of the trained model, which may insist on cuDNN: loads on any CPU
         self.portable = portable_copy(trainer.model)
@@ -31,12 +30,14 @@ class FolderWriter:
 
     def __call__(self, schedule, improved):
         figures = schedule.history[-1]
-        state = {'epoch': schedule.epoch, 'schedule': schedule.to_json(),
-                 'recipe': self.recipe, 'architecture': self.architecture,
-                 'characters': self.dataset.char_table.characters,
-                 'dataset': self.dataset.folder, 'data': self.fingerprint}
-        save_checkpoint(checkpoints_dir(self.folder), state, self.trainer.model_values(),
-                        self.trainer.optimizer_values(), self.keep)
+        checkpoint = Checkpoint(
+            epoch=schedule.epoch, model=self.trainer.model_values(),
+            optimizer=self.trainer.optimizer_values(), schedule=schedule.to_json(),
+            recipe=self.recipe, config=self.config, architecture=self.architecture,
+            characters=self.dataset.char_table.characters, dataset=self.dataset.folder,
+            data=self.fingerprint)
+        # --keep_checkpoints: average.py averages the newest of them
+        checkpoint.save(checkpoints_dir(self.folder), self.config.keep_checkpoints)
         if improved:
             self.save_best(figures)
         write_csv(os.path.join(self.training, LOG_FILE), schedule.history)

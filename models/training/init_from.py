@@ -10,13 +10,14 @@ source knows takes the source's column (kernel and bias), and characters new to 
 source keep the fresh weights that a run from scratch with the same --seed would have.
 
 What must match, checked before TensorFlow starts (`check_source`): layers, units and
-features of the network, and the pre-processing steps and their parameters, with two
-exceptions. The fitted standardization differs per data set (the network adapts to a
-shifted input scale quickly). The resampling step and tolerance may differ too, and are
-named in a note: the features are the same, pen movements between points, only shorter or
-longer; on IAM-OnDB, weights trained on synthetic lines at one point per 0.2 line heights
-read 12.9% CER after one epoch at 0.15, against 14.0% for the same start at 0.2. Another
-feature set or order of steps would not carry over, and is refused.
+features of the network, and the pre-processing as data.preprocessing.Pipeline.fits says
+for the purpose `init_from`: the same steps and parameters, with two exceptions. The fitted
+standardization differs per data set (the network adapts to a shifted input scale
+quickly). The resampling step and tolerance may differ too, and are named in a note: the
+features are the same, pen movements between points, only shorter or longer; on IAM-OnDB,
+weights trained on synthetic lines at one point per 0.2 line heights read 12.9% CER after
+one epoch at 0.15, against 14.0% for the same start at 0.2. Another feature set or order
+of steps would not carry over, and is refused.
 
 The source is recorded in the checkpoints and in recognizer.json (`training.init_from`).
 A resumed run continues from its own checkpoint and ignores --init_from.
@@ -27,13 +28,12 @@ from typing import List, NamedTuple
 import numpy as np
 
 from data.charset import BLANK
+from data.preprocessing import Pipeline
 from models.model_folder import MODEL_FILE, ModelFolderError, read_config
 from models.network import LOGITS_LAYER
 from models.training.checkpoints import CheckpointError
 
 SHAPE = ('num_layers', 'units', 'num_features')  # what the weights' shapes depend on
-FITTED_STEPS = ('standardize',)  # fitted per data set: their parameters may differ
-DENSITY_STEPS = ('resample',)  # the same features at another density: may differ, with a note
 
 
 class SourceWeights(NamedTuple):
@@ -56,9 +56,10 @@ class SourceWeights(NamedTuple):
         return f'epoch {self.epoch}'
 
 
-def check_source(folder, architecture: dict, pipeline_json: dict) -> dict:
-    """-> the source's recognizer.json; CheckpointError in one line when it cannot be used:
-    not a model folder, another network shape, or other pre-processing."""
+def check_source(folder, architecture: dict, pipeline: Pipeline) -> dict:
+    """-> the source's recognizer.json; CheckpointError in one line when it cannot be used
+    with this data set's `pipeline`: not a model folder, another network shape, or other
+    pre-processing."""
     try:
         config = read_config(folder)
     except ModelFolderError as e:
@@ -71,34 +72,25 @@ def check_source(folder, architecture: dict, pipeline_json: dict) -> dict:
         raise CheckpointError(f'--init_from: {folder} is a {_shape(theirs)} network, this run '
                               f'a {_shape(architecture)} one; pass its --layers and --units, '
                               f'and compile with its number of features')
-    source_json = config.get('preprocessing', {})
-    mine, source = _steps(pipeline_json), _steps(source_json)
-    if _steps(pipeline_json, DENSITY_STEPS) != _steps(source_json, DENSITY_STEPS):
+    try:
+        source = Pipeline.from_json(config.get('preprocessing', {'steps': []}))
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f'--init_from: {folder} has unusable pre-processing '
+                              f'({type(e).__name__}: {e})') from None
+    fit = source.fits(pipeline, 'init_from')
+    if not fit.ok:
         raise CheckpointError(f'--init_from: {folder} was trained on pre-processing '
-                              f'{_describe(source)}, this data set has {_describe(mine)}; '
+                              f'{source.describe()}, this data set has {pipeline.describe()}; '
                               f'compile the data set with the source\'s pre-processing')
-    for (name, theirs), (_, ours) in zip(source, mine):
-        if theirs != ours:
-            print(f'note: {folder} was trained with {name}{theirs}, this data set has '
-                  f'{name}{ours}; its weights are taken all the same')
+    for name, theirs, ours in fit.tolerated:
+        print(f'note: {folder} was trained with {name}{theirs}, this data set has '
+              f'{name}{ours}; its weights are taken all the same')
     return config
 
 
 def _shape(architecture: dict) -> str:
     return (f'{architecture.get("num_layers")} x {architecture.get("units")} '
             f'({architecture.get("num_features")} features)')
-
-
-def _steps(pipeline_json: dict, free=()) -> list:
-    """The steps as (name, parameters), without the parameters of fitted steps and of
-    those named in `free`."""
-    return [(s.get('name'), {} if s.get('name') in FITTED_STEPS + tuple(free)
-             else s.get('params', {}))
-            for s in pipeline_json.get('steps', [])]
-
-
-def _describe(steps: list) -> str:
-    return ' -> '.join(name + (str(params) if params else '') for name, params in steps)
 
 
 def read_source(folder) -> SourceWeights:

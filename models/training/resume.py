@@ -9,6 +9,8 @@
 A checkpoint carries a fingerprint of the data set it was trained on (dataset_fingerprint):
 resuming on a data set compiled otherwise (other pre-processing, character table, lines)
 stops with what changed, unless the user continues on purpose (--allow_dataset_change).
+The same lines compiled again on another machine, whose fitted standardization differs in
+its last digits, resume with a note (data.preprocessing.Pipeline.fits says why).
 
 Two runs on one folder would overwrite each other's checkpoints, so a run holds a lock
 (weights/.<name>.lock) for its whole life; the kernel drops it when the process dies,
@@ -25,8 +27,9 @@ try:
 except ImportError:  # Windows: no advisory locks; runs on one folder must be kept apart
     fcntl = None
 
+from data.preprocessing import SAME_NUMBER, Pipeline
 from models.model_folder import CONFIG_FILE, MODEL_FILE, TRAINING_DIR
-from models.training.checkpoints import CheckpointError, latest_checkpoint
+from models.training.checkpoints import Checkpoint, CheckpointError
 
 CHECKPOINTS_DIR = 'checkpoints'
 TRAINED_SPLITS = ('train', 'validation')
@@ -65,7 +68,7 @@ def lock_folder(folder):
 
 
 def prepare_folder(folder, overwrite=False):
-    """-> the checkpoint to resume from (state, model values, optimizer values) or None.
+    """-> the Checkpoint to resume from, or None.
 
     Raises CheckpointError with a one-line reason when the folder cannot be used.
     """
@@ -75,7 +78,7 @@ def prepare_folder(folder, overwrite=False):
         return None
     if not os.path.isdir(folder):
         raise CheckpointError(f'{folder} is a file, not a model folder')
-    checkpoint = latest_checkpoint(checkpoints_dir(folder))
+    checkpoint = Checkpoint.latest(checkpoints_dir(folder))
     if checkpoint is None:
         if any(os.path.exists(os.path.join(folder, f)) for f in (MODEL_FILE, CONFIG_FILE)):
             raise CheckpointError(f'{folder} holds a trained model without training state; '
@@ -84,16 +87,17 @@ def prepare_folder(folder, overwrite=False):
     return checkpoint
 
 
-def check_fits(state: dict, architecture: dict, characters: list, folder):
+def check_fits(checkpoint: Checkpoint, architecture: dict, characters: list, folder):
     """Raise CheckpointError when the checkpoint was made for another network or text."""
-    if state['characters'] != characters:
+    if checkpoint.characters != characters:
         raise CheckpointError(
             f'the checkpoint in {folder} was trained with another character table '
-            f'({len(state["characters"])} characters, data set {state["dataset"]}) than this '
-            f'data set ({len(characters)}); choose another --name, or pass --overwrite')
-    if state['architecture'] != architecture:
-        differ = ', '.join(f'{k} {state["architecture"].get(k)} (now {v})'
-                           for k, v in architecture.items() if state['architecture'].get(k) != v)
+            f'({len(checkpoint.characters)} characters, data set {checkpoint.dataset}) than '
+            f'this data set ({len(characters)}); choose another --name, or pass --overwrite')
+    if checkpoint.architecture != architecture:
+        differ = ', '.join(f'{k} {checkpoint.architecture.get(k)} (now {v})'
+                           for k, v in architecture.items()
+                           if checkpoint.architecture.get(k) != v)
         raise CheckpointError(f'the checkpoint in {folder} is for another network: {differ}; '
                               f'choose another --name, or pass --overwrite')
 
@@ -111,16 +115,19 @@ def dataset_fingerprint(dataset) -> dict:
     return fingerprint
 
 
-def check_dataset(state: dict, fingerprint: dict, folder, allow_change=False):
+def check_dataset(checkpoint: Checkpoint, fingerprint: dict, folder, allow_change=False):
     """Raise CheckpointError when the checkpoint was trained on a data set compiled
-    otherwise, naming what changed; with allow_change, warn instead."""
-    if 'data' not in state:
+    otherwise, naming what changed; with allow_change, warn instead. Pre-processing is
+    compared as Pipeline.fits does for `resume`; what it tolerates is named in a note."""
+    if checkpoint.data is None:
         warnings.warn(f'the checkpoint in {folder} predates data set fingerprints; resuming '
-                      f'without checking that {state.get("dataset")} is the data it trained on')
+                      f'without checking that {checkpoint.dataset} is the data it trained on')
         return
-    old, changes = state['data'], []
-    if old['preprocessing'] != fingerprint['preprocessing']:
-        changes.append('pre-processing (or its fitted parameters)')
+    old, changes = checkpoint.data, []
+    fit = Pipeline.from_json(old['preprocessing']).fits(
+        Pipeline.from_json(fingerprint['preprocessing']), 'resume')
+    if not fit.ok:
+        changes.append(f'pre-processing ({fit.reason})')
     if old['characters'] != fingerprint['characters']:
         changes.append('character table')
     for name in TRAINED_SPLITS:
@@ -130,6 +137,10 @@ def check_dataset(state: dict, fingerprint: dict, folder, allow_change=False):
         elif old['ids'][name] != fingerprint['ids'][name]:
             changes.append(f'{name} line ids')
     if not changes:
+        for name, theirs, ours in fit.tolerated:
+            print(f'note: the checkpoint in {folder} was trained with {name}{theirs}, this '
+                  f'data set has {name}{ours}: the same to a relative {SAME_NUMBER:g} (the '
+                  f'same lines compiled again elsewhere); resuming on it')
         return
     what = (f'the checkpoint in {folder} was trained on another compilation of the data '
             f'({", ".join(changes)} changed since)')

@@ -13,7 +13,6 @@ import tensorflow as tf
 from models.network import build_model
 from models.training.augmentation import Augmentation, Distorter
 from models.training.batching import LineSet
-from models.training.checkpoints import stored_by_name
 from models.training.config import TrainingConfig
 from models.training.epoch_loop import TrainingError, fit
 from models.training.folder_writer import FolderWriter
@@ -26,8 +25,6 @@ from models.training.workers import chiefs_checkpoint, is_multi_worker
 
 # Options that shape the arithmetic of training: a resumed run keeps the first run's.
 RECIPE = ('seed', 'batch_size', 'clipnorm', 'learning_rate', 'augment', 'warp')
-# What checkpoints written before an option meant; init_from is a record, not an option.
-LEGACY_RECIPE = {'augment': 0.0, 'warp': 0.0, 'init_from': None}
 
 
 def train(config: TrainingConfig, dataset, folder, architecture, checkpoint):
@@ -43,6 +40,7 @@ def train(config: TrainingConfig, dataset, folder, architecture, checkpoint):
         checkpoint = chiefs_checkpoint(strategy, chief, checkpoint, folder)
     use_cudnn = cudnn_choice(config.cuda)
     recipe, schedule = starting_point(config, checkpoint)
+    config = replace(config, **{key: recipe[key] for key in RECIPE})  # the settings in effect
     # the source is loaded before this run seeds and builds its model: fresh weights stay
     # those of a run from scratch
     source = read_source(config.init_from) if config.init_from and checkpoint is None else None
@@ -51,17 +49,17 @@ def train(config: TrainingConfig, dataset, folder, architecture, checkpoint):
             and FolderWriter.behind(folder, schedule)):
         return
     train_lines, validation = load_lines(dataset, architecture.get('stride', 1))
-    if recipe['batch_size'] < strategy.num_replicas_in_sync:
-        raise TrainingError(f'--batch_size {recipe["batch_size"]} is smaller than the '
+    if config.batch_size < strategy.num_replicas_in_sync:
+        raise TrainingError(f'--batch_size {config.batch_size} is smaller than the '
                             f'{strategy.num_replicas_in_sync} replicas')
 
-    keras.utils.set_random_seed(recipe['seed'])
+    keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         model = build_model(**architecture, use_cudnn=use_cudnn, name=os.path.basename(folder))
-        trainer = Trainer(model, schedule.learning_rate, recipe['clipnorm'] or None, strategy)
+        trainer = Trainer(model, schedule.learning_rate, config.clipnorm or None, strategy)
     if checkpoint is not None:
         try:
-            trainer.restore(*checkpoint[1:], by_name=stored_by_name(checkpoint[0]))
+            checkpoint.restore(trainer)
         except ValueError as e:
             raise TrainingError(f'the checkpoint in {folder} does not fit: {e}') from None
         print(f'resuming {folder} after epoch {schedule.epoch}')
@@ -75,14 +73,14 @@ def train(config: TrainingConfig, dataset, folder, architecture, checkpoint):
         print(f'training {folder} {start}: {model.count_params():,} parameters, '
               f'{architecture["num_layers"]} x {architecture["units"]} BiLSTM, '
               f'{strategy.num_replicas_in_sync} replica(s)')
-    writer = (FolderWriter(folder, trainer, dataset, architecture, recipe,
-                           config.keep_checkpoints) if chief else None)
+    writer = (FolderWriter(folder, trainer, dataset, architecture, recipe, config)
+              if chief else None)
     if writer and checkpoint is not None:
         writer.catch_up(schedule)
     fit(trainer, train_lines, validation, schedule, dataset.char_table, epochs=config.epochs,
-        batch_size=recipe['batch_size'], seed=recipe['seed'], show=config.show,
+        batch_size=config.batch_size, seed=config.seed, show=config.show,
         progress=config.progress, on_epoch_end=writer or (lambda *_: None),
-        distorter=distorter(recipe['augment'], recipe['warp'], dataset.pipeline))
+        distorter=distorter(config.augment, config.warp, dataset.pipeline))
     print(f'{folder}: best validation CER {100 * schedule.best_cer:.1f}% '
           f'at epoch {schedule.best_cer_epoch}')
 
@@ -100,12 +98,12 @@ def starting_point(config, checkpoint):
         if config.init_from:
             print(f'resuming from the checkpoint, not from --init_from {config.init_from} '
                   f'(it counts only for a fresh start)')
-        for key, value in checkpoint[0]['recipe'].items():
+        for key, value in checkpoint.recipe.items():
             if key != 'init_from' and recipe[key] != value:
                 print(f'resuming with the checkpoint\'s --{key} {value} '
                       f'(ignoring {recipe[key]})')
-        recipe = {**LEGACY_RECIPE, **checkpoint[0]['recipe']}
-        schedule = Schedule.from_json(checkpoint[0]['schedule'])
+        recipe = dict(checkpoint.recipe)
+        schedule = Schedule.from_json(checkpoint.schedule)
     schedule.resume_with(reduce_lr_patience=config.reduce_lr,
                          reduce_lr_factor=config.reduce_lr_factor,
                          min_learning_rate=config.min_learning_rate,

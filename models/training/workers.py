@@ -10,7 +10,7 @@ reads it from the model folder, which must therefore be shared (or copied) betwe
 
 import tensorflow as tf
 
-from models.training.checkpoints import CheckpointError, checkpoint_path, read_checkpoint
+from models.training.checkpoints import Checkpoint, CheckpointError, checkpoint_path
 from models.training.epoch_loop import TrainingError
 from models.training.resume import checkpoints_dir
 
@@ -22,11 +22,11 @@ def is_multi_worker(strategy) -> bool:
 
 
 def chiefs_checkpoint(strategy, chief: bool, checkpoint, folder):
-    """-> the checkpoint (state, model, optimizer) the chief resumes from, on every worker;
+    """-> the Checkpoint the chief resumes from, on every worker;
     None when it starts afresh. `checkpoint` is what the chief found (ignored elsewhere)."""
     epoch, tag = 0, 0
     if chief and checkpoint is not None:
-        epoch, tag = checkpoint[0]['epoch'], int(checkpoint[0]['sha256'][:_TAG_HEX], 16)
+        epoch, tag = checkpoint.epoch, int(checkpoint.sha256[:_TAG_HEX], 16)
     epoch, tag = _from_chief(strategy, [epoch, tag])
     if chief:
         return checkpoint
@@ -35,12 +35,12 @@ def chiefs_checkpoint(strategy, chief: bool, checkpoint, folder):
     path = checkpoint_path(checkpoints_dir(folder), epoch)
     worker = strategy.cluster_resolver.task_id
     try:
-        found = read_checkpoint(path)
+        found = Checkpoint.read(path)
     except (OSError, CheckpointError) as e:
         raise TrainingError(f'worker {worker} cannot read the checkpoint the chief resumes '
                             f'from ({e}); put the model folder on a file system all workers '
                             f'share, or copy it to each') from None
-    if int(found[0]['sha256'][:_TAG_HEX], 16) != tag:
+    if int(found.sha256[:_TAG_HEX], 16) != tag:
         raise TrainingError(f'worker {worker}: {path} is not the chief\'s (another copy of '
                             f'the model folder?)')
     return found

@@ -1,15 +1,18 @@
 // Writes stored strokes on the demo page in headless Chromium with real mouse input
 // (Chrome DevTools Protocol Input.dispatchMouseEvent, through playwright-core), waits for
-// the text the page shows after the pause, presses Recognize, presses Download ink, and
-// saves what the page shows, the downloaded InkML and a screenshot.
+// the text the page shows after the pause, presses Recognize, presses Download ink, then
+// chooses best path in the Decoder menu (where it is offered) and waits for the text
+// again, and saves what the page shows, the downloaded InkML and a screenshot.
 //
 //   node demo/web/test/browser_draw.js URL STROKES_JSON OUT_DIR
 //
 // STROKES_JSON: [[[x, y, t], ...], ...], any units: scaled to fit the canvas.
 // OUT_DIR/result.json: {"live_text": text shown after the pause, "text": shown after
 // Recognize, "strokes": the strokes as the page recorded them, "status", "backend" (the
-// TensorFlow.js backend the page picked), "engine", "probabilities": the page's model
-// output for those strokes (T * C, row-major), "errors": uncaught page errors};
+// TensorFlow.js backend the page picked), "engine", "decoder": the page's default decoder
+// (window.hwrDemo.decoder), "decoders": those its menu offers, "best_path_text": shown
+// after choosing best path (null if not offered), "probabilities": the page's model output
+// for those strokes (T * C, row-major), "errors": uncaught page errors};
 // OUT_DIR/ink.inkml (the download), OUT_DIR/screenshot.png.
 // Chromium: Debian's /usr/bin/chromium, or the one named by $CHROMIUM (no download), which
 // playwright-core starts headless with a new empty profile (--user-data-dir).
@@ -84,13 +87,22 @@ async function main([url, strokesPath, outDir]) {
       status: await page.textContent('#status'),
       backend: await page.evaluate(() => window.hwrDemo.backend),
       engine: await page.evaluate(() => window.hwrDemo.engine),
+      decoder: await page.evaluate(() => window.hwrDemo.decoder),
+      decoders: await page.evaluate(() => window.hwrDemo.recognizer.decoders),
       probabilities: await page.evaluate(async () => {
         const { recognizer, strokes } = window.hwrDemo;
         return Array.from((await recognizer.recognize(strokes())).probabilities);
       }),
+      best_path_text: null,
       errors,
     };
     await page.screenshot({ path: join(outDir, 'screenshot.png') });
+    if (result.decoders.includes('best_path') && result.decoders.length > 1) {
+      await page.selectOption('#decoder', 'best_path');
+      await page.waitForSelector('#result[data-state="done"]');
+      result.best_path_text = await page.textContent('#result');
+      result.decoder_after_switch = await page.evaluate(() => window.hwrDemo.decoder);
+    }
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(result));
   } finally {
     await browser.close();
