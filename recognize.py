@@ -18,7 +18,9 @@ files; a quoted glob ('ink/**/*.inkml') is expanded here.
 
 Each file that cannot be read or recognized gets one line on stderr naming it and what is
 wrong, and the run goes on; the exit status is 0 when every file was recognized, 1 when
-any failed, 2 for a usage error (bad model, no files).
+any failed, 2 for a usage error (bad model, no files). A line of more than --max_points
+points is refused rather than recognized whole (the time and memory of one line grow
+with its length: 1.8 M points took 13 GB), as the service does.
 """
 import argparse
 import json
@@ -29,16 +31,17 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 from algorithms.decoders import DECODERS
-from data.ink_files import InkFileError, find_files, read_ink_file
+from data.ink_files import MAX_POINTS, InkFileError, check_points, find_files, read_ink_file
 from models.model_folder import DEFAULT_MODEL
-from models.recognizer import Recognizer, alternatives, timed_strokes
+from models.recognizer import MAX_NBEST, Recognizer, alternatives, timed_strokes
 
 
-def recognize_file(recognizer, path, nbest, decoder_name) -> dict:
+def recognize_file(recognizer, path, nbest, decoder_name, max_points=MAX_POINTS) -> dict:
     """The record of one file: file, text (lines joined by newlines), decoder, milliseconds
     and, with nbest, alternatives (one list per line when the file has several)."""
     start = time.perf_counter()
     lines = read_ink_file(path)
+    check_points(lines, max_points)
     try:
         features = [recognizer.features(timed_strokes(recognizer, line), f'line {i}')
                     for i, line in enumerate(lines)]
@@ -65,16 +68,27 @@ def parse_args(argv=None):
                    help='best_path: no dictionary; token_passing: only words of the model '
                    "folder's lm.arpa, weighted by it (default: %(default)s)")
     p.add_argument('--nbest', type=int, metavar='K',
-                   help='also give the K best texts with their log scores (best path: CTC '
-                   'prefix beam search; token passing: its K best word sequences)')
-    p.add_argument('--output', help='write one JSON record per file to this .jsonl file: '
-                   'file, text, decoder, milliseconds, alternatives (with --nbest); a file '
-                   'that failed gets file and error')
+                   help=f'also give the K best texts (1 to {MAX_NBEST}) with their log scores '
+                   '(best path: CTC prefix beam search; token passing: its K best word '
+                   'sequences)')
+    p.add_argument('--output', help='write one JSON record per file to this .jsonl file '
+                   '(its folder is made if missing): file, text, decoder, milliseconds, '
+                   'alternatives (with --nbest); a file that failed gets file and error')
+    p.add_argument('--max_points', type=int, default=MAX_POINTS, metavar='N',
+                   help='refuse lines of more than N points (default: %(default)s, as the '
+                   'service; an IAM-OnDB line has about 700)')
     args = p.parse_args(argv)
-    if args.nbest is not None and args.nbest < 1:
-        p.error(f'--nbest must be at least 1, got {args.nbest}')
+    if args.nbest is not None and not 1 <= args.nbest <= MAX_NBEST:
+        p.error(f'--nbest must be 1 to {MAX_NBEST}, got {args.nbest}')
+    if args.max_points < 2:
+        p.error(f'--max_points must be at least 2, got {args.max_points}')
     if args.output and not args.output.endswith('.jsonl'):
         p.error(f'--output must end in .jsonl, got {args.output}')
+    if args.output:  # before the model loads: a typo costs no wait
+        try:
+            os.makedirs(os.path.dirname(args.output) or '.', exist_ok=True)
+        except OSError as error:
+            p.error(f'--output: cannot make the folder of {args.output}: {error.strerror}')
     return args
 
 
@@ -91,11 +105,17 @@ def main(argv=None):
         print(f'recognize.py: error: {error}', file=sys.stderr)
         sys.exit(2)
     failed = len(problems)
-    output = open(args.output, 'w', encoding='utf-8') if args.output else None
+    try:
+        output = open(args.output, 'w', encoding='utf-8') if args.output else None
+    except OSError as error:
+        print(f'recognize.py: error: cannot write {args.output}: {error.strerror}',
+              file=sys.stderr)
+        sys.exit(2)
     try:
         for path in files:
             try:
-                record = recognize_file(recognizer, path, args.nbest, args.decoder)
+                record = recognize_file(recognizer, path, args.nbest, args.decoder,
+                                        args.max_points)
             except InkFileError as error:
                 print(f'recognize.py: {path}: {error}', file=sys.stderr)
                 record, failed = {'file': path, 'error': str(error)}, failed + 1

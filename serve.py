@@ -12,9 +12,10 @@ POST /recognize takes one line of ink:
 - or an InkML document (a body that starts with '<'); all its traces are one line, and
   `?nbest=K` in the URL asks for alternatives.
 It answers 200 with {"text", "alternatives", "decoder", "milliseconds"}: alternatives are
-the K best texts with their natural-log scores when nbest is asked for (see recognize.py),
-else []; milliseconds is the time from the request's body to its answer. Malformed ink is a
-400, a body over --max_bytes or a line over --max_points a 413, each with {"error": why}.
+the K best texts (K from 1 to 20, a whole number) with their natural-log scores when nbest
+is asked for (see recognize.py), else []; milliseconds is the time from the request's body
+to its answer. Malformed ink (or nbest) is a 400, a body over --max_bytes or a line over
+--max_points a 413, each with {"error": why}; never a 500 for what a client sends.
 GET /health answers {"status": "ok", "model", "decoder", "requests", "batches"}.
 
 With --adapted_dir DIR, POST /adapt adapts the model to one writer (service/adapting.py):
@@ -27,7 +28,10 @@ The model loads once. Requests that arrive while the network is busy wait in a q
 are recognized together, as one batch (up to --max_batch lines), which costs less CPU per
 line than one call each. The HTTP side is waitress (a pure-Python WSGI server): it parses
 requests robustly, caps bodies, and serves each connection on a worker thread. The service
-listens on 127.0.0.1 only: it is for apps on this machine.
+listens on 127.0.0.1 only: it is for apps on this machine. Slow or heavy clients do not
+shut others out: a request must arrive whole within --request_deadline seconds, up to
+--max_connections connections are served at once, and lines much longer than usual are
+recognized in a lane of their own (service/app.py, service/batcher.py).
 """
 import argparse
 import os
@@ -38,7 +42,8 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chat
 from algorithms.decoders import DECODERS
 from models.model_folder import DEFAULT_MODEL
 from models.recognizer import Recognizer
-from service.app import HOST, Service, listen
+from data.ink_files import MAX_POINTS
+from service.app import HOST, MAX_CONNECTIONS, REQUEST_DEADLINE, Service, listen
 
 
 def parse_args(argv=None):
@@ -50,12 +55,13 @@ def parse_args(argv=None):
                    help='best_path: no dictionary; token_passing: only words of the model '
                    "folder's lm.arpa (default: %(default)s)")
     p.add_argument('--port', type=int, default=8765,
-                   help='port on 127.0.0.1; 0 picks a free one (default: %(default)s)')
+                   help='port on 127.0.0.1, 1 to 65535; 0 picks a free one '
+                   '(default: %(default)s)')
     p.add_argument('--max_bytes', type=int, default=1_000_000,
                    help='largest request body accepted, in bytes (default: %(default)s)')
-    p.add_argument('--max_points', type=int, default=20_000,
-                   help='most points in one request\'s ink (default: %(default)s; an '
-                   'IAM-OnDB line has about 700)')
+    p.add_argument('--max_points', type=int, default=MAX_POINTS,
+                   help='most points in one request\'s ink (default: %(default)s, as '
+                   'recognize.py; an IAM-OnDB line has about 700)')
     p.add_argument('--max_batch', type=int, default=32,
                    help='most lines recognized in one network call (default: %(default)s)')
     p.add_argument('--threads', type=int, default=8,
@@ -63,8 +69,18 @@ def parse_args(argv=None):
     p.add_argument('--adapted_dir', metavar='DIR',
                    help='folder for the models POST /adapt makes, one sub-folder per name '
                    '(default: none, and POST /adapt is off)')
+    p.add_argument('--request_deadline', type=int, default=REQUEST_DEADLINE, metavar='SECONDS',
+                   help='close a connection whose request has not arrived whole this long '
+                   'after it started, or that sends nothing for this long '
+                   '(default: %(default)s)')
+    p.add_argument('--max_connections', type=int, default=MAX_CONNECTIONS,
+                   help='connections served at once; more wait to be accepted '
+                   '(default: %(default)s)')
     args = p.parse_args(argv)
-    for name in ('max_bytes', 'max_points', 'max_batch', 'threads'):
+    if not 0 <= args.port <= 65535:
+        p.error(f'--port must be 1 to 65535 (or 0 for a free one), got {args.port}')
+    for name in ('max_bytes', 'max_points', 'max_batch', 'threads', 'request_deadline',
+                 'max_connections'):
         if getattr(args, name) < 1:
             p.error(f'--{name} must be at least 1, got {getattr(args, name)}')
     return args
@@ -76,11 +92,14 @@ def main(argv=None):
         recognizer = Recognizer.load(args.model, decoder=args.decoder)
     except ValueError as error:
         sys.exit(f'serve.py: error: {error}')
-    recognizer.recognize([[(0, 0, 0.0), (1, 1, 0.1)]])  # traces the network before serving
+    line = [[(0, 0, 0.0), (1, 1, 0.1)]]
+    recognizer.recognize_batch([line, line])  # traces the network's batch path and its
+    recognizer.recognize(line)  # single-line one before serving, not on the first requests
     service = Service(recognizer, args.model, args.decoder, args.max_bytes, args.max_points,
                       args.max_batch, args.adapted_dir)
     try:
-        server = listen(service, args.port, args.threads, args.max_bytes)
+        server = listen(service, args.port, args.threads, args.max_bytes,
+                        args.request_deadline, args.max_connections)
     except OSError as error:
         sys.exit(f'serve.py: error: cannot listen on {HOST}:{args.port}: {error}')
     print(f'serve.py: serving http://{HOST}:{server.effective_port}/ (model {args.model}, '

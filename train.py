@@ -21,6 +21,7 @@ resumed run keeps the seed, batch size, clip norm and learning rate it started w
 epoch count and the --reduce_lr / --early_stopping settings may change between runs.
 """
 import argparse
+import errno
 import os
 import sys
 import warnings
@@ -151,6 +152,12 @@ def main(argv=None):
             run(config)
     except (TrainingError, CheckpointError, FileNotFoundError) as e:
         sys.exit(f'train.py: error: {e}')
+    except OSError as e:  # a full disk, most often: every file is written whole or not at all
+        full = e.errno in (errno.ENOSPC, errno.EDQUOT)
+        sys.exit(f'train.py: error: {"disk full" if full else e.strerror or e} while writing '
+                 f'{e.filename or "the model folder"}; '
+                 f'{"free some space, then " if full else ""}run the same command again to '
+                 f'resume after the last finished epoch')
     except KeyboardInterrupt:
         sys.exit('\ntrain.py: interrupted; run the same command again to resume after the '
                  'last finished epoch')

@@ -29,6 +29,7 @@ ARPA_LOG_ZERO = -99.0  # ARPA's stand-in for log10(0); -inf in a file is read as
 DEFAULT_MAX_WORDS = 10000  # as in the original keras-auto-hwr's build_lang_model.py
 # A word: letters, with single apostrophes inside ("don't", "o'clock"); not digits or "_".
 WORD_PATTERN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+NGRAM_COUNT = re.compile(r'ngram\s+([0-9]{1,2})\s*=\s*([0-9]{1,12})')  # in \data\
 
 
 def text_words(text: str, lower=True) -> list:
@@ -85,35 +86,44 @@ def _log10_value(text: str, where: str) -> float:
 
 
 def read_arpa(path) -> LanguageModel:
-    """Read the 1-gram and 2-gram sections of an ARPA file (UTF-8)."""
+    """Read the 1-gram and 2-gram sections of an ARPA file (UTF-8); ValueError naming the
+    file (and line) for anything else."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            return _read_sections(f, path)
+    except UnicodeDecodeError as error:  # a binary file, or another encoding
+        raise ValueError(f'{path}: not an ARPA file: not UTF-8 text ({error.reason})') from None
+
+
+def _read_sections(lines, path) -> LanguageModel:
+    """The model of an ARPA file's lines (text); `path` names the file in errors."""
     declared, listed = {}, Counter()
     unigrams, backoffs, bigrams = {}, {}, {}
     section, ignored = None, set()
-    with open(path, encoding='utf-8') as f:
-        for number, line in enumerate(f, 1):
-            where, line = f'{path}:{number}', line.strip()
-            if line == '\\data\\':
-                section = 'data'
-            elif line == '\\end\\':
-                section = 'end'
-                break
-            elif not line or section is None:
-                continue  # blank lines, and any header some tools write before \data\
-            elif line.startswith('\\') and line.endswith('-grams:'):
-                order = line[1:-len('-grams:')]
-                if not order.isdigit():
-                    raise ValueError(f'{where}: unexpected section {line!r}')
-                section = int(order)
-                if section > 2:
-                    ignored.add(section)
-            elif section == 'data':
-                key, _, value = line.partition('=')
-                if not key.startswith('ngram ') or not value.strip().isdigit():
-                    raise ValueError(f'{where}: expected "ngram N=count", got {line!r}')
-                declared[int(key.split()[1])] = int(value)
-            elif section in (1, 2):
-                _read_ngram(line.split(), section, where, unigrams, backoffs, bigrams)
-                listed[section] += 1
+    for number, line in enumerate(lines, 1):
+        where, line = f'{path}:{number}', line.strip()
+        if line == '\\data\\':
+            section = 'data'
+        elif line == '\\end\\':
+            section = 'end'
+            break
+        elif not line or section is None:
+            continue  # blank lines, and any header some tools write before \data\
+        elif line.startswith('\\') and line.endswith('-grams:'):
+            order = line[1:-len('-grams:')]
+            if not (order.isascii() and order.isdigit()):
+                raise ValueError(f'{where}: unexpected section {line[:60]!r}')
+            section = int(order)
+            if section > 2:
+                ignored.add(section)
+        elif section == 'data':
+            match = NGRAM_COUNT.fullmatch(line)
+            if match is None:
+                raise ValueError(f'{where}: expected "ngram N=count", got {line[:60]!r}')
+            declared[int(match[1])] = int(match[2])
+        elif section in (1, 2):
+            _read_ngram(line.split(), section, where, unigrams, backoffs, bigrams)
+            listed[section] += 1
     if section is None:
         raise ValueError(f'{path}: not an ARPA file (no \\data\\ line)')
     if section != 'end':

@@ -6,7 +6,9 @@
                     synthetic_text and the faces in fonts/)
     iam             IamSource: IAM-OnDB
     inkml           InkML reading and writing, InkmlSource
-    ink_files       reading an ink file of any format (InkML, IAM-OnDB XML, JSON strokes)
+    ink_files       reading an ink file of any format (InkML, IAM-OnDB XML, JSON strokes),
+                    the points limit a line (MAX_POINTS)
+    xml_depth       how deep an XML tree nests (the ink readers refuse over 100 levels)
     preprocessing   raw strokes -> per-frame features: the steps and named pipelines;
                     Pipeline fits its own steps (fit_stored) and says whether a data set's
                     features suit a model, by purpose (Pipeline.fits)

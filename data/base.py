@@ -10,6 +10,10 @@ from typing import Iterator, List, Optional
 import numpy as np
 
 MIN_POINTS = 2  # a line needs at least one pen movement to carry any information
+# Largest magnitude of a coordinate or time any reader accepts: far beyond real ink (ns
+# since 1970 are about 2e18), small enough that differences, ranges and their squares
+# stay finite in every later step.
+MAX_MAGNITUDE = 1e100
 SPLITS = ('train', 'validation', 'test')  # the splits of a data set, as compiled
 
 
@@ -85,7 +89,10 @@ def validate_handwriting(strokes, example_id='?') -> List[np.ndarray]:
             a = np.asarray(stroke, dtype=np.float64)
         except (TypeError, ValueError):
             raise BadExample(example_id, 'non-numeric values',
-                             f'stroke {s}, first point {stroke[0]!r}') from None
+                             f'stroke {s}, first point {shorten(repr(stroke[0]))}') from None
+        except OverflowError:  # an int beyond any float
+            raise BadExample(example_id, 'numbers out of range',
+                             f'stroke {s}: a value beyond ±{MAX_MAGNITUDE:g}') from None
         if a.ndim != 2 or a.shape[1] != 3:
             raise BadExample(example_id, 'stroke is not a list of (x, y, t) points',
                              f'stroke {s} has shape {a.shape}')
@@ -93,6 +100,11 @@ def validate_handwriting(strokes, example_id='?') -> List[np.ndarray]:
             bad = int(np.argwhere(~np.isfinite(a))[0][0])
             raise BadExample(example_id, 'NaN or inf in the points',
                              f'stroke {s}, point {bad}: {tuple(a[bad].tolist())}')
+        if not np.abs(a).max() <= MAX_MAGNITUDE:
+            bad = int(np.argwhere(np.abs(a) > MAX_MAGNITUDE)[0][0])
+            raise BadExample(example_id, 'numbers out of range',
+                             f'stroke {s}, point {bad}: {tuple(a[bad].tolist())}, beyond '
+                             f'±{MAX_MAGNITUDE:g}')
         arrays.append(a)
     total = sum(len(a) for a in arrays)
     if total < MIN_POINTS:
@@ -102,9 +114,10 @@ def validate_handwriting(strokes, example_id='?') -> List[np.ndarray]:
 
 def _well_formed(strokes) -> bool:
     """Whether strokes are already what validate_handwriting returns (a list of non-empty
-    finite float64 (n, 3) arrays, MIN_POINTS in all), checked in one pass: sources such as
-    the synthetic one give exactly that, a thousand lines a second. Anything else takes
-    the slow path, which says what is wrong."""
+    float64 (n, 3) arrays of values within ±MAX_MAGNITUDE, MIN_POINTS in all), checked in
+    one pass: sources such as the synthetic one give exactly that, a thousand lines a
+    second. NaN fails the <= as it fails every comparison. Anything else takes the slow
+    path, which says what is wrong."""
     if type(strokes) is not list or not strokes:
         return False
     total = 0
@@ -113,7 +126,12 @@ def _well_formed(strokes) -> bool:
                 or a.shape[1] != 3 or not len(a):
             return False
         total += len(a)
-    return total >= MIN_POINTS and bool(np.isfinite(np.concatenate(strokes)).all())
+    return total >= MIN_POINTS and bool(np.abs(np.concatenate(strokes)).max() <= MAX_MAGNITUDE)
+
+
+def shorten(text: str, limit=60) -> str:
+    """A text for a message, cut to about `limit` characters."""
+    return text if len(text) <= limit else f'{text[:limit]}... ({len(text)} characters)'
 
 
 def validate_text(text, example_id='?') -> str:

@@ -71,8 +71,13 @@ class CharTable:
     @classmethod
     def from_json(cls, data: dict) -> 'CharTable':
         if data.get('blank', BLANK) != BLANK:
-            raise ValueError(f'character table has blank {data["blank"]}, expected {BLANK}')
-        return cls(data['characters'])
+            raise ValueError(f'character table has blank {data["blank"]!r}, expected {BLANK}')
+        characters = data['characters']
+        if not isinstance(characters, list) or not all(
+                isinstance(c, str) and len(c) == 1 for c in characters):
+            raise ValueError('character table: "characters" must be a list of one-character '
+                             'strings')
+        return cls(characters)
 
     def __len__(self):
         return len(self.characters)

@@ -41,8 +41,9 @@ from collections import Counter
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
-from data.base import SPLITS, BaseSource, Example
+from data.base import MAX_MAGNITUDE, SPLITS, BaseSource, Example, shorten
 from data.dataset_format import DATASETS_DIR
+from data.xml_depth import MAX_DEPTH, too_deep
 
 DEFAULT_ROOT = os.path.join(DATASETS_DIR, 'iam_online_db')
 DEFAULT_SPLIT_LISTS = os.path.join(DEFAULT_ROOT, 't1')  # where the README unpacks the t1 lists
@@ -77,10 +78,12 @@ def read_point(point) -> tuple:
         raise UnreadableFile(f'a Point lacks x, y or time: {point.attrib}')
     try:
         x, y, t = int(x), int(y), float(t)
-    except ValueError:
-        raise UnreadableFile(f'a Point is not numeric: {point.attrib}') from None
+    except ValueError:  # not a number, or an int of over 4,300 digits
+        raise UnreadableFile(f'a Point is not numeric: {shorten(repr(point.attrib))}') from None
     if not math.isfinite(t):
-        raise UnreadableFile(f'a Point time is not finite: {point.attrib}')
+        raise UnreadableFile(f'a Point time is not finite: {shorten(repr(point.attrib))}')
+    if not max(abs(x), abs(y), abs(t)) <= MAX_MAGNITUDE:
+        raise UnreadableFile(f'a Point is beyond ±{MAX_MAGNITUDE:g}: {shorten(repr(point.attrib))}')
     return x, y, t
 
 
@@ -95,6 +98,10 @@ def read_line_strokes(path: Path) -> list:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as error:
         raise UnreadableFile(str(error)) from None
+    deepest = too_deep(root)  # a Stroke in a Stroke... would be read once for each above it
+    if deepest:
+        raise UnreadableFile(f'elements nest deeper than {MAX_DEPTH} levels '
+                             f'(<{deepest[0]}> at depth {deepest[1]})')
     strokes = [[read_point(p) for p in stroke.iter('Point')] for stroke in root.iter('Stroke')]
     strokes = [stroke for stroke in strokes if stroke]
     if not strokes:
@@ -132,6 +139,10 @@ def read_original_lines(path: Path) -> list:
     try:
         for _, element in ET.iterparse(path):
             if element.tag == 'Transcription':
+                deepest = too_deep(element)
+                if deepest:
+                    raise UnreadableFile(f'<Transcription> nests deeper than {MAX_DEPTH} '
+                                         f'levels (<{deepest[0]}> at depth {deepest[1]})')
                 return [(text_line_id(line), unescape(line.get('text', ''), ENTITIES).strip())
                         for line in element.iter('TextLine')]
     except (ET.ParseError, OSError) as error:

@@ -35,7 +35,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from data.base import BaseSource, Example
+from data.base import MAX_MAGNITUDE, BaseSource, Example, shorten
+from data.xml_depth import MAX_DEPTH, too_deep
 
 NAMESPACE = 'http://www.w3.org/2003/InkML'
 XML_ID = '{http://www.w3.org/XML/1998/namespace}id'
@@ -50,6 +51,10 @@ PEN_SPEED = 1.6
 VALUE = re.compile(r'''\s*([!'"]?)\s*([-+]?\s*(?:\#[0-9A-Fa-f]+|\d+\.?\d*(?:[eE][-+]?\d+)?
                    |\.\d+(?:[eE][-+]?\d+)?)|[TF*?])''', re.X)
 MAX_NAMED = 5
+# Far beyond any real ink: how many references (contextRef -> context -> inkSourceRef ->
+# ...) one trace's format may go through. Values beyond ±data.base.MAX_MAGNITUDE and
+# elements nested deeper than data.xml_depth.MAX_DEPTH are refused as well.
+MAX_REFERENCES = 32
 
 
 class InkmlError(ValueError):
@@ -83,8 +88,14 @@ def read_inkml(source) -> list:
             root = ET.parse(source).getroot()
     except ET.ParseError as error:
         raise InkmlError(f'not XML: {error}') from None
+    except ValueError as error:  # a path with a NUL in it, say
+        raise InkmlError(f'unreadable: {error}') from None
     if local(root.tag) != 'ink':
         raise InkmlError(f'not InkML: the root element is <{local(root.tag)}>, not <ink>')
+    deepest = too_deep(root)  # the readers below recurse over traceGroups and formats
+    if deepest:
+        raise InkmlError(f'elements nest deeper than {MAX_DEPTH} levels '
+                         f'(<{local(deepest[0])}> at depth {deepest[1]})')
     tree = read_node(root, Formats(root), None, [0])
     if not any(True for _ in tree.traces()):
         raise InkmlError('no traces')
@@ -114,18 +125,30 @@ class Formats:
     def of_context(self, reference):
         """The channels a `contextRef` leads to, or None when it names nothing usable."""
         context = self.contexts.get(reference.lstrip('#'))
-        return None if context is None else self._within(context)
+        return None if context is None else self._within(context, ['#' + reference.lstrip('#')])
 
-    def _within(self, element):
+    def _within(self, element, path):
+        """The channels an element holds or refers to; `path` lists the references
+        followed so far, so that a loop or an endless chain is an InkmlError."""
         for child in element:
             if local(child.tag) == 'traceFormat':
                 return read_channels(child)
             if local(child.tag) == 'inkSource':
-                return self._within(child)
+                return self._within(child, path)
         for attribute, table in (('traceFormatRef', self.by_id), ('inkSourceRef', self.sources)):
-            found = table.get((element.get(attribute) or '').lstrip('#'))
-            if found is not None:
-                return found if attribute == 'traceFormatRef' else self._within(found)
+            reference = (element.get(attribute) or '').lstrip('#')
+            found = table.get(reference)
+            if found is None:
+                continue
+            if attribute == 'traceFormatRef':
+                return found
+            path = path + [f'#{reference}']
+            if path[-1] in path[:-1] or len(path) > MAX_REFERENCES:
+                what = ('loop' if path[-1] in path[:-1]
+                        else f'go through more than {MAX_REFERENCES} elements')
+                shown = path if len(path) <= 6 else path[:3] + ['...'] + path[-2:]
+                raise InkmlError(f'references {what}: {" -> ".join(shown)}')
+            return self._within(found, path)
         return None
 
 
@@ -229,13 +252,17 @@ def parse_trace(text: str, channels, number) -> np.ndarray:
                 raise InkmlError(f'trace {number}, point {i}: unknown value (?) in channel '
                                  f'{regular[c][0]}')
             else:
-                number_value = to_number(raw)
+                number_value = to_number(raw, f'trace {number}, point {i}, channel '
+                                              f'{regular[c][0]}')
             if order[c] == '!':
                 value[c] = number_value
             elif order[c] == "'":
                 value[c] = previous + number_value
             else:
                 value[c] = previous + velocity[c] + number_value
+            if not abs(value[c]) <= MAX_MAGNITUDE:  # differences can add up past it
+                raise InkmlError(f'trace {number}, point {i}: channel {regular[c][0]} adds '
+                                 f'up to {value[c]:g}, beyond ±{MAX_MAGNITUDE:g}')
             velocity[c] = value[c] - previous
             points[i, c] = value[c]
     return points
@@ -255,12 +282,20 @@ def tokens(text: str, number) -> list:
     return found
 
 
-def to_number(raw: str) -> float:
+def to_number(raw: str, where: str) -> float:
+    """The value of one token (decimal, #hex, T or F); InkmlError, naming `where`, for one
+    beyond ±MAX_MAGNITUDE (or too large for a float at all)."""
     if raw in ('T', 'F'):
         return 1.0 if raw == 'T' else 0.0
     sign = -1.0 if raw.startswith('-') else 1.0
-    raw = raw.lstrip('+-')
-    return sign * (int(raw[1:], 16) if raw.startswith('#') else float(raw))
+    digits = raw.lstrip('+-')
+    try:
+        value = sign * (int(digits[1:], 16) if digits.startswith('#') else float(digits))
+    except OverflowError:
+        value = math.inf
+    if not abs(value) <= MAX_MAGNITUDE:
+        raise InkmlError(f'{where}: {shorten(raw, 20)} is beyond ±{MAX_MAGNITUDE:g}')
+    return value
 
 
 def make_line(traces, text, line_id) -> InkLine:

@@ -20,12 +20,12 @@ import numpy as np
 from algorithms.best_path import BestPathDecoder
 from algorithms.decoders import check_name, make_decoder
 from data.base import validate_handwriting
-from data.charset import CharTable
 from data.inkml import InkLine, make_up_times, model_pen_speed
-from models.model_folder import LM_FILE, load_model_folder, read_config
+from models.model_folder import LM_FILE, load_model_folder, read_recognizer_config
 from models.network import PAD_VALUE, output_lengths, time_stride, unmasked
 
 BATCH_SIZE = 32
+MAX_NBEST = 20  # the most alternatives asked of a line, here, in recognize.py and the service
 SMALLEST_BUCKET = 64  # frames; single lines are padded up to a bucket length (see Network)
 BUCKET_GROWTH = 1.25  # each bucket is about 25% longer than the one before
 
@@ -57,10 +57,10 @@ class Recognizer:
         check_name(decoder)
         chosen = None  # best path, over the character table that loads with the network
         if decoder != 'best_path':  # before the network loads, so its errors come fast
+            _, char_table, _ = read_recognizer_config(model_dir)
             chosen = make_decoder(
-                decoder, CharTable.from_json(read_config(model_dir)['char_table']),
-                language_model or os.path.join(model_dir, LM_FILE), lm_weight, word_penalty,
-                model_dir)
+                decoder, char_table, language_model or os.path.join(model_dir, LM_FILE),
+                lm_weight, word_penalty, model_dir)
         model, char_table, pipeline, _ = load_model_folder(model_dir)
         return cls(model, char_table, pipeline, chosen, jit)
 
@@ -71,7 +71,8 @@ class Recognizer:
         except TypeError as e:  # a number or object where a list belongs
             raise ValueError(f'{example_id}: handwriting must be a list of strokes of (x, y, t) '
                              f'points ({e})') from None
-        features = self.pipeline(strokes)
+        with np.errstate(all='ignore'):  # overflows show as non-finite features, below
+            features = self.pipeline(strokes)
         if not np.isfinite(features).all():
             raise ValueError(f'{example_id}: pre-processing gave non-finite features')
         return features
@@ -121,12 +122,24 @@ class Recognizer:
         self.network.warm_up(max_frames)
 
 
+def check_nbest(k) -> int:
+    """k as an int if it is a whole number from 1 to MAX_NBEST, else ValueError saying so
+    (True, 1.9, 1e400 and '3' are not whole numbers)."""
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise ValueError(f'nbest must be a whole number from 1 to {MAX_NBEST}, got {k!r}')
+    if not 1 <= k <= MAX_NBEST:
+        raise ValueError(f'nbest must be 1 to {MAX_NBEST}, got {k}')
+    return k
+
+
 def alternatives(recognizer: Recognizer, probabilities, k: int) -> list:
     """[{"text", "score"}] of the k best texts of one line, best first; score = natural log.
 
     Best path: a CTC prefix beam search (ln P(text | ink)). Token passing: its K best word
-    sequences with their path scores. (Each decoder's decode_nbest.)
+    sequences with their path scores. (Each decoder's decode_nbest.) k is capped at
+    MAX_NBEST (check_nbest): the search's time and memory grow with it.
     """
+    check_nbest(k)
     return [{'text': text, 'score': float(score)}
             for text, score in recognizer.decoder.decode_nbest(probabilities, k)]
 

@@ -16,11 +16,11 @@ import re
 import threading
 from dataclasses import replace
 
-from data.ink_files import InkFileError, ink_from_json
+from data.ink_files import InkFileError, TooMuchInk, check_points, ink_from_json
 from models.adaptation import AdaptationError, Recipe, adapt_folder
 from models.model_folder import read_config
 from models.recognizer import Recognizer, timed_strokes
-from service.batcher import Batcher
+from service.batcher import Lanes
 
 NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_-]{0,63}')
 MAX_LINES = 20
@@ -85,9 +85,11 @@ class Adapting:
             if ink is None or not (ink.text or '').strip():
                 raise self.error(400, f'line {i}: needs {{"strokes": [...], "text": "..."}} '
                                  f'with the text written')
-            points = sum(len(stroke) for stroke in ink.strokes)
-            if points > self.max_points:
-                raise self.error(413, f'line {i}: {points} points; at most {self.max_points}')
+            try:
+                check_points([ink], self.max_points)
+            except TooMuchInk as error:
+                message = str(error).replace('(--max_points', '(serve.py --max_points')
+                raise self.error(413, f'line {i}: {message}') from None
             strokes.append(timed_strokes(self.base, ink))
             texts.append(ink.text)
         return strokes, texts
@@ -103,5 +105,5 @@ class Adapting:
                     raise self.error(404, f'no adapted model {name!r}; POST /adapt makes '
                                      f'one') from None
                 recognizer = Recognizer.load(folder, decoder=self.decoder)
-                self.loaded[name] = (recognizer, Batcher(recognizer, self.max_batch))
+                self.loaded[name] = (recognizer, Lanes(recognizer, self.max_batch))
             return self.loaded[name]

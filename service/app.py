@@ -2,8 +2,16 @@
 
 POST /recognize takes one line of ink (JSON strokes or an InkML document) and answers its
 text; GET /health says the service is up; POST /adapt adapts the model to one writer
-(service.adapting), when serve.py was given a directory for adapted models. serve.py's docstring is the protocol's user
-guide; serve.py runs this application under waitress (`listen`).
+(service.adapting), when serve.py was given a directory for adapted models. serve.py's
+docstring is the protocol's user guide; serve.py runs this application under waitress
+(`listen`).
+
+Every input gets an answer of its own: 400 for a body that is not usable ink (with what
+is wrong), 413 for one over the byte or points limit, 404/405 for a wrong route; a 500
+only for a bug. The server side (DeadlineServer) keeps the service open to everyone:
+a request must arrive whole within a deadline of its first byte, a connection that says
+nothing is closed after the same time, and the connection limit is far above what a
+machine's apps use, so that a hundred slow clients hold only a part of it.
 """
 import itertools
 import json
@@ -11,15 +19,17 @@ import sys
 import time
 from urllib.parse import parse_qs
 
-from data.ink_files import InkFileError, ink_from_json
+from data.ink_files import MAX_POINTS, InkFileError, TooMuchInk, check_points, ink_from_json, \
+    load_json
 from data.inkml import InkmlError, read_inkml
-from models.recognizer import timed_strokes
+from models.recognizer import check_nbest, timed_strokes
 from service.adapting import Adapting
-from service.batcher import Batcher
+from service.batcher import Lanes
 
 HOST = '127.0.0.1'
-MAX_NBEST = 20
 ANSWER_TIMEOUT = 120.0  # seconds a request waits for its batch before a 503
+REQUEST_DEADLINE = 10  # seconds for a request to arrive whole, or for a new one to start
+MAX_CONNECTIONS = 1000  # open connections at once (waitress's default is 100)
 
 
 class RequestError(ValueError):
@@ -33,12 +43,12 @@ class RequestError(ValueError):
 class Service:
     """The WSGI application: routes, limits, parsing; recognition goes to the Batcher."""
 
-    def __init__(self, recognizer, model, decoder, max_bytes, max_points, max_batch,
-                 adapted_dir=None):
+    def __init__(self, recognizer, model, decoder, max_bytes, max_points=MAX_POINTS,
+                 max_batch=32, adapted_dir=None):
         """adapted_dir: where POST /adapt writes adapted models (None: it is off)."""
         self.recognizer, self.model, self.decoder = recognizer, model, decoder
         self.max_bytes, self.max_points = max_bytes, max_points
-        self.batcher = Batcher(recognizer, max_batch)
+        self.batcher = Lanes(recognizer, max_batch)
         self.adapting = adapted_dir and Adapting(adapted_dir, recognizer, model, decoder,
                                                  max_points, max_batch, RequestError)
         self.requests, self._answered = 0, itertools.count(1)  # next() is atomic
@@ -86,9 +96,9 @@ class Service:
 
     def json_body(self, environ) -> dict:
         try:
-            data = json.loads(self.read_body(environ))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise RequestError(400, f'body is not JSON: {error}') from None
+            data = load_json(self.read_body(environ))
+        except InkFileError as error:
+            raise RequestError(400, f'body: {error}') from None
         if not isinstance(data, dict):
             raise RequestError(400, 'body must be a JSON object')
         return data
@@ -104,9 +114,11 @@ class Service:
                                    '--adapted_dir')
             recognizer, batcher = self.adapting.recognizer(query['model'][0])
         line, nbest = self.parse(body, query)
-        points = sum(len(stroke) for stroke in line.strokes)
-        if points > self.max_points:
-            raise RequestError(413, f'{points} points; at most {self.max_points} per request')
+        try:
+            check_points([line], self.max_points)
+        except TooMuchInk as error:
+            raise RequestError(413, str(error).replace('(--max_points raises it)',
+                                                       '(serve.py --max_points)')) from None
         try:
             features = recognizer.features(timed_strokes(recognizer, line), 'ink')
         except ValueError as error:
@@ -132,8 +144,8 @@ class Service:
             line.timed = all(one.timed for one in lines)
         else:
             try:
-                data = json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                data = load_json(body)
+            except InkFileError as error:
                 raise RequestError(400, f'body is neither JSON nor InkML: {error}') from None
             if isinstance(data, dict):
                 nbest = data.get('nbest', nbest)
@@ -141,19 +153,21 @@ class Service:
                 line = ink_from_json(data)
             except InkFileError as error:
                 raise RequestError(400, str(error)) from None
-        return line, check_nbest(nbest)
+        return line, requested_nbest(nbest)
 
 
-def check_nbest(nbest):
+def requested_nbest(nbest):
+    """None (no alternatives asked for), or the count of a JSON body's "nbest" (an int) or
+    of the URL's ?nbest= (digits): 1 to models.recognizer.MAX_NBEST, else RequestError(400)."""
     if nbest is None:
         return None
+    if isinstance(nbest, str):  # from the URL
+        text = nbest.strip()
+        nbest = int(text) if text.isascii() and text.isdigit() and len(text) < 6 else nbest
     try:
-        nbest = int(nbest)
-    except (TypeError, ValueError):
-        raise RequestError(400, f'nbest must be a whole number, got {nbest!r}') from None
-    if not 1 <= nbest <= MAX_NBEST:
-        raise RequestError(400, f'nbest must be 1 to {MAX_NBEST}, got {nbest}')
-    return nbest
+        return check_nbest(nbest)
+    except ValueError as error:
+        raise RequestError(400, str(error)) from None
 
 
 STATUS_TEXT = {200: 'OK', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -161,9 +175,12 @@ STATUS_TEXT = {200: 'OK', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not
                503: 'Service Unavailable'}
 
 
-def listen(service: Service, port: int, threads: int, max_bytes: int):
+def listen(service: Service, port: int, threads: int, max_bytes: int,
+           deadline=REQUEST_DEADLINE, max_connections=MAX_CONNECTIONS):
     """A waitress server of `service` on HOST:port (0 = a free port), not yet running;
-    OSError when it cannot listen there."""
-    from waitress import create_server
-    return create_server(service, host=HOST, port=port, threads=threads,
-                         max_request_body_size=max_bytes, ident='keras-auto-hwr')
+    OSError when it cannot listen there. See DeadlineServer for `deadline`."""
+    from service.deadline_server import DeadlineServer
+    return DeadlineServer(service, host=HOST, port=port, threads=threads,
+                          max_request_body_size=max_bytes, ident='keras-auto-hwr',
+                          connection_limit=max_connections, channel_timeout=deadline,
+                          cleanup_interval=1, request_deadline=deadline)

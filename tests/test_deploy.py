@@ -215,7 +215,9 @@ def test_deploy_refuses_a_network_the_export_cannot_handle(tmp_path):
                                         name='bigru')(features)
     model = keras.Model(features, keras.layers.Dense(3, activation='softmax')(hidden))
     save_network(str(tmp_path / 'gru'), model)
-    write_config(str(tmp_path / 'gru'), CharTable('ab'), Pipeline.named('no_resample'), {})
+    pipeline = Pipeline.named('no_resample')  # fitted, as a model folder's is
+    pipeline.steps[-1] = type(pipeline.steps[-1])(mean=[0.0] * 3, std=[1.0] * 3)
+    write_config(str(tmp_path / 'gru'), CharTable('ab'), pipeline, {})
     with pytest.raises(ExportError, match="layer 'bigru': only Bidirectional\\(LSTM\\)"):
         deploy(str(tmp_path / 'gru'), str(tmp_path / 'out'))
     assert not os.path.exists(tmp_path / 'out')

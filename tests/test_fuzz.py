@@ -10,6 +10,9 @@ ValueError or a documented result (text), never a crash, a hang, another excepti
     read_arpa, and a decoder built from it   truncated, wrong counts, bad numbers, bad bytes
     compile_dataset                          sources yielding bad examples
     Recognizer.load                          model folders with files missing or damaged
+and a slice of tests/hostile_inputs.py's surfaces (read_inkml, read_ink_file, JSON ink,
+the HTTP service on loopback, model folders, Recognizer.recognize, read_arpa), whose every
+answer must be of an allowed kind; benchmarks/bench_fuzz.py runs 10,000 cases a surface.
 
 Seeded: the same inputs every run. The number of inputs tried is printed (pytest -s).
 """
@@ -25,10 +28,12 @@ from algorithms.language_model import build_bigram_lm, read_arpa, write_arpa
 from data.base import BaseSource
 from data.compiling import CompileError, compile_dataset
 from data.preprocessing import Pipeline
+from hostile_inputs import bad_strokes, damaged_arpa, pick
 from models.recognizer import Recognizer
 from test_recognizer import CHARACTERS, fitted_pipeline, make_model_folder, random_line
 
 SEED = 2026
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEXTS = ['ab ba', 'cab a', 'a b c', 'bac cab']
 
 
@@ -52,49 +57,6 @@ class Tally:
             outcome = 'result'
         key = (surface, outcome)
         self.outcomes[key] = self.outcomes.get(key, 0) + 1
-
-
-def pick(rng, options):
-    """One of `options` as it is (rng.choice would make an array of them)."""
-    return options[int(rng.integers(len(options)))]
-
-
-def bad_strokes(rng):
-    """-> (description, strokes) of one generated line, mostly unusable."""
-    kind = rng.integers(15)
-    line = [np.asarray(s) for s in random_line(rng, int(rng.integers(1, 4)),
-                                               int(rng.integers(2, 12)))]
-    if kind == 0:
-        return 'no strokes', pick(rng, [[], (), np.zeros((0, 3))])
-    if kind == 1:
-        return 'an empty stroke', [*line, []]
-    if kind == 2:
-        s = line[0].copy()
-        s[rng.integers(len(s)), rng.integers(3)] = pick(rng, [np.nan, np.inf, -np.inf])
-        return 'NaN or inf', [s, *line[1:]]
-    if kind == 3:
-        return 'huge coordinates', [s * [10.0 ** rng.integers(20, 300), 1, 1] for s in line]
-    if kind == 4:
-        return 'one point', [[tuple(line[0][0])]]
-    if kind == 5:
-        return 'times backwards', [s[::-1] for s in line]
-    if kind == 6:
-        return 'equal times', [np.column_stack([s[:, :2], np.zeros(len(s))]) for s in line]
-    if kind == 7:
-        return 'points without strokes', [tuple(p) for p in line[0]]
-    if kind == 8:
-        return 'two coordinates', [s[:, :2] for s in line]
-    if kind == 9:
-        return 'strings', [[('1', 'x', '2')] * 3]
-    if kind == 10:
-        return 'a stroke of None', [None, *line]
-    if kind == 11:
-        return 'not a sequence', pick(rng, [None, 3, 'abc', {'x': 1}, 2.5])
-    if kind == 12:
-        return 'one more nesting level', [[s.tolist()] for s in line]
-    if kind == 13:
-        return 'strokes of numbers', [1.0, 2.0, float(rng.integers(9))]
-    return 'all points equal', [np.ones((int(rng.integers(2, 9)), 3))]
 
 
 def fuzz_recognizer(tally, rng, recognizer, count):
@@ -160,31 +122,6 @@ def fuzz_decoder(tally, rng, decoder, count):
                       lambda: decoder.decode(matrix, log_probs=log_probs),
                       lambda text: isinstance(text, str),
                       allowed=(ValueError,) if is_array else (ValueError, TypeError))
-
-
-def damaged_arpa(rng, text: str) -> bytes:
-    lines = text.splitlines()
-    damage = rng.integers(7)
-    if damage == 0:
-        return text.encode()[:int(rng.integers(len(text)))]  # truncated
-    i = int(rng.integers(len(lines)))
-    if damage == 1:
-        lines[i] = lines[i].replace('=', '=' + str(rng.integers(0, 9)))  # wrong counts
-    elif damage == 2:
-        fields = lines[i].split('\t')
-        fields[int(rng.integers(len(fields)))] = str(rng.choice(['x', 'nan', 'inf', '1e999',
-                                                                 '+', '', '0x1', '5']))
-        lines[i] = '\t'.join(fields)
-    elif damage == 3:
-        return (text[:i] + '\n').encode() + bytes(rng.integers(128, 256, 4).tolist()) + \
-            text[i:].encode()  # not UTF-8
-    elif damage == 4:
-        del lines[i]
-    elif damage == 5:
-        lines.insert(i, lines[int(rng.integers(len(lines)))])  # a line twice
-    else:
-        lines[i] = lines[i].replace('\t', ' ')
-    return '\n'.join(lines).encode()
 
 
 def fuzz_arpa(tally, rng, tmp_path, count):
@@ -298,3 +235,25 @@ def test_bad_inputs_give_value_errors_or_results(model_dir, tmp_path):
         outcomes = {outcome for s, outcome in tally.outcomes if s == surface}
         assert 'result' in outcomes, surface  # compile skips its bad lines, errs on none:
         assert outcomes - {'result'} or surface == 'compile_dataset', surface
+
+
+@pytest.mark.parametrize('surface, count', [('inkml', 300), ('ink_file', 300), ('json', 1000),
+                                            ('http', 300), ('model_folder', 300),
+                                            ('recognize', 300), ('arpa', 500)])
+def test_hostile_inputs_get_the_projects_error_or_a_checked_result(surface, count, tmp_path):
+    """Each answer is a result that passed its check (finite points within range, a model
+    whose parts fit, an HTTP answer below 500 with a JSON message from the service), or the
+    surface's own error with a one-line message; both kinds occur."""
+    from hostile_inputs import Context, run_surface
+    if surface == 'http' and not os.path.isdir(os.path.join(ROOT, 'weights', 'synthetic')):
+        pytest.skip('weights/synthetic missing')
+    tally = run_surface(surface, count, seed=SEED, context=Context(tmp_path))
+    print('\n' + '\n'.join(tally.lines()))
+    assert tally.crashes == []
+    kinds = {kind for s, kind in tally.kinds if s == surface}
+    expected = {'inkml': {'result', 'InkmlError'}, 'ink_file': {'result', 'InkFileError'},
+                'json': {'result', 'InkFileError'}, 'model_folder': {'result', 'ModelFolderError'},
+                'http': {'HTTP 200', 'HTTP 400', 'HTTP 404', 'HTTP 405', 'HTTP 413'},
+                'recognize': {'result', 'BadExample'},
+                'arpa': {'result', 'ValueError'}}[surface]
+    assert expected <= kinds, kinds

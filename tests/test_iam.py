@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 
-from data.iam import IamSource, read_line_strokes, read_original_lines
+from data.iam import IamSource, UnreadableFile, read_line_strokes, read_original_lines
 from iam_fixtures import (BROKEN, EXPECTED_STROKES, EXPECTED_TEXTS, FLAT, HEADER, NESTED,
                           line_xml, original_xml, write_line, write_lists,
                           write_original, write_tree)
@@ -242,6 +242,28 @@ def write_originals(root, layout=NESTED):
         ('d04-081-01', 'd04-081-01', 'Form without letter')]), layout)
     write_original(root, 'a01-020x', HEADER + '<WhiteboardCaptureSession><General/>'
                    '<StrokeSet/></WhiteboardCaptureSession>', layout)  # no Transcription
+
+
+@pytest.mark.parametrize('strokes, message', [
+    ([[(1, 2, '0.1'), ('9' * 400, 4, '0.2')]], r'a Point is beyond ±1e\+100: .*characters\)'),
+    ([[(1, 2, '0.1'), ('9' * 5000, 4, '0.2')]], r'a Point is not numeric: .*characters\)'),
+    ([[(1, 2, '0.1'), (3, 4, '1e300')]], r'a Point is beyond ±1e\+100'),
+    ([[(1, 2, '0.1'), (3, 4, 'inf')]], 'a Point time is not finite'),
+])
+def test_points_out_of_range_are_unreadable(tmp_path, strokes, message):
+    path = tmp_path / 'line.xml'
+    path.write_text(line_xml(strokes))
+    with pytest.raises(UnreadableFile, match=message):
+        read_line_strokes(path)
+
+
+def test_deeply_nested_strokes_are_unreadable_not_read_quadratically(tmp_path):
+    path = tmp_path / 'line.xml'
+    point = '<Point x="1" y="2" time="0.1"/>'
+    path.write_text(line_xml([]).replace(
+        '<StrokeSet>', '<StrokeSet>' + '<Stroke>' * 30_000 + point + '</Stroke>' * 30_000))
+    with pytest.raises(UnreadableFile, match=r'nest deeper than 100 levels \(<Stroke>'):
+        read_line_strokes(path)
 
 
 @pytest.mark.parametrize('layout', [NESTED, FLAT], ids=['nested', 'flat'])

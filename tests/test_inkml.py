@@ -138,6 +138,45 @@ def test_malformed_files_say_what_is_wrong(document, message):
         read_inkml(document)
 
 
+def source_chain(n, loop_to=None, inside=INK):
+    """A context whose inkSourceRef goes through n inkSources, the last referring to
+    `loop_to` (an earlier one) or to a traceFormat; in `inside`'s {}."""
+    sources = ''.join(f'<inkSource xml:id="s{i}" inkSourceRef="#s{i + 1}"/>'
+                      for i in range(n - 1))
+    last = (f'inkSourceRef="#s{loop_to}"' if loop_to is not None else 'traceFormatRef="#f"')
+    return inside.format('<definitions><traceFormat xml:id="f"><channel name="Y"/><channel '
+                         f'name="X"/></traceFormat><context xml:id="c" inkSourceRef="#s0"/>'
+                         f'{sources}<inkSource xml:id="s{n - 1}" {last}/></definitions>'
+                         '<trace contextRef="#c">1 2, 3 4</trace>')
+
+
+@pytest.mark.parametrize('document, message', [
+    (INK.format('<trace>0 0, #' + 'F' * 400 + ' 10, 10 0</trace>'),
+     r'trace 0, point 1, channel X: #FFFF.*\(401 characters\) is beyond ±1e\+100'),
+    (INK.format('<trace>0 0, 1e999 10</trace>'), 'point 1, channel X: 1e999 is beyond'),
+    (INK.format('<trace>0 0, 1 -' + '9' * 400 + '</trace>'), 'point 1, channel Y: -9999'),
+    (INK.format("<trace>0 0, '9e99 1, '9e99 2</trace>"),
+     'trace 0, point 2: channel X adds up to 1.8e\\+100'),
+    (INK.format('<trace>0 0, NaN 1</trace>'), "cannot read 'NaN 1'"),
+    (source_chain(1, loop_to=0), 'references loop: #c -> #s0 -> #s0'),
+    (source_chain(3, loop_to=1), 'references loop: #c -> #s0 -> #s1 -> #s2 -> #s1'),
+    (source_chain(40), r'references go through more than 32 elements: #c -> #s0 -> #s1 -> '
+                       r'\.\.\. -> #s30 -> #s31'),
+    (INK.format('<traceGroup>' * 20_000 + '<trace>0 0, 5 10</trace>' + '</traceGroup>' * 20_000),
+     r'elements nest deeper than 100 levels \(<traceGroup> at depth 101\)'),
+    (INK.format('<definitions><traceFormat>' + '<x>' * 500 + '</x>' * 500 + '</traceFormat>'
+                '</definitions><trace>0 0, 5 10</trace>'), 'nest deeper than 100'),
+])
+def test_hostile_files_are_bounded_and_named(document, message):
+    with pytest.raises(InkmlError, match=message):
+        read_inkml(document)
+
+
+def test_a_chain_within_the_bounds_is_followed():
+    [line] = read_inkml(source_chain(30))  # the format is Y X: the values swap
+    assert [p[:2] for p in line.strokes[0]] == [(2.0, 1.0), (4.0, 3.0)]
+
+
 def write_folder(root):
     (root / 'sub').mkdir(parents=True)
     rng = np.random.default_rng(0)
@@ -149,6 +188,25 @@ def write_folder(root):
     (root / 'plain.inkml').write_text(to_inkml(strokes))  # no text: passed over
     (root / 'broken.inkml').write_text('<ink><trace>1 2,')
     return root
+
+
+def test_inkml_source_skips_hostile_files_and_reads_on(tmp_path):
+    root = write_folder(tmp_path / 'ink')
+    hostile = {'hex.inkml': '<trace>0 0, #' + 'F' * 400 + ' 10, 10 0</trace>',
+               'loop.inkml': source_chain(1, loop_to=0, inside='{}'),
+               'deep.inkml': '<traceGroup>' * 20_000 + '<trace>0 0, 5 10</trace>'
+                             + '</traceGroup>' * 20_000}
+    for name, body in hostile.items():
+        (root / 'sub' / name).write_text(INK.format('<annotation type="truth">x</annotation>'
+                                                    + body))
+    source = InkmlSource(None, root=root)
+    with pytest.warns(UserWarning, match='skipped 4 unreadable files'):
+        examples = list(source.get_examples())
+    assert len(examples) == 6
+    reasons = dict(source.skipped)
+    assert 'is beyond ±1e+100' in reasons['sub/hex.inkml']
+    assert 'references loop' in reasons['sub/loop.inkml']
+    assert 'nest deeper than 100' in reasons['sub/deep.inkml']
 
 
 def test_inkml_source_reads_a_folder(tmp_path):

@@ -166,6 +166,18 @@ def test_reader_names_the_problem(tmp_path, text, message):
         read_arpa(write(tmp_path, text))
 
 
+@pytest.mark.parametrize('data, message', [
+    (bytes(range(256)) * 8, r'lm.arpa: not an ARPA file: not UTF-8 text'),
+    (b'\\data\\\nngram 1=' + b'9' * 5000 + b'\n\\end\\\n', r'lm.arpa:2: expected "ngram N=count"'),
+    ('\\data\\\nngram x=1\n\\end\\\n'.encode(), r'lm.arpa:2: expected "ngram N=count"'),
+    ('\\data\\\nngram 1=\u00b2\n\\end\\\n'.encode(), r'lm.arpa:2: expected "ngram N=count"'),
+])
+def test_reader_names_the_file_for_binary_or_odd_bytes(tmp_path, data, message):
+    (tmp_path / 'lm.arpa').write_bytes(data)
+    with pytest.raises(ValueError, match=message):
+        read_arpa(tmp_path / 'lm.arpa')
+
+
 def test_language_model_rejects_a_bigram_without_unigrams():
     with pytest.raises(ValueError, match="has no unigram"):
         LanguageModel({'a': -1.0}, {}, {('a', 'b'): -1.0})

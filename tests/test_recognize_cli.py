@@ -120,3 +120,67 @@ def test_usage_errors_exit_2(tmp_path):
                                                      'found: no/such/model')
     done = run('nothing/here/*.inkml', cwd=tmp_path)
     assert done.returncode == 2 and 'no files match' in done.stderr
+
+
+def hostile_files(folder) -> dict:
+    """{name: the reason its error line gives} for files each of which used to stop a batch
+    with a traceback (or to take gigabytes)."""
+    ink = '<ink xmlns="http://www.w3.org/2003/InkML">{}</ink>'
+    files = {
+        'hex.inkml': (ink.format('<trace>0 0, #' + 'F' * 400 + ' 10, 10 0</trace>'),
+                      'channel X: #FFFF'),
+        'loop.inkml': (ink.format('<definitions><context xml:id="c1" inkSourceRef="#s1"/>'
+                                  '<inkSource xml:id="s1" inkSourceRef="#s1"/></definitions>'
+                                  '<trace contextRef="#c1">0 0, 5 10, 10 0</trace>'),
+                       'references loop: #c1 -> #s1 -> #s1'),
+        'deep.inkml': (ink.format('<traceGroup>' * 20_000 + '<trace>0 0, 5 10</trace>'
+                                  + '</traceGroup>' * 20_000), 'nest deeper than 100'),
+        'huge.json': ('[[[0,0,0],[' + '9' * 400 + ',1,0.1],[2,2,0.2]]]', 'is beyond ±1e+100'),
+        'deep.json': ('[' * 100_000 + ']' * 100_000, 'JSON nested too deep'),
+        'long.json': (json.dumps([[[i, i % 7, i / 100] for i in range(5001)]]),
+                      'the ink has 5001 points, over the limit of 5000 a line'),
+    }
+    for name, (text, _) in files.items():
+        (folder / name).write_text(text)
+    return {name: reason for name, (_, reason) in files.items()}
+
+
+def test_hostile_files_are_reported_one_line_each_and_the_batch_goes_on(tmp_path, lines,
+                                                                        recognizer):
+    (tmp_path / 'ink').mkdir()
+    reasons = {f'ink/{name}': reason for name, reason in hostile_files(tmp_path / 'ink').items()}
+    for i in range(3):  # good files before, among and after the bad ones
+        (tmp_path / 'ink' / f'{"aim"[i]}-good.inkml').write_text(to_inkml(lines[i]))
+    (tmp_path / 'note[1].inkml').write_text(to_inkml(lines[0]))  # a literal name, not a glob
+    done = run('ink', 'note[1].inkml', '--model', MODEL, '--max_points', '5000', '--output',
+               'new/folder/out.jsonl', cwd=tmp_path)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert 'Traceback' not in done.stderr
+    records = {r['file']: r for r in map(json.loads, open(tmp_path / 'new/folder/out.jsonl'))}
+    errors = [line for line in done.stderr.splitlines() if line.startswith('recognize.py:')]
+    assert len(errors) == len(reasons), errors
+    for name, reason in reasons.items():
+        assert reason in records[name]['error'], records[name]
+        assert any(e.startswith(f'recognize.py: {name}: ') and reason in e for e in errors)
+    texts = [recognizer.recognize(line) for line in lines]
+    assert records['note[1].inkml']['text'] == texts[0]
+    assert [records[f'ink/{"aim"[i]}-good.inkml']['text'] for i in range(3)] == texts
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--nbest', '21'], '--nbest must be 1 to 20, got 21'),
+    (['--nbest', '0'], '--nbest must be 1 to 20, got 0'),
+    (['--max_points', '1'], '--max_points must be at least 2'),
+    (['--output', 'a.json/out.jsonl'], '--output: cannot make the folder of a.json/out.jsonl'),
+])
+def test_argument_errors_come_before_the_model_loads(tmp_path, args, message):
+    (tmp_path / 'a.json').write_text('[[[0, 0, 0], [1, 1, 0.1]]]')
+    done = run('a.json', '--model', 'no/such/model', *args, cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr.strip().splitlines()[-1], done.stderr
+
+
+def test_the_default_model_is_found_from_another_working_directory(tmp_path):
+    (tmp_path / 'a.json').write_text('[[[0, 0, 0], [10, 20, 0.1], [20, 0, 0.2]]]')
+    done = run('a.json', cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith('a.json: ')

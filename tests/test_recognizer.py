@@ -120,6 +120,8 @@ def test_padding_does_not_change_probabilities(recognizer, rng):
     ([[('a', 0, 0), (1, 1, 0.1)]], 'non-numeric'),
     ([[(0, 0), (1, 1)]], r'not a list of \(x, y, t\) points'),
     ([[(0, 0, 0)]], 'too few points'),
+    ([[(10**400, 0, 0), (1, 1, .1)]], 'numbers out of range'),  # beyond any float
+    ([[(0, 0, 0), (1e200, 1, .1)]], r'numbers out of range .*beyond ±1e\+100'),
 ])
 def test_bad_input_raises_value_error(recognizer, strokes, message):
     with pytest.raises(ValueError, match=message):

@@ -5,8 +5,11 @@ the Recognizer's text for the same ink."""
 import http.client
 import json
 import os
+import select
+import socket
 import subprocess
 import sys
+import time
 from urllib.parse import quote
 
 import pytest
@@ -93,6 +96,26 @@ def test_token_passing_alternatives_are_its_k_best_word_sequences(lines):
     ('POST', '/recognize?nbest=two', b'<ink><trace>0 0, 1 1</trace></ink>', 400, 'whole number'),
     ('POST', '/recognize', b'<ink><trace>0 0</trace></ink>', 400, 'one point'),
     ('POST', '/recognize', b'<svg/>', 400, 'not InkML'),
+    pytest.param('POST', '/recognize', b'{"strokes": [[[0, 0], [1, 1]]], "nbest": 1e400}', 400,
+                 'is beyond ±1e+100', id='nbest-1e400'),
+    pytest.param('POST', '/recognize', b'{"strokes": [[[0, 0], [1, 1]]], "nbest": 1.9}', 400,
+                 'nbest must be a whole number from 1 to 20, got 1.9', id='nbest-1.9'),
+    pytest.param('POST', '/recognize', b'{"strokes": [[[0, 0], [1, 1]]], "nbest": true}', 400,
+                 'got True', id='nbest-true'),
+    pytest.param('POST', '/recognize?nbest=1e400', b'<ink><trace>0 0, 1 1</trace></ink>', 400,
+                 'whole number', id='nbest-query-1e400'),
+    pytest.param('POST', '/recognize', b'[[[0,0,0],[' + b'9' * 400 + b',1,0.1],[2,2,0.2]]]',
+                 400, 'is beyond ±1e+100', id='json-400-digits'),
+    pytest.param('POST', '/recognize', b'[' * 90_000 + b']' * 90_000, 400, 'nested too deep',
+                 id='json-90000-deep'),
+    pytest.param('POST', '/recognize', b'<ink>' + b'<traceGroup>' * 5000 +
+                 b'<trace>0 0, 1 1</trace>' + b'</traceGroup>' * 5000 + b'</ink>', 400,
+                 'nest deeper than 100', id='inkml-5000-deep'),
+    pytest.param('POST', '/recognize', b'<ink><trace>0 0, #' + b'F' * 400 +
+                 b' 10, 10 0</trace></ink>', 400, 'channel X: #FFFF', id='inkml-hex-overflow'),
+    pytest.param('POST', '/recognize', ('[[' + ','.join(f'[{i},{i % 7},{i / 100}]'
+                                                        for i in range(4001)) + ']]').encode(),
+                 413, 'over the limit of 4000 a line', id='points-over-limit'),
 ])
 def test_refusals_say_why(service, method, path, body, status, message):
     got, answer = call(service, method, path, body)
@@ -108,6 +131,61 @@ def test_load_nothing_lost(service, lines, capsys):
     assert figures['well_formed'] >= 20 and figures['refused'] >= 5
     status, answer = call(service, 'GET', '/health')
     assert status == 200 and answer['batches'] < answer['requests']  # some were batched
+
+
+def test_slow_clients_are_closed_at_the_deadline_and_others_answered_meanwhile(lines):
+    """120 connections announce 150,000 bytes (under the service's --max_bytes) and trickle
+    them; good requests are answered within 2 s all the while, and the trickling ones are
+    closed after the deadline."""
+    deadline = 8
+    process, port = start_service(MODEL, '--request_deadline', str(deadline),
+                                  '--max_connections', '200')
+    slow = []
+    try:
+        started = time.monotonic()
+        for _ in range(120):
+            sock = socket.create_connection(('127.0.0.1', port), timeout=10)
+            sock.sendall(b'POST /recognize HTTP/1.1\r\nHost: x\r\nContent-Length: 150000\r\n\r\n[')
+            slow.append(sock)
+        body = json.dumps({'strokes': [[list(p) for p in s] for s in lines[0]]})
+        for _ in range(3):
+            began = time.monotonic()
+            status, answer = call(port, 'POST', '/recognize', body)
+            assert status == 200 and time.monotonic() - began < 2.0, answer
+            assert select.select(slow, [], [], 0)[0] == []  # all held open, none answered
+            trickle(slow)
+            time.sleep(0.5)
+        time.sleep(max(0.0, started + deadline + 3.0 - time.monotonic()))  # past the deadline
+        trickle(slow)  # and the once-a-second check
+        closed = 0
+        for sock in slow:
+            try:
+                closed += sock.recv(1) == b''
+            except OSError:
+                closed += 1
+        assert closed == len(slow)
+    finally:
+        for sock in slow:
+            sock.close()
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def trickle(sockets):
+    """One more byte on each connection the service has not closed."""
+    for sock in sockets:
+        try:
+            sock.sendall(b'[')
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize('port', ['70000', '-1', '65536'])
+def test_a_port_out_of_range_is_a_usage_error(port):
+    done = subprocess.run([sys.executable, os.path.join(ROOT, 'serve.py'), '--port', port],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert f'--port must be 1 to 65535 (or 0 for a free one), got {port}' in done.stderr
 
 
 def test_a_bad_model_is_one_line(tmp_path):

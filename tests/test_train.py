@@ -299,3 +299,21 @@ def test_the_scripts_leave_the_warning_format_as_they_found_it(tmp_path, capsys)
         with pytest.raises(SystemExit):
             main(argv)
         assert warnings.formatwarning is before, main.__module__
+
+
+@pytest.mark.filterwarnings('error::pytest.PytestUnraisableExceptionWarning')  # no noise at exit
+def test_a_full_disk_stops_with_one_line_and_the_run_resumes_exactly(glyphs, straight,
+                                                                      tmp_path, capsys):
+    """The checkpoint of epoch 2 is written to /dev/full (a real ENOSPC from the kernel):
+    one line, no half-written file left; the same command afterwards trains on from epoch
+    1 to the very weights of a run that never failed."""
+    run(glyphs, tmp_path, '--epochs', '1', *RECIPE)
+    partial = os.path.join(checkpoints_dir(tmp_path / NAME), '.epoch-0002.npz.tmp')
+    os.symlink('/dev/full', partial)  # where the checkpoint is written before its rename
+    message = fails(capsys, ['--dataset', glyphs, '--weights_dir', str(tmp_path), *TINY,
+                             *RECIPE, '--epochs', '4'])
+    assert 'disk full while writing' in message and 'epoch-0002.npz' in message
+    assert 'run the same command again' in message
+    assert not os.path.lexists(partial)
+    run(glyphs, tmp_path, '--epochs', '4', *RECIPE)
+    assert_same_training(newest(straight / NAME), newest(tmp_path / NAME))

@@ -33,6 +33,7 @@ read: they restore in order, with a warning.
 import dataclasses
 import glob
 import hashlib
+import io
 import json
 import os
 import re
@@ -42,6 +43,7 @@ from typing import Optional
 
 import numpy as np
 
+from models.atomic_files import written_then_renamed
 from models.training.config import KEEP, TrainingConfig
 
 BY_NAME = 'name'  # state['keys'] of checkpoints that store variables by name
@@ -86,12 +88,14 @@ class Checkpoint:
         arrays['state'] = np.frombuffer(json.dumps(state, ensure_ascii=False).encode(),
                                         np.uint8)
         path = checkpoint_path(folder, self.epoch)
-        tmp = os.path.join(folder, f'.{os.path.basename(path)}.tmp')
-        with open(tmp, 'wb') as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with written_then_renamed(os.path.join(folder, f'.{os.path.basename(path)}.tmp'),
+                                  path) as tmp:
+            archive = io.BytesIO()  # whole in memory first: np.savez leaves its zip half-open
+            np.savez(archive, **arrays)  # when a write fails, and that zip complains at exit
+            with open(tmp, 'wb') as f:
+                f.write(archive.getbuffer())
+                f.flush()
+                os.fsync(f.fileno())
         _fsync_dir(folder)
         for old in checkpoint_paths(folder)[max(keep, 1):]:
             os.remove(old)

@@ -5,7 +5,8 @@ log.csv is rewritten from the history kept in each checkpoint, so after a resume
 every epoch exactly once, whatever moment the previous run was killed at.
 """
 import csv
-import os
+
+from models.atomic_files import written_then_renamed
 
 COLUMNS = ('epoch', 'loss', 'val_loss', 'val_cer', 'val_wer', 'learning_rate', 'seconds')
 
@@ -22,12 +23,11 @@ def example_lines(truths, predictions) -> list:
 
 
 def write_csv(path, history):
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w', newline='', encoding='utf-8') as f:
-        writer = csv.DictWriter(f, COLUMNS, extrasaction='ignore')
-        writer.writeheader()
-        writer.writerows(history)
-    os.replace(tmp, path)
+    with written_then_renamed(f'{path}.tmp', path) as tmp:
+        with open(tmp, 'w', newline='', encoding='utf-8') as f:
+            writer = csv.DictWriter(f, COLUMNS, extrasaction='ignore')
+            writer.writeheader()
+            writer.writerows(history)
 
 
 class TensorBoardLog:
