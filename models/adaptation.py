@@ -153,7 +153,7 @@ class Adapter:
         self.copy = keras.models.clone_model(model)
         self.copy.set_weights(self.base)
         self.graph, self.scales = _training_graph(self.copy, weights == 'scales')
-        self.variables = _chosen_variables(self.copy, self.graph, self.scales, weights)
+        self.variables = _chosen_variables(self.copy, self.scales, weights)
         self.optimizer = keras.optimizers.Adam(1e-3)
         self.optimizer.build(self.variables)
         spec = [tf.TensorSpec([None, None, None], tf.float32), tf.TensorSpec([None], tf.int32),
@@ -318,7 +318,7 @@ def _training_graph(model, with_scales) -> tuple:
     return keras.Model(features, x, name=f'{model.name}_scaled'), scales
 
 
-def _chosen_variables(model, graph, scales, choice) -> list:
+def _chosen_variables(model, scales, choice) -> list:
     """The variables that move: see WEIGHTS."""
     if choice == 'scales':
         return [scale.amplitude for scale in scales]
