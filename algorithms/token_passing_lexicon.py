@@ -76,15 +76,17 @@ def spell_lexicon(characters, lm: LanguageModel):
     form, are dropped with one warning that counts them (a model from an outside corpus
     may hold many); ValueError when none is left."""
     classes = {c: i + 1 for i, c in enumerate(characters)}
-    words, forms, labels, lm_words, dropped = [], [], [], [], []
+    table, class_of = set(classes), classes.__getitem__  # set and map: Recognizer.load's
+    words, forms, labels, lm_words, dropped = [], [], [], [], []  # loop, 292,170 forms
     for word in lm.words:
-        spelled = [f for f in word_forms(word) if all(c in classes for c in f)]
-        if not WORD_PATTERN.fullmatch(word) or not spelled:
+        spelled = WORD_PATTERN.fullmatch(word) and [f for f in word_forms(word)
+                                                    if table.issuperset(f)]
+        if not spelled:
             dropped.append(word)
             continue
         for form in spelled:
             forms.append(form)
-            labels.append([classes[c] for c in form])
+            labels.append(list(map(class_of, form)))
             lm_words.append(len(words))
         words.append(word)
     if not words:

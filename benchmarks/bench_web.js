@@ -12,7 +12,8 @@
 // median), loadCpuMs (the renderer's CPU time until then, page and worker threads
 // together, median), loadsMs (each load's), timings (the last load's own: model load, warm-up),
 // firstMs (median), calls: [{line, run, ms, cpuMs,
-// text}], downloads: [{url, bytes, gzipBytes}] (every response until ready; gzip at
+// text}], downloads: [{url, bytes, gzipBytes}] (every response until ready, 0 bytes if the
+// browser had it already; gzip at
 // zlib's default level, as a server would send it), errors}]. cpuMs is the renderer
 // process's CPU time (Chrome's ProcessTime metric), which on a busy machine says what an
 // idle one would take; ms is wall time.
@@ -63,7 +64,10 @@ async function loadPage(browser, url, query) {
   const loadCpuMs = 1000 * (await processSeconds(cdp));
   const downloads = await Promise.all(responses.slice().map(async (response) => {
     const body = await response.body().catch(() => Buffer.alloc(0));
-    return { url: response.url(), bytes: body.length, gzipBytes: gzipSync(body).length };
+    // a file the browser had already (the second worker's hwr.wasm: a 304) came without one
+    const { responseBodySize } = await response.request().sizes();
+    const fetched = responseBodySize > 0 ? body : Buffer.alloc(0);
+    return { url: response.url(), bytes: fetched.length, gzipBytes: gzipSync(fetched).length };
   }));
   if (await page.locator('body[data-state="error"]').count()) {
     const error = await page.textContent('#status');

@@ -46,7 +46,10 @@ class DemoHandler(SimpleHTTPRequestHandler):
         return super().translate_path(path)
 
     def end_headers(self):
-        self.send_header('Cache-Control', 'no-store')  # a re-deployed model shows at once
+        # kept, but checked with the server on every use (If-Modified-Since, 304): a
+        # re-deployed model shows at once, and the page's two workers, which both load
+        # wasm/hwr.wasm, download it once
+        self.send_header('Cache-Control', 'no-cache')
         # cross-origin isolation: lets TensorFlow.js's wasm backend use threads
         # (SharedArrayBuffer); everything the page loads comes from here anyway
         self.send_header('Cross-Origin-Opener-Policy', 'same-origin')
