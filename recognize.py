@@ -4,10 +4,12 @@
     python recognize.py ink/ 'scans/*.json' --output results.jsonl
     python recognize.py note.inkml --nbest 3              # the 3 best texts with scores
     python recognize.py note.inkml --decoder token_passing --model weights/synthetic
+    python recognize.py page.json --layout page --inkml-out read/  # lines, words as groups
 
 Formats, told apart by content rather than by name:
 - InkML (`<ink>`, usually .inkml): see data/inkml.py for the channels, lines and
-  annotations read. A file may hold several lines; each is recognized on its own.
+  annotations read. A file may hold several lines (annotated groups); each is read on
+  its own.
 - IAM-OnDB line stroke files (.xml; see data/iam.py).
 - JSON (.json): a list of strokes, a stroke a list of [x, y, t] points (x right, y down,
   t in seconds), or [x, y] points with no times; or an object {"strokes": [...]}.
@@ -15,6 +17,15 @@ Ink without times gets times made up as if the pen moved at a steady speed: the 
 which the model's frames take, on average, the time they took in its training data
 (data.inkml.model_pen_speed and make_up_times). A folder is searched recursively for .inkml, .xml and .json
 files; a quoted glob ('ink/**/*.inkml') is expanded here.
+
+Pages: with `--layout auto` (the default) or `page`, the ink of each line a file holds is
+searched for lines (algorithms/line_finding.py), so a whole page of ink reads as its
+lines, top to bottom, joined by newlines; ink of one line reads as one line. `--layout
+line` reads each as one line, whatever it spans. Each record of `--output` has `lines`:
+[{text, strokes, box, words: [{text, strokes, box}]}], strokes as indices into the file's
+strokes in order (across its lines), boxes as [x_min, y_min, x_max, y_max], words linked
+to the strokes they were read from (models/page_reader.py). `--inkml-out FOLDER` writes
+the same structure as InkML: a traceGroup per line and per word, annotated with its text.
 
 Each file that cannot be read or recognized gets one line on stderr naming it and what is
 wrong, and the run goes on; the exit status is 0 when every file was recognized, 1 when
@@ -32,29 +43,55 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chat
 
 from algorithms.decoders import DECODERS
 from data.ink_files import MAX_POINTS, InkFileError, check_points, find_files, read_ink_file
+from data.inkml import page_to_inkml
 from models.model_folder import DEFAULT_MODEL
+from models.page_reader import LAYOUTS, read_pages
 from models.recognizer import MAX_NBEST, Recognizer, alternatives, timed_strokes
 
 
-def recognize_file(recognizer, path, nbest, decoder_name, max_points=MAX_POINTS) -> dict:
-    """The record of one file: file, text (lines joined by newlines), decoder, milliseconds
-    and, with nbest, alternatives (one list per line when the file has several)."""
+def recognize_file(recognizer, path, nbest, decoder_name, layout='auto',
+                   max_points=MAX_POINTS) -> tuple:
+    """(the record of one file, its strokes): file, text (lines joined by newlines),
+    decoder, lines (see the module's docstring), milliseconds and, with nbest,
+    alternatives (one list per line when it has several)."""
     start = time.perf_counter()
-    lines = read_ink_file(path)
-    check_points(lines, max_points)
+    ink_lines = read_ink_file(path)
+    check_points(ink_lines, max_points)
     try:
-        features = [recognizer.features(timed_strokes(recognizer, line), f'line {i}')
-                    for i, line in enumerate(lines)]
+        inks = [timed_strokes(recognizer, line) for line in ink_lines]
+        pages = read_pages(recognizer, inks, layout, [f'line {i}' for i in range(len(inks))])
     except ValueError as error:
         raise InkFileError(str(error)) from None
-    probabilities = recognizer.probabilities(features)
-    texts = recognizer.decoder.decode_batch(probabilities)
-    record = {'file': str(path), 'text': '\n'.join(texts), 'decoder': decoder_name}
+    lines, shift = [], 0  # stroke indices count across the file's lines
+    for ink, page in zip(inks, pages):
+        for line in page.lines:
+            lines.append((line, shift_strokes(line.to_json(), shift)))
+        shift += len(ink)
+    record = {'file': str(path), 'text': '\n'.join(line.text for line, _ in lines),
+              'decoder': decoder_name, 'lines': [found for _, found in lines]}
     if nbest:
-        found = [alternatives(recognizer, p, nbest) for p in probabilities]
+        found = [alternatives(recognizer, line.probabilities, nbest) for line, _ in lines]
         record['alternatives'] = found[0] if len(found) == 1 else found
     record['milliseconds'] = round(1000 * (time.perf_counter() - start), 1)
-    return record
+    return record, [stroke for ink in inks for stroke in ink]
+
+
+def shift_strokes(line: dict, shift: int) -> dict:
+    """A line's record with its stroke indices (and its words') moved on by `shift`."""
+    words = [dict(word, strokes=[i + shift for i in word['strokes']]) for word in line['words']]
+    return dict(line, strokes=[i + shift for i in line['strokes']], words=words)
+
+
+def inkml_path(folder, path, written) -> str:
+    """Where --inkml-out writes a file's result: FOLDER/<its name>.inkml, numbered on when
+    an earlier file of this run had the same name."""
+    stem, number = os.path.splitext(os.path.basename(path))[0], 1
+    target = os.path.join(folder, f'{stem}.inkml')
+    while target in written:
+        number += 1
+        target = os.path.join(folder, f'{stem}-{number}.inkml')
+    written.add(target)
+    return target
 
 
 def parse_args(argv=None):
@@ -71,9 +108,16 @@ def parse_args(argv=None):
                    help=f'also give the K best texts (1 to {MAX_NBEST}) with their log scores '
                    '(best path: CTC prefix beam search; token passing: its K best word '
                    'sequences)')
+    p.add_argument('--layout', default='auto', choices=LAYOUTS,
+                   help='page: find the lines in the ink; line: read the ink as one line; '
+                   'auto: a page when the ink spans several lines (default: %(default)s)')
+    p.add_argument('--inkml-out', metavar='FOLDER',
+                   help='write each file read as InkML to FOLDER/<its name>.inkml: its '
+                   'traces in a traceGroup per line and per word, annotated with the text')
     p.add_argument('--output', help='write one JSON record per file to this .jsonl file '
-                   '(its folder is made if missing): file, text, decoder, milliseconds, '
-                   'alternatives (with --nbest); a file that failed gets file and error')
+                   '(its folder is made if missing): file, text, decoder, lines, '
+                   'milliseconds, alternatives (with --nbest); a file that failed gets file '
+                   'and error')
     p.add_argument('--max_points', type=int, default=MAX_POINTS, metavar='N',
                    help='refuse lines of more than N points (default: %(default)s, as the '
                    'service; an IAM-OnDB line has about 700)')
@@ -104,23 +148,29 @@ def main(argv=None):
     except ValueError as error:
         print(f'recognize.py: error: {error}', file=sys.stderr)
         sys.exit(2)
-    failed = len(problems)
+    failed, written = len(problems), set()
     try:
+        if args.inkml_out:
+            os.makedirs(args.inkml_out, exist_ok=True)
         output = open(args.output, 'w', encoding='utf-8') if args.output else None
     except OSError as error:
-        print(f'recognize.py: error: cannot write {args.output}: {error.strerror}',
+        print(f'recognize.py: error: cannot write {error.filename}: {error.strerror}',
               file=sys.stderr)
         sys.exit(2)
     try:
         for path in files:
             try:
-                record = recognize_file(recognizer, path, args.nbest, args.decoder,
-                                        args.max_points)
+                record, strokes = recognize_file(recognizer, path, args.nbest, args.decoder,
+                                                 args.layout, args.max_points)
             except InkFileError as error:
                 print(f'recognize.py: {path}: {error}', file=sys.stderr)
                 record, failed = {'file': path, 'error': str(error)}, failed + 1
             else:
                 print_record(record)
+                if args.inkml_out:
+                    with open(inkml_path(args.inkml_out, path, written), 'w',
+                              encoding='utf-8') as f:
+                        f.write(page_to_inkml(strokes, record['lines']))
             if output:
                 output.write(json.dumps(record, ensure_ascii=False) + '\n')
     finally:

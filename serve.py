@@ -5,17 +5,23 @@
     curl -s http://127.0.0.1:8765/recognize -H 'Content-Type: application/json' \\
          -d '{"strokes": [[[0, 0, 0], [4, 9, 0.05], [8, 0, 0.1]]], "nbest": 2}'
 
-POST /recognize takes one line of ink:
-- JSON: {"strokes": [...], "nbest": K} or a bare list of strokes; a stroke is a list of
-  [x, y, t] points (x right, y down, t in seconds) or [x, y] points (times made up, as
-  recognize.py does);
-- or an InkML document (a body that starts with '<'); all its traces are one line, and
-  `?nbest=K` in the URL asks for alternatives.
-It answers 200 with {"text", "alternatives", "decoder", "milliseconds"}: alternatives are
-the K best texts (K from 1 to 20, a whole number) with their natural-log scores when nbest
-is asked for (see recognize.py), else []; milliseconds is the time from the request's body
-to its answer. Malformed ink (or nbest) is a 400, a body over --max_bytes or a line over
---max_points a 413, each with {"error": why}; never a 500 for what a client sends.
+POST /recognize takes ink, a line or a page:
+- JSON: {"strokes": [...], "nbest": K, "layout": L} or a bare list of strokes; a stroke is
+  a list of [x, y, t] points (x right, y down, t in seconds) or [x, y] points (times made
+  up, as recognize.py does);
+- or an InkML document (a body that starts with '<'), all its traces one ink; `?nbest=K`
+  and `?layout=L` in the URL say the same for any body.
+Layout (as recognize.py's --layout): auto (the default) finds the lines of a page and
+reads one line of ink as one line; page always finds lines; line reads all as one line.
+It answers 200 with {"text", "lines", "alternatives", "decoder", "milliseconds"}: text is
+the lines joined by newlines; lines is [{"text", "strokes", "box", "words": [{"text",
+"strokes", "box"}]}], top to bottom, strokes as indices into the ink's strokes, boxes as
+[x_min, y_min, x_max, y_max] (see models/page_reader.py); alternatives are the K best
+texts (K from 1 to 20, a whole number) with their natural-log scores when nbest is asked
+for (see recognize.py), else [], one such list per line when there are several;
+milliseconds is the time from the request's body to its answer. Malformed ink (or nbest,
+or layout) is a 400, a body over --max_bytes or ink over --max_points a 413, each with
+{"error": why}; never a 500 for what a client sends.
 GET /health answers {"status": "ok", "model", "decoder", "requests", "batches"}.
 
 With --adapted_dir DIR, POST /adapt adapts the model to one writer (service/adapting.py):

@@ -87,8 +87,9 @@ def read_point(point) -> tuple:
     return x, y, t
 
 
-def read_line_strokes(path: Path) -> list:
-    """The strokes of a line file, t counted from the line's first point.
+def read_line_strokes(path: Path, t0=None) -> list:
+    """The strokes of a line file, t counted from the line's first point, or from `t0`
+    (seconds on the file's clock: the lines of one form share it, see data/pages.py).
 
     Some files give absolute times (about 1.5e7 s); rounding to the microsecond drops the
     float noise of that subtraction (the files have far fewer decimals). Empty <Stroke>s
@@ -106,7 +107,7 @@ def read_line_strokes(path: Path) -> list:
     strokes = [stroke for stroke in strokes if stroke]
     if not strokes:
         raise UnreadableFile('no points')
-    t0 = strokes[0][0][2]
+    t0 = strokes[0][0][2] if t0 is None else t0
     return [[(x, y, round(t - t0, 6)) for x, y, t in stroke] for stroke in strokes]
 
 
@@ -286,6 +287,12 @@ class IamSource(BaseSource):
             yield Example(line_id, strokes, text, split_of(line_id, self._form_splits))
             count += 1
         self._warn_skipped()
+
+    def line_files(self, split=None) -> list:
+        """[(line id, stroke file, text)] of the lines in `split` (None: all), in line id
+        order, without reading the stroke files: for readers of whole forms (data/pages.py)."""
+        return [line for line in self._index()
+                if split is None or split_of(line[0], self._form_splits) == split]
 
     def _name(self, path: Path) -> str:
         """A data file's path relative to the root: short, and the same on every machine."""

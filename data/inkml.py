@@ -7,6 +7,7 @@ possibly grouped in `<traceGroup>`s, with `<annotation>`s giving their text:
     from data.inkml import read_inkml, to_inkml
     lines = read_inkml('note.inkml')       # [InkLine(strokes, text, id, timed)]
     xml = to_inkml(strokes, text='hello')  # one line; strokes of (x, y, t), t in seconds
+    xml = page_to_inkml(strokes, page.to_json()['lines'])  # lines and words read, as groups
 
 What is read:
 - Channels: a trace's values follow its `<traceFormat>` (found through the trace's or its
@@ -404,6 +405,40 @@ def lines_to_inkml(lines, annotation='truth') -> str:
             out.append(f'{indent}<trace contextRef="#ctx0">{values}</trace>')
         if not single:
             out.append('  </traceGroup>')
+    out.append('</ink>')
+    return '\n'.join(out) + '\n'
+
+
+def page_to_inkml(strokes, lines, annotation='recognized') -> str:
+    """Strokes with the lines and words read from them, as an InkML document that pen
+    apps can take the structure back from: the whole text as the ink's annotation, a
+    traceGroup per line annotated with its text, in it a traceGroup per word annotated
+    with its text holding the word's traces (a line's traces in no word sit in the line's
+    group). Every trace keeps its place in `strokes` as its id (`t0`, `t1`, ...) and its
+    times. lines: [{"text", "strokes", "words": [{"text", "strokes"}]}], stroke indices
+    into `strokes`, as models.page_reader's to_json() writes them."""
+    out = lines_to_inkml([], annotation).splitlines()[:-1]  # the header, without </ink>
+    text = '\n'.join(line['text'] for line in lines)
+    out.append(f'  <annotation type="{annotation}">{escape(text)}</annotation>')
+
+    def trace(index, indent):
+        values = ', '.join(' '.join(number_text(v) for v in point[:3])
+                           for point in strokes[index])
+        return f'{indent}<trace xml:id="t{index}" contextRef="#ctx0">{values}</trace>'
+
+    for k, line in enumerate(lines):
+        out += [f'  <traceGroup xml:id="line{k}">',
+                f'    <annotation type="{annotation}">{escape(line["text"])}</annotation>']
+        in_words = set()
+        for w, word in enumerate(line['words']):
+            out += [f'    <traceGroup xml:id="line{k}word{w}">',
+                    f'      <annotation type="{annotation}">{escape(word["text"])}'
+                    f'</annotation>']
+            out += [trace(i, '      ') for i in word['strokes']]
+            out.append('    </traceGroup>')
+            in_words.update(word['strokes'])
+        out += [trace(i, '    ') for i in line['strokes'] if i not in in_words]
+        out.append('  </traceGroup>')
     out.append('</ink>')
     return '\n'.join(out) + '\n'
 

@@ -159,6 +159,10 @@ class Resample(Step):
         super().__init__(step=step, **({'tolerance': tolerance} if tolerance else {}))
 
     def __call__(self, points):
+        return points[self.kept(points)]
+
+    def kept(self, points) -> np.ndarray:
+        """(N,) whether each point is kept."""
         step = self.params['step']
         stroke = _stroke_ids(points)
         seg = np.hypot(np.diff(points[:, 0]), np.diff(points[:, 1]))
@@ -172,7 +176,7 @@ class Resample(Step):
         keep[-1] = True
         if self.params.get('tolerance'):
             keep[_farthest_from_chords(points, keep, self.params['tolerance'] * step)] = True
-        return points[keep]
+        return keep
 
 
 def _farthest_from_chords(points, keep, distance) -> np.ndarray:
@@ -399,6 +403,21 @@ class Pipeline:
         for step in self.steps[start:stop]:
             points = step(points)
         return points
+
+    def with_points(self, strokes) -> tuple:
+        """(features as `self(strokes)` gives them, (T,) for each frame the index of the
+        point it came from among the strokes' points, counted across strokes in order):
+        how a place in the network's output leads back to the ink (models/page_reader.py).
+        Only steps with a `kept` mask (Resample) drop points; the others keep them."""
+        points = strokes_to_points(strokes)
+        index = np.arange(len(points))
+        for step in self.steps:
+            if hasattr(step, 'kept'):
+                keep = step.kept(points)
+                points, index = points[keep], index[keep]
+            else:
+                points = step(points)
+        return points.astype(np.float32), index
 
     def run_line_steps(self, points: np.ndarray) -> np.ndarray:
         """One line's points through the steps before the first that needs fitting."""

@@ -346,6 +346,12 @@ class SyntheticSource(BaseSource):
     def line(self, i: int) -> Tuple[List[np.ndarray], str]:
         """Line i and its text. Strokes are float64 (n, 3) arrays of (x, y, t): pixels from
         x = 0 rightwards with the baseline near y = 0 (y down), seconds from t = 0."""
+        strokes, text, _ = self.line_with_words(i)
+        return strokes, text
+
+    def line_with_words(self, i: int) -> Tuple[List[np.ndarray], str, np.ndarray]:
+        """As `line`, with (S,) the word each stroke belongs to: its number among
+        text.split(' ') (the pages of data/synthetic_pages.py know which ink is which word)."""
         rng = _line_rng(self.seed, i)
         writer = draw_writer(rng, self.faces, self.variability, self.elastic)
         text = self.text.line(rng, rng.integers(self.min_words, self.max_words + 1))
@@ -358,7 +364,8 @@ class SyntheticSource(BaseSource):
         xy = _smooth(xy, counts, writer.smoothing)
         xyt = np.column_stack([_hand(rng, xy, t, writer.variability), t])
         ends = np.cumsum(counts).tolist()
-        return [xyt[a:b] for a, b in zip([0] + ends[:-1], ends)], text
+        starts = np.flatnonzero(np.concatenate([[True], stroke[1:] != stroke[:-1]]))
+        return [xyt[a:b] for a, b in zip([0] + ends[:-1], ends)], text, word[starts]
 
 
 _RNG = threading.local()

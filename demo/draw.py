@@ -6,9 +6,11 @@
     python demo/draw.py --no-live --report events.jsonl  recognize on request; log each event
     python demo/draw.py --adapted weights/me             where "Learn my writing" writes
 
-Write on the canvas with the left mouse button. Recognize (Return), Undo stroke (Ctrl+Z)
-and Clear (Escape) act on the ink; Save ink (Ctrl+S) writes it as InkML, with the text
-recognized for it as an annotation (recognize.py reads it back); the decoder can be
+Write on the canvas with the left mouse button, one line or several: the ink is read as a
+page (its lines found, see algorithms/line_finding.py) and the text shown line by line.
+Recognize (Return), Undo stroke (Ctrl+Z) and Clear (Escape) act on the ink; Save ink
+(Ctrl+S) writes it as InkML, with the lines and words recognized as annotated traceGroups
+(recognize.py reads it back); the decoder can be
 switched at any time. "Show example" replays a line of a compiled data set's test split (its
 validation split if the test split is empty) at its recorded speed and shows its true text. With --live (the default) the ink is
 recognized by itself once the pen has rested.
@@ -37,7 +39,7 @@ if ROOT not in sys.path:
 
 from algorithms.decoders import DECODERS  # noqa: E402
 from data.dataset_format import DEFAULT_DATASET, META_FILE, open_dataset  # noqa: E402
-from data.inkml import to_inkml  # noqa: E402
+from data.inkml import page_to_inkml, to_inkml  # noqa: E402
 from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
 from demo.learning import Lessons, adapted_folder  # noqa: E402
 from demo.recognizer_thread import RecognizerThread  # noqa: E402
@@ -48,7 +50,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chat
 
 APP = 'keras-auto-hwr demo'
 LABELS = {'best_path': 'best path', 'token_passing': 'token passing (language model)'}
-CANVAS_SIZE = (900, 300)  # pixels
+CANVAS_SIZE = (900, 400)  # pixels: room for three or four lines
 INK_WIDTH = 3             # pixels
 REPLAY_MARGIN = 30        # pixels of canvas left around a replayed example
 POLL_MS = 30              # how often the window collects results from the recognizer thread
@@ -107,6 +109,7 @@ class Demo:
         self.replay_job = None     # root.after id of the next replayed point
         self.example_shown = False  # the canvas holds a replayed example
         self.recognized = None     # the text recognized for the ink as it is now, if any
+        self.recognized_lines = None  # ... its lines, with words linked to their strokes
         self.examples = None       # the split of examples, opened on first use
         self.random = random.Random()
         self.model_dir = args.model  # the folder recognizing now (the adapted one, once made)
@@ -210,7 +213,7 @@ class Demo:
         if self.example_shown:  # writing after an example starts a new line
             self.clear()
         self.drawing = True
-        self.recognized = None
+        self.recognized = self.recognized_lines = None
         self.ink.pen_down(event.x, event.y, event.time)
         self._dot(event.x, event.y)
 
@@ -260,7 +263,7 @@ class Demo:
         if len(self.ink):
             self.canvas.delete(f'stroke{len(self.ink) - 1}')
             self.ink.undo()
-        self.recognized = None
+        self.recognized = self.recognized_lines = None
         self.request_id += 1  # a result on its way is for the ink before the undo
         if len(self.ink):
             self.schedule_live()
@@ -274,16 +277,17 @@ class Demo:
         self.example_shown = False
         self.canvas.delete('ink')
         self.ink.clear()
-        self.recognized = None
+        self.recognized = self.recognized_lines = None
         self.request_id += 1
         self.result.config(text='')
         self.truth.config(text='')
         self.root.title(APP)
 
     def save_ink(self):
-        """Write the ink as InkML (X, Y, T in seconds), with the text recognized for it, if
-        any, as an annotation of type "recognized" (not "truth": it may be wrong); while
-        learning, with the text in the box as "truth" (adapt.py reads those)."""
+        """Write the ink as InkML (X, Y, T in seconds), with the lines and words recognized
+        for it, if any, as traceGroups annotated with type "recognized" (not "truth": it
+        may be wrong; see data.inkml.page_to_inkml); while learning, with the text in the
+        box as "truth" (adapt.py reads those)."""
         if not len(self.ink):
             self.show_message('Nothing to save: write something first.')
             return
@@ -297,7 +301,9 @@ class Demo:
                 if self.learning():
                     f.write(to_inkml(self.ink.copy(), self.line_text.get().strip() or None))
                 else:
-                    f.write(to_inkml(self.ink.copy(), self.recognized, annotation='recognized'))
+                    f.write(page_to_inkml(self.ink.copy(), self.recognized_lines)
+                            if self.recognized_lines else
+                            to_inkml(self.ink.copy(), None, annotation='recognized'))
         except OSError as e:
             self.set_status(f'cannot save the ink: {e}', error=True)
             return
@@ -485,17 +491,17 @@ class Demo:
         messagebox.showerror('Cannot load the model', f'{self.args.model}:\n\n{message}',
                              parent=self.root)
 
-    def on_result(self, request_id, decoder, strokes, text, seconds):
+    def on_result(self, request_id, decoder, strokes, text, lines, seconds):
         if request_id != self.request_id:
             return
         shown = text if text.strip() else '(nothing recognized)'
         self.show(shown, 'black')
-        self.recognized = text
+        self.recognized, self.recognized_lines = text, lines
         if self.own_text.get() and self.learning():
             self.line_text.set(text)
         self.set_status(f'{LABELS[decoder]}: {len(strokes)} strokes in {seconds:.2f} s')
         self.report.write('result', decoder=decoder, text=text, shown=shown, seconds=seconds,
-                          strokes=strokes)
+                          strokes=strokes, lines=lines)
 
     def on_rejected(self, request_id, message):
         if request_id == self.request_id:
@@ -507,9 +513,10 @@ class Demo:
         self.report.write('message', text=message)
 
     def show(self, text, colour):
-        """Fill the result line; the title repeats it, where window tools can read it."""
+        """Fill the result, line by line; the title repeats it, lines joined by ' / ',
+        where window tools can read it."""
         self.result.config(text=text, fg=colour)
-        self.root.title(f'{APP}: {text}')
+        self.root.title(f'{APP}: {title_text(text)}')
 
     def set_status(self, text, error=False):
         self.status.config(text=text, fg='red3' if error else 'gray20')
@@ -523,6 +530,11 @@ class Demo:
                 for name, w in widgets.items() if w.winfo_ismapped()}
         return {name: [w.winfo_rootx(), w.winfo_rooty(), w.winfo_width(), w.winfo_height()]
                 for name, w in widgets.items()}
+
+
+def title_text(text) -> str:
+    """A text of several lines on one line, for a window title."""
+    return ' / '.join(text.split('\n'))
 
 
 def main(argv=None):

@@ -18,14 +18,17 @@ class RecognizerThread(threading.Thread):
     """Imports TensorFlow, loads a Recognizer per decoder on first use, and recognizes,
     all away from the Tk thread.
 
-    Jobs arrive on `requests`: ('load', decoder), ('recognize', request_id, decoder,
-    strokes) or ('adapt', base folder, output folder, [strokes], [text]). Answers leave on
-    `results`: ('loaded', decoder, seconds), ('load_failed', decoder, message), ('result',
-    request_id, decoder, strokes, text, seconds), ('rejected', request_id, message),
-    ('adapt_progress', step, total), ('adapted', output folder, message) and
-    ('adapt_failed', message). Of several recognitions waiting, only the newest runs: the
-    others are of ink that has changed since. Once adapted, the thread recognizes with the
-    adapted folder (its Recognizers load again on first use).
+    Jobs arrive on `requests`: ('load', decoder) or ('recognize', request_id, decoder,
+    strokes). Answers leave on `results`: ('loaded', decoder, seconds), ('load_failed',
+    decoder, message), ('result', request_id, decoder, strokes, text, lines, seconds) and
+    ('rejected', request_id, message). Of several recognitions waiting, only the newest runs:
+    the others are of ink that has changed since. The ink is read as a page
+    (Recognizer.read_page, layout auto): text is its lines joined by newlines, lines their
+    records ({text, strokes, box, words}, see models/page_reader.py).
+    Learning: ('adapt', base folder, output folder, [strokes], [text]) adapts the model to
+    those lines and answers ('adapt_progress', step, total), then ('adapted', output folder,
+    message) or ('adapt_failed', message); the thread then recognizes with the adapted
+    folder (its Recognizers load again on first use).
     """
 
     def __init__(self, model_dir, language_model):
@@ -67,12 +70,12 @@ class RecognizerThread(threading.Thread):
             return
         start = time.perf_counter()
         try:
-            text = recognizer.recognize(strokes)
+            page = recognizer.read_page(strokes)
         except Exception as e:  # bad ink (ValueError) or a bug: either way, say it in the window
             self.results.put(('rejected', request_id, _describe(e)))
             return
-        self.results.put(('result', request_id, decoder, strokes, text,
-                          time.perf_counter() - start))
+        self.results.put(('result', request_id, decoder, strokes, page.text,
+                          page.to_json()['lines'], time.perf_counter() - start))
 
     def adapt(self, base, output, lines, texts):
         """Adapt `base` to the lines into `output` (replaced if there), then use it."""

@@ -5,6 +5,7 @@
     text = recognizer.recognize([[(0, 0, 0.0), (5, 2, 0.01), ...], ...])  # strokes of (x, y, t)
     text, probabilities = recognizer.recognize(strokes, return_probabilities=True)  # (T, C)
     texts = recognizer.recognize_batch([strokes_a, strokes_b])
+    page = recognizer.read_page(strokes)   # lines found, words linked to their strokes
     alternatives(recognizer, probabilities, 3)  # [{"text", "score"}], the 3 best texts
     mine = recognizer.adapt([strokes_a, strokes_b], ['text a', 'text b'])  # one writer's lines
 
@@ -21,6 +22,7 @@ from algorithms.best_path import BestPathDecoder
 from algorithms.decoders import check_name, make_decoder
 from data.base import validate_handwriting
 from data.inkml import InkLine, make_up_times, model_pen_speed
+from models import page_reader
 from models.model_folder import LM_FILE, load_model_folder, read_recognizer_config
 from models.network import PAD_VALUE, output_lengths, time_stride, unmasked
 
@@ -102,6 +104,12 @@ class Recognizer:
         """Texts of many lines at once; faster per line than calling recognize() on each."""
         features = [self.features(strokes, f'line {i}') for i, strokes in enumerate(lines)]
         return self.decoder.decode_batch(self.probabilities(features, batch_size))
+
+    def read_page(self, strokes, layout='auto', example_id='input'):
+        """A page of strokes -> models.page_reader.PageText: its lines in reading order
+        (`layout` 'auto', 'page' or 'line': see models/page_reader.py), each with its
+        text, strokes, box and words linked to their strokes."""
+        return page_reader.read_page(self, strokes, layout, example_id)
 
     def adapt(self, lines, texts, recipe=None, names=None, progress=None) -> 'Recognizer':
         """A new Recognizer whose network is fine-tuned on a few lines of one writer

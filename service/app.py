@@ -1,10 +1,10 @@
 """The WSGI application of the recognition service: routes, limits, request parsing.
 
-POST /recognize takes one line of ink (JSON strokes or an InkML document) and answers its
-text; GET /health says the service is up; POST /adapt adapts the model to one writer
-(service.adapting), when serve.py was given a directory for adapted models. serve.py's
-docstring is the protocol's user guide; serve.py runs this application under waitress
-(`listen`).
+POST /recognize takes ink (JSON strokes or an InkML document), finds its lines, and
+answers their text, each line with its words linked to their strokes; GET /health says the
+service is up; POST /adapt adapts the model to one writer (service.adapting), when serve.py
+was given a directory for adapted models. serve.py's docstring is the protocol's user
+guide; serve.py runs this application under waitress (`listen`).
 
 Every input gets an answer of its own: 400 for a body that is not usable ink (with what
 is wrong), 413 for one over the byte or points limit, 404/405 for a wrong route; a 500
@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 from data.ink_files import MAX_POINTS, InkFileError, TooMuchInk, check_points, ink_from_json, \
     load_json
 from data.inkml import InkmlError, read_inkml
+from models.page_reader import LAYOUTS, prepare_page
 from models.recognizer import check_nbest, timed_strokes
 from service.adapting import Adapting
 from service.batcher import Lanes
@@ -113,27 +114,34 @@ class Service:
                 raise RequestError(404, 'no adapted models: serve.py was started without '
                                    '--adapted_dir')
             recognizer, batcher = self.adapting.recognizer(query['model'][0])
-        line, nbest = self.parse(body, query)
+        line, nbest, layout = self.parse(body, query)
         try:
             check_points([line], self.max_points)
         except TooMuchInk as error:
             raise RequestError(413, str(error).replace('(--max_points raises it)',
                                                        '(serve.py --max_points)')) from None
         try:
-            features = recognizer.features(timed_strokes(recognizer, line), 'ink')
+            page = prepare_page(recognizer, timed_strokes(recognizer, line), layout, 'ink')
         except ValueError as error:
             raise RequestError(400, str(error)) from None
+        futures = [batcher.submit(features, nbest) for features in page.features]
         try:
-            text, found = batcher.submit(features, nbest).result(ANSWER_TIMEOUT)
+            answers = [future.result(ANSWER_TIMEOUT) for future in futures]
         except TimeoutError:
             raise RequestError(503, f'no answer within {ANSWER_TIMEOUT:.0f} s') from None
+        read = page.link(recognizer, [text for text, _, _ in answers],
+                         [matrix for _, _, matrix in answers])
+        found = [alternatives for _, alternatives, _ in answers]
         self.requests = next(self._answered)
-        return {'text': text, 'alternatives': found, 'decoder': self.decoder,
+        return {'text': read.text, 'lines': read.to_json()['lines'],
+                'alternatives': found[0] if len(found) == 1 else found,
+                'decoder': self.decoder,
                 'milliseconds': round(1000 * (time.perf_counter() - start), 2)}
 
     def parse(self, body: bytes, query: dict) -> tuple:
-        """(InkLine, nbest or None) of a request body, or RequestError(400)."""
+        """(InkLine, nbest or None, layout) of a request body, or RequestError(400)."""
         nbest = query.get('nbest', [None])[0]
+        layout = query.get('layout', ['auto'])[0]
         if body.lstrip()[:1] == b'<':
             try:
                 lines = read_inkml(body)
@@ -149,11 +157,15 @@ class Service:
                 raise RequestError(400, f'body is neither JSON nor InkML: {error}') from None
             if isinstance(data, dict):
                 nbest = data.get('nbest', nbest)
+                layout = data.get('layout', layout)
             try:
                 line = ink_from_json(data)
             except InkFileError as error:
                 raise RequestError(400, str(error)) from None
-        return line, requested_nbest(nbest)
+        if layout not in LAYOUTS:
+            raise RequestError(400, f'layout must be one of {", ".join(LAYOUTS)}, '
+                               f'got {layout!r:.60}')
+        return line, requested_nbest(nbest), layout
 
 
 def requested_nbest(nbest):

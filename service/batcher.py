@@ -18,9 +18,10 @@ LONG_LINE_FRAMES = 600  # an IAM-OnDB line has about 150-300 frames after pre-pr
 
 
 class Batcher:
-    """One thread runs the network: it takes the requests queued, oldest first, as many as
+    """One thread runs the network: it takes the lines queued, oldest first, as many as
     fit in one batch (max_batch lines, max_frames frames once padded to the longest; a
-    longer line alone), recognizes them together, and hands each its (text, alternatives)."""
+    longer line alone), recognizes them together, and hands each its (text, alternatives,
+    (T, C) probabilities)."""
 
     def __init__(self, recognizer: Recognizer, max_batch: int, max_frames=MAX_BATCH_FRAMES,
                  name='batcher'):
@@ -66,7 +67,7 @@ class Batcher:
         self.batches += 1
         for (_, nbest, future), matrix, text in zip(jobs, probabilities, texts):
             found = alternatives(self.recognizer, matrix, nbest) if nbest else []
-            future.set_result((text, found))
+            future.set_result((text, found, matrix))
 
 
 class Lanes:

@@ -248,9 +248,10 @@ def test_recognizer_thread_runs_the_newest_recognition_and_reports_errors(model_
         worker.requests.put(('recognize', request_id, 'best_path', line))
     worker.start()
     assert worker.results.get(timeout=WAIT)[0] == 'loaded'
-    kind, request_id, decoder, strokes, text, seconds = worker.results.get(timeout=WAIT)
+    kind, request_id, decoder, strokes, text, found, seconds = worker.results.get(timeout=WAIT)
     assert (kind, request_id, strokes) == ('result', 2, lines[2])
     assert text == recognizer(model_folder, 'best_path').recognize(lines[2])
+    assert found == recognizer(model_folder, 'best_path').read_page(lines[2]).to_json()['lines']
     worker.requests.put(('recognize', 3, 'best_path', [[(0, 0, 0.0)]]))
     assert worker.results.get(timeout=WAIT)[:2] == ('rejected', 3)
     worker.requests.put(('load', 'token_passing'))
@@ -271,10 +272,11 @@ def check_recorded(strokes, drawn):
 
 
 def check_shown(window, model_folder, result):
-    """The text in the window is the Recognizer's on the strokes the demo recorded."""
-    expected = recognizer(model_folder, result['decoder']).recognize(result['strokes'])
-    assert expected == result['text']
-    assert window.title() == f'{TITLE}: {result["shown"]}'
+    """The text in the window is the Recognizer's on the strokes the demo recorded, read
+    as a page: line by line, the title showing the lines joined by ' / '."""
+    expected = recognizer(model_folder, result['decoder']).read_page(result['strokes'])
+    assert expected.text == result['text'] and expected.to_json()['lines'] == result['lines']
+    assert window.title() == f'{TITLE}: {" / ".join(result["shown"].split(chr(10)))}'
 
 
 def check_saved(window, model_folder, result, path):
@@ -291,8 +293,9 @@ def check_saved(window, model_folder, result, path):
     assert saved['path'] == str(path) and saved['text'] == result['text']
     assert '<annotation type="recognized">' in path.read_text()
     [line] = read_inkml(path)
-    assert [[list(p) for p in s] for s in line.strokes] == result['strokes']
-    read_back = recognize_file(recognizer(model_folder, result['decoder']), path, None,
+    # traces grouped by line and word: the same strokes, in the order of their groups
+    assert sorted([list(p) for p in s] for s in line.strokes) == sorted(result['strokes'])
+    read_back, _ = recognize_file(recognizer(model_folder, result['decoder']), path, None,
                                result['decoder'])
     assert read_back['text'] == result['text']
 
@@ -364,6 +367,15 @@ def test_window_draw_recognize_and_show_example(display, model_folder, broken_wi
                                           x - origin[0] + width, y - origin[1] + height))
         assert sum(canvas.histogram()[:100]) > 200  # the replayed ink is on the canvas
 
+        window.click('clear')  # two lines, one under the other: read line by line
+        for points in STROKES + [[(x, y + 160) for x, y in s] for s in STROKES]:
+            window.stroke(points)
+        window.click('recognize')
+        result = window.wait_for('result')
+        assert [line['strokes'] for line in result['lines']] == [[0, 1, 2], [3, 4, 5]]
+        assert result['text'].count('\n') == 1
+        check_shown(window, model_folder, result)
+
         window.click('live')  # live on: the pen rests, the text comes by itself
         window.stroke(STROKES[0])
         check_shown(window, model_folder, window.wait_for('result'))
@@ -417,7 +429,7 @@ def test_window_learns_my_writing_and_recognizes_with_the_adapted_model(display,
 @pytest.mark.slow
 def test_window_says_when_the_model_cannot_load(broken_window):
     error = broken_window.wait_for('error')
-    assert 'cannot load' in error['text'] and 'model.keras' in error['text']
+    assert 'damaged or truncated' in error['text'] and 'model.keras' in error['text']
     assert broken_window.title() == f'{TITLE}: the model could not load'
     assert broken_window.process.poll() is None  # an error dialog, not a crash
     stderr = broken_window.close()

@@ -5,12 +5,13 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
-from data.inkml import (PEN_SPEED, InkmlError, InkmlSource, lines_to_inkml, make_up_times,
-                        model_pen_speed, read_inkml, to_inkml)
+from data.inkml import (NAMESPACE, PEN_SPEED, XML_ID, InkmlError, InkmlSource, lines_to_inkml,
+                        make_up_times, model_pen_speed, page_to_inkml, read_inkml, to_inkml)
 from data.preprocessing import Pipeline
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -231,3 +232,23 @@ def test_compile_py_compiles_an_inkml_folder(tmp_path):
     with open(tmp_path / 'datasets' / 'inkml' / 'meta.json', encoding='utf-8') as f:
         meta = json.load(f)
     assert sum(meta['counts'].values()) == 6, meta['counts']
+
+
+def test_page_to_inkml_groups_traces_by_line_and_word(tmp_path):
+    strokes = [[(0, 0, 0.0), (1, 1, 0.1)], [(5, 0, 0.2), (6, 1, 0.3)], [(0, 10, 1.0), (2, 11, 1.1)]]
+    lines = [{'text': 'a <b>', 'strokes': [0, 1],
+              'words': [{'text': 'a', 'strokes': [0]}, {'text': '<b>', 'strokes': [1]}]},
+             {'text': '', 'strokes': [2], 'words': []}]
+    path = tmp_path / 'page.inkml'
+    path.write_text(page_to_inkml(strokes, lines))
+    root = ET.parse(path).getroot()
+    ns = {'i': NAMESPACE}
+    assert root.find('i:annotation', ns).text == 'a <b>\n'
+    groups = root.findall('i:traceGroup', ns)
+    assert [g.find('i:annotation', ns).text for g in groups] == ['a <b>', None]
+    words = groups[0].findall('i:traceGroup', ns)
+    assert [w.find('i:annotation', ns).text for w in words] == ['a', '<b>']
+    assert [t.get(XML_ID) for t in words[1].findall('i:trace', ns)] == ['t1']
+    assert [t.get(XML_ID) for t in groups[1].findall('i:trace', ns)] == ['t2']
+    [line] = read_inkml(path)  # the recognized text is no truth: read back as ink only
+    assert line.text is None and [[tuple(p) for p in s] for s in line.strokes] == strokes

@@ -122,6 +122,39 @@ def test_usage_errors_exit_2(tmp_path):
     assert done.returncode == 2 and 'no files match' in done.stderr
 
 
+def test_a_page_reads_as_its_lines_with_words_linked_to_strokes(tmp_path, recognizer):
+    import xml.etree.ElementTree as ET
+    from data.synthetic_pages import PageStyle, synthetic_page
+    style = PageStyle(lines=3, pitch=3.5, spacing=0.05, tilt=0.05, bend=0.05, turn=1.0,
+                      late=0.0, corrections=0)
+    page = synthetic_page(1, style=style)
+    (tmp_path / 'page.json').write_text(json.dumps([s.tolist() for s in page.strokes]))
+    done = run('page.json', '--model', MODEL, '--output', 'out.jsonl', '--inkml-out', 'read',
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [record] = map(json.loads, open(tmp_path / 'out.jsonl'))
+    read = recognizer.read_page(page.strokes)
+    assert record['text'] == read.text and record['text'].count('\n') == 2
+    assert record['lines'] == read.to_json()['lines']
+    assert [sorted(line['strokes']) for line in record['lines']] == page.lines
+    assert [f'page.json#{k}: {line["text"]}' for k, line in enumerate(record['lines'])] == \
+        done.stdout.splitlines()
+    ns = {'i': 'http://www.w3.org/2003/InkML'}
+    root = ET.parse(tmp_path / 'read' / 'page.inkml').getroot()
+    groups = root.findall('i:traceGroup', ns)
+    assert [g.find('i:annotation', ns).text for g in groups] == record['text'].split('\n')
+    for group, line in zip(groups, record['lines']):
+        words = group.findall('i:traceGroup', ns)
+        assert [w.find('i:annotation', ns).text for w in words] == \
+            [w['text'] for w in line['words']]
+        assert [[t.get('{http://www.w3.org/XML/1998/namespace}id') for t in w.findall(
+            'i:trace', ns)] for w in words] == [[f't{i}' for i in w['strokes']]
+                                                 for w in line['words']]
+    done = run('page.json', '--model', MODEL, '--layout', 'line', cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.count('page.json') == 1
+    assert done.stdout.split(': ', 1)[1].strip() == recognizer.recognize(page.strokes)
+
+
 def hostile_files(folder) -> dict:
     """{name: the reason its error line gives} for files each of which used to stop a batch
     with a traceback (or to take gigabytes)."""

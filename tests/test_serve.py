@@ -84,6 +84,24 @@ def test_token_passing_alternatives_are_its_k_best_word_sequences(lines):
         (t, pytest.approx(s, abs=1e-3)) for t, s in expected]
 
 
+def test_a_page_answers_its_lines_with_words_linked_to_strokes(service):
+    from data.synthetic_pages import PageStyle, synthetic_page
+    from models.recognizer import Recognizer
+    style = PageStyle(lines=3, pitch=3.5, spacing=0.05, tilt=0.05, bend=0.05, turn=1.0,
+                      late=0.0, corrections=0)
+    page = synthetic_page(2, style=style)
+    strokes = [s.tolist() for s in page.strokes]
+    expected = Recognizer.load(MODEL).read_page(page.strokes)
+    status, answer = call(service, 'POST', '/recognize', json.dumps({'strokes': strokes}))
+    assert status == 200, answer
+    assert answer['text'] == expected.text and answer['text'].count('\n') == 2
+    assert answer['lines'] == expected.to_json()['lines'] and answer['alternatives'] == [[]] * 3
+    assert [sorted(line['strokes']) for line in answer['lines']] == page.lines
+    status, answer = call(service, 'POST', '/recognize?layout=line&nbest=2',
+                          json.dumps(strokes))
+    assert status == 200 and len(answer['lines']) == 1 and len(answer['alternatives']) == 2
+
+
 @pytest.mark.parametrize('method, path, body, status, message', [
     ('GET', '/recognize', None, 405, 'answers POST'),
     ('POST', '/health', b'{}', 405, 'answers GET'),
@@ -96,6 +114,7 @@ def test_token_passing_alternatives_are_its_k_best_word_sequences(lines):
     ('POST', '/recognize?nbest=two', b'<ink><trace>0 0, 1 1</trace></ink>', 400, 'whole number'),
     ('POST', '/recognize', b'<ink><trace>0 0</trace></ink>', 400, 'one point'),
     ('POST', '/recognize', b'<svg/>', 400, 'not InkML'),
+    ('POST', '/recognize?layout=columns', b'[[[0, 0], [1, 1]]]', 400, 'layout must be'),
     pytest.param('POST', '/recognize', b'{"strokes": [[[0, 0], [1, 1]]], "nbest": 1e400}', 400,
                  'is beyond ±1e+100', id='nbest-1e400'),
     pytest.param('POST', '/recognize', b'{"strokes": [[[0, 0], [1, 1]]], "nbest": 1.9}', 400,

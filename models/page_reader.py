@@ -1,0 +1,194 @@
+"""Pages of ink in, lines of text out, each word with the strokes it was read from.
+
+    from models.recognizer import Recognizer
+    recognizer = Recognizer.load('weights/iam')
+    page = recognizer.read_page(strokes)              # layout 'auto' (see LAYOUTS)
+    page.text                                         # the lines, joined by newlines
+    page.lines[0].words[2].strokes                    # indices into `strokes`
+    page.to_json()    # {"text", "lines": [{"text", "strokes", "box", "words": [...]}]}
+
+A page is found into lines (algorithms/line_finding.py); the lines are recognized as a
+batch, so a page costs less than its lines one by one. Words are linked to ink through
+the CTC alignment of each line's text (algorithms/ctc_alignment.py): frames -> the points
+they were made from (data.preprocessing.Pipeline.with_points) -> strokes; a stroke goes
+to the word that holds most of its frames. A stroke whose middle lies outside its word's
+span along the line while inside another's (an i-dot written late, after the line, and so
+read with the last word) is moved to that word.
+"""
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import numpy as np
+
+from algorithms.ctc_alignment import align, frame_words
+from algorithms.line_finding import find_lines
+from data.base import validate_handwriting
+
+LAYOUTS = ('auto', 'line', 'page')  # auto: a page when line finding finds several lines
+SMALL = 0.5  # strokes under this share of a line's median size (width or height) are small
+
+
+@dataclass
+class Word:
+    text: str
+    strokes: List[int]          # indices into the page's strokes, in page order
+    box: Optional[List[float]]  # [x_min, y_min, x_max, y_max] of those strokes; None if none
+
+    def to_json(self) -> dict:
+        return {'text': self.text, 'strokes': self.strokes, 'box': self.box}
+
+
+@dataclass
+class Line(Word):
+    words: List[Word] = field(default_factory=list)
+    # (T, C) the network's output for the line, for n-best texts; not written out
+    probabilities: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> dict:
+        return dict(super().to_json(), words=[w.to_json() for w in self.words])
+
+
+@dataclass
+class PageText:
+    lines: List[Line]
+
+    @property
+    def text(self) -> str:
+        return '\n'.join(line.text for line in self.lines)
+
+    def to_json(self) -> dict:
+        return {'text': self.text, 'lines': [line.to_json() for line in self.lines]}
+
+
+def check_layout(layout):
+    if layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}; choose from {", ".join(LAYOUTS)}')
+
+
+def group_lines(strokes, layout='auto') -> list:
+    """[[stroke index, ...] per line] of validated strokes: one line of all strokes with
+    layout 'line', the lines found otherwise ('auto' and 'page' differ only in name: line
+    finding gives one line for one line of ink)."""
+    check_layout(layout)
+    if layout == 'line':
+        return [list(range(len(strokes)))]
+    return find_lines(strokes)
+
+
+def read_page(recognizer, strokes, layout='auto', example_id='input') -> PageText:
+    """The text of a page of strokes, line by line, words linked to their strokes."""
+    return read_pages(recognizer, [strokes], layout, [example_id])[0]
+
+
+def read_pages(recognizer, pages, layout='auto', example_ids=None) -> list:
+    """[PageText] of several pages, their lines through the network as one batch."""
+    example_ids = example_ids or [f'page {i}' for i in range(len(pages))]
+    prepared = [prepare_page(recognizer, strokes, layout, example_id)
+                for strokes, example_id in zip(pages, example_ids)]
+    features = [f for page in prepared for f in page.features]
+    probabilities = recognizer.probabilities(features)
+    texts = recognizer.decoder.decode_batch(probabilities)
+    read, start = [], 0
+    for page in prepared:
+        stop = start + len(page.groups)
+        read.append(page.link(recognizer, texts[start:stop], probabilities[start:stop]))
+        start = stop
+    return read
+
+
+@dataclass
+class PreparedPage:
+    """A page's validated strokes, its lines (stroke indices), and per line the network's
+    features and each frame's point (data.preprocessing.Pipeline.with_points)."""
+    strokes: list
+    groups: List[List[int]]
+    features: list
+    points: list
+
+    def link(self, recognizer, texts, probabilities) -> PageText:
+        """The page read: its lines' texts and (T, C) probabilities -> PageText."""
+        lines = []
+        for group, text, matrix, points in zip(self.groups, texts, probabilities, self.points):
+            line = link_words(self.strokes, group, text, matrix, points,
+                              recognizer.network.stride, recognizer.char_table)
+            line.probabilities = matrix
+            lines.append(line)
+        return PageText(lines)
+
+
+def prepare_page(recognizer, strokes, layout='auto', example_id='input') -> PreparedPage:
+    """A page validated, found into lines and pre-processed; ValueError naming
+    `example_id` when it cannot be read."""
+    check_layout(layout)
+    try:
+        strokes = validate_handwriting(strokes, example_id)
+    except TypeError as e:  # a number or object where a list belongs
+        raise ValueError(f'{example_id}: handwriting must be a list of strokes of '
+                         f'(x, y, t) points ({e})') from None
+    groups = group_lines(strokes, layout)
+    prepared = [recognizer.pipeline.with_points([strokes[i] for i in group])
+                for group in groups]
+    if not all(np.isfinite(features).all() for features, _ in prepared):
+        raise ValueError(f'{example_id}: pre-processing gave non-finite features')
+    return PreparedPage(strokes, groups, [f for f, _ in prepared], [p for _, p in prepared])
+
+
+def link_words(strokes, group, text, probabilities, frame_points, stride, char_table) -> Line:
+    """One line's Line: its words, each with the strokes (page indices) it was read from.
+
+    group: the line's stroke indices into `strokes`; probabilities (T_out, C); frame_points
+    (T_in,) each input frame's point among the line's points; stride: input frames per
+    output frame."""
+    words = text.split()
+    if not words:
+        return Line(text, sorted(group), box_of(strokes, group), [])
+    path = align(probabilities, char_table.encode(text))
+    output_frame = np.arange(len(frame_points)) // stride
+    word_of_frame = frame_words(path, text)[output_frame]
+    read = path[output_frame] >= 0                          # frames that read a character
+    read[read] = [not text[i].isspace() for i in path[output_frame][read]]
+    lengths = [len(strokes[i]) for i in group]
+    stroke_of_frame = np.repeat(np.arange(len(group)), lengths)[frame_points]
+    votes = np.zeros((len(group), len(words)))
+    np.add.at(votes, (stroke_of_frame[read], word_of_frame[read]), 1.0)
+    near = np.zeros_like(votes)     # frames that read nothing, by where they were read
+    np.add.at(near, (stroke_of_frame, word_of_frame), 1.0)
+    owner = np.argmax(votes + 1e-3 * near, axis=1)          # (S_line,) a word per stroke
+    owner = _by_place(strokes, group, owner, len(words), votes.max(axis=1) > 0)
+    members = [sorted(group[s] for s in np.flatnonzero(owner == w)) for w in range(len(words))]
+    return Line(text, sorted(group), box_of(strokes, group),
+                [Word(word, m, box_of(strokes, m)) for word, m in zip(words, members)])
+
+
+def _by_place(strokes, group, owner, count, voted) -> np.ndarray:
+    """Where the ink says otherwise than the alignment: a stroke whose middle lies outside
+    its word's span along the line, and inside exactly one other word's, moves to that
+    word (a dot written late, after the line, is read at its end). Spans are those of each
+    word's strokes that read one of its characters (`voted`), leaving out the stroke in
+    question and small ones (under SMALL times the line's median size), so that such a
+    dot does not stretch the last word's span."""
+    middles = np.array([0.5 * (strokes[i][:, 0].min() + strokes[i][:, 0].max()) for i in group])
+    lows = np.array([strokes[i][:, 0].min() for i in group])
+    highs = np.array([strokes[i][:, 0].max() for i in group])
+    sizes = np.array([np.ptp(strokes[i][:, :2], axis=0).max() for i in group])
+    spanning = voted & (sizes >= SMALL * np.median(sizes))
+    moved = owner.copy()
+    for s in range(len(group)):
+        distances = np.full(count, np.inf)
+        for w in range(count):
+            others = (owner == w) & (np.arange(len(group)) != s) & spanning
+            if others.any():
+                distances[w] = max(lows[others].min() - middles[s],
+                                   middles[s] - highs[others].max(), 0.0)
+        inside = np.flatnonzero(distances == 0)
+        if owner[s] not in inside and len(inside) == 1:
+            moved[s] = inside[0]
+    return moved
+
+
+def box_of(strokes, indices) -> Optional[List[float]]:
+    """[x_min, y_min, x_max, y_max] of some strokes, None for none."""
+    if not len(indices):
+        return None
+    points = np.concatenate([np.asarray(strokes[i])[:, :2] for i in indices])
+    return [float(v) for v in (*points.min(axis=0), *points.max(axis=0))]

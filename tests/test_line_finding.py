@@ -1,0 +1,100 @@
+"""Line finding on synthetic pages that do what real pages do, and on hand-made edge cases."""
+import numpy as np
+import pytest
+
+from algorithms.line_finding import CUES, find_lines
+from data.synthetic_pages import PageStyle, synthetic_page
+
+# late dots and bars after the page, a word corrected after the next line, slanted and
+# bent lines, a page turned 3 degrees; the source's lines have 1 to 6 words
+HARD = PageStyle(lines=5, pitch=3.2, spacing=0.1, tilt=0.15, bend=0.1, turn=3.0, late=1.0,
+                 corrections=1)
+
+
+def same_lines(found, truth) -> bool:
+    return sorted(map(sorted, found)) == sorted(map(sorted, truth))
+
+
+def stroke(x0, y0, width, height, t0, points=12):
+    """A zigzag stroke from (x0, y0), `width` wide and `height` high, from time t0."""
+    x = x0 + np.linspace(0, width, points)
+    y = y0 + height * (np.arange(points) % 2)
+    return np.column_stack([x, y, t0 + 0.01 * np.arange(points)])
+
+
+def written_line(y, t0, words=4, x0=0.0):
+    """A line of `words` word strokes 20 high along y, 60 apart, left to right."""
+    return [stroke(x0 + 60 * w, y, 45, 20, t0 + w) for w in range(words)]
+
+
+def test_synthetic_pages_with_late_dots_a_correction_and_slanted_lines():
+    pages = [synthetic_page(i, style=HARD) for i in range(12)]
+    apart = sum(line != list(range(line[0], line[-1] + 1)) for p in pages for line in p.lines)
+    assert apart >= len(pages)  # many lines have strokes written after other lines
+    right = sum(same_lines(find_lines(p.strokes), p.lines) for p in pages)
+    strokes = sum(len(p.strokes) for p in pages)
+    wrong = sum(len(set(t) - set(max(find_lines(p.strokes), key=lambda f: len(set(f) & set(t)))))
+                for p in pages for t in p.lines)
+    assert right >= 8, f'{right} of 12 pages found right'
+    assert wrong <= 0.01 * strokes, f'{wrong} of {strokes} strokes in another line'
+
+
+def test_a_one_word_line_is_a_line():
+    page = [*written_line(0, 0), *written_line(60, 10, words=1), *written_line(120, 20)]
+    assert find_lines(page) == [[0, 1, 2, 3], [4], [5, 6, 7, 8]]
+
+
+def test_lines_in_reading_order_whatever_the_order_written():
+    page = [*written_line(120, 0), *written_line(0, 10), *written_line(60, 20)]
+    assert find_lines(page) == [[4, 5, 6, 7], [8, 9, 10, 11], [0, 1, 2, 3]]
+
+
+def test_a_late_dot_goes_to_the_line_it_sits_on_in_its_place():
+    dot = np.array([[70.0, -8.0, 30.0], [71.0, -8.0, 30.01]])  # over word 1, written last
+    page = [*written_line(0, 0), *written_line(60, 10), dot]
+    assert find_lines(page) == [[0, 1, 8, 2, 3], [4, 5, 6, 7]]
+
+
+def test_a_correction_goes_back_into_its_line_in_its_place():
+    page = written_line(0, 0, words=3) + written_line(60, 10)
+    page.append(stroke(190, 0, 45, 20, 30))  # a fourth word on line 0, written last
+    assert find_lines(page) == [[0, 1, 2, 7], [3, 4, 5, 6]]
+    page.insert(0, stroke(-60, 0, 45, 20, -5))  # and one before the line, written first
+    assert find_lines(page)[0] == [0, 1, 2, 3, 8]
+
+
+def test_two_lines_that_touch():
+    line0 = written_line(0, 0, words=5)
+    line1 = written_line(45, 10, words=5)
+    line0[2] = np.concatenate([line0[2], stroke(160, 20, 5, 30, 2.2, 4)])  # a descender ...
+    line1[2] = np.concatenate([stroke(130, 25, 5, 20, 12, 4), line1[2]])   # ... an ascender
+    assert find_lines(line0 + line1) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+
+
+def test_a_page_turned_a_few_degrees():
+    page = [*written_line(0, 0, words=8), *written_line(40, 10, words=8),
+            *written_line(80, 20, words=8)]
+    a = np.radians(5.0)
+    turned = [np.column_stack([s[:, 0] * np.cos(a) - s[:, 1] * np.sin(a),
+                               s[:, 0] * np.sin(a) + s[:, 1] * np.cos(a), s[:, 2]])
+              for s in page]
+    assert find_lines(turned) == [list(range(0, 8)), list(range(8, 16)), list(range(16, 24))]
+    assert len(find_lines(turned, CUES - {'turn'})) == 3  # runs from pen order save it
+
+
+def test_a_single_stroke_a_single_point_and_an_empty_page():
+    assert find_lines([stroke(0, 0, 40, 20, 0)]) == [[0]]
+    assert find_lines([[(3, 4, 0.0)]]) == [[0]]
+    assert find_lines([[(3, 4)], [(5, 4)]]) == [[0, 1]]  # no times: (x, y) points
+    assert find_lines([]) == []
+    assert find_lines([[], []]) == []
+
+
+def test_strokes_without_points_are_left_out():
+    page = [[], *written_line(0, 0), [], *written_line(60, 10)]
+    assert find_lines(page) == [[1, 2, 3, 4], [6, 7, 8, 9]]
+
+
+def test_unknown_cue():
+    with pytest.raises(ValueError, match='unknown line finding cues'):
+        find_lines([stroke(0, 0, 40, 20, 0)], {'magic'})
