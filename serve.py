@@ -24,6 +24,12 @@ or layout) is a 400, a body over --max_bytes or ink over --max_points a 413, eac
 {"error": why}; never a 500 for what a client sends.
 GET /health answers {"status": "ok", "model", "decoder", "requests", "batches"}.
 
+With --adapted_dir DIR, POST /adapt adapts the model to one writer (service/adapting.py):
+{"name": "alice", "lines": [{"strokes": [...], "text": "..."}, ...]} writes DIR/alice (a
+name of letters, digits, '-' and '_' only; the same name again replaces it) and answers
+{"name", "lines", "steps", "held_out", "seconds", "message"}; then
+POST /recognize?model=alice recognizes with it. Adapting takes tens of seconds, one at a time.
+
 The model loads once, with the model folder's best decoder: token passing where it has a
 language model (lm.arpa, with its decoder.json settings), else best path; the decoder
 flags are models.decoder_options'.
@@ -64,6 +70,9 @@ def parse_args(argv=None):
                    help='most lines recognized in one network call (default: %(default)s)')
     p.add_argument('--threads', type=int, default=8,
                    help='HTTP worker threads, i.e. requests handled at once (default: %(default)s)')
+    p.add_argument('--adapted_dir', metavar='DIR',
+                   help='folder for the models POST /adapt makes, one sub-folder per name '
+                   '(default: none, and POST /adapt is off)')
     p.add_argument('--request_deadline', type=int, default=REQUEST_DEADLINE, metavar='SECONDS',
                    help='close a connection whose request has not arrived whole this long '
                    'after it started, or that sends nothing for this long '
@@ -92,7 +101,7 @@ def main(argv=None):
     recognizer.recognize_batch([line, line])  # traces the network's batch path and its
     recognizer.recognize(line)  # single-line one before serving, not on the first requests
     service = Service(recognizer, args.model, recognizer.decoder_name, args.max_bytes,
-                      args.max_points, args.max_batch)
+                      args.max_points, args.max_batch, args.adapted_dir)
     try:
         server = listen(service, args.port, args.threads, args.max_bytes,
                         args.request_deadline, args.max_connections)

@@ -9,7 +9,8 @@
 - IAM-OnDB line stroke files (.xml; see data/iam.py).
 - JSON (.json): a list of strokes, a stroke a list of [x, y, t] points (x right, y down,
   t in seconds), or [x, y] points with no times (times are then made up, see
-  data.inkml.make_up_times); or an object {"strokes": [...]}.
+  data.inkml.make_up_times); or an object {"strokes": [...], "text": "..."}, the text
+  optional (adapt.py needs it).
 recognize.py reads its files here, and the service its JSON request bodies (load_json,
 ink_from_json). Whatever cannot be read raises InkFileError, whose message says what is
 wrong: numbers beyond ±data.base.MAX_MAGNITUDE, NaN and Infinity, JSON nested deeper than
@@ -117,10 +118,15 @@ def check_points(lines, max_points=MAX_POINTS):
 
 
 def ink_from_json(data) -> InkLine:
-    """One line from JSON: [[[x, y, t], ...], ...], or points of [x, y], or {"strokes": ...}."""
+    """One line from JSON: [[[x, y, t], ...], ...], or points of [x, y], or {"strokes": ...,
+    "text": ...}."""
+    text = None
     if isinstance(data, dict):
         if 'strokes' not in data:
             raise InkFileError('a JSON object needs a "strokes" member')
+        text = data.get('text')
+        if text is not None and not isinstance(text, str):
+            raise InkFileError(f'"text" must be a string, got {json.dumps(text)[:60]}')
         data = data['strokes']
     if not isinstance(data, list) or not data:
         raise InkFileError('JSON ink must be a non-empty list of strokes')
@@ -138,8 +144,8 @@ def ink_from_json(data) -> InkLine:
     if len(sizes) > 1:
         raise InkFileError('some points have a time and some do not')
     if sizes == {2}:
-        return InkLine(make_up_times(data), None, '0', False)
-    return InkLine([[tuple(point) for point in stroke] for stroke in data], None, '0', True)
+        return InkLine(make_up_times(data), text, '0', False)
+    return InkLine([[tuple(point) for point in stroke] for stroke in data], text, '0', True)
 
 
 def find_files(arguments) -> tuple:

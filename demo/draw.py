@@ -4,6 +4,7 @@
     python demo/draw.py --model weights/iam --dataset datasets/iam
     python demo/draw.py --decoder best_path              start without the language model
     python demo/draw.py --no-live --report events.jsonl  recognize on request; log each event
+    python demo/draw.py --adapted weights/me             where "Learn my writing" writes
 
 Write on the canvas with the left mouse button, one line or several: the ink is read as a
 page (its lines found, see algorithms/line_finding.py) and the text shown line by line.
@@ -13,6 +14,11 @@ Recognize (Return), Undo stroke (Ctrl+Z) and Clear (Escape) act on the ink; Save
 switched at any time. "Show example" replays a line of a compiled data set's test split (its
 validation split if the test split is empty) at its recorded speed and shows its true text. With --live (the default) the ink is
 recognized by itself once the pen has rested.
+
+"Learn my writing" adapts the model to you (demo/learning.py): write the sentence shown, or
+anything and type or correct its text in the box, "Keep line", and after three lines or
+more "Adapt": a copy of the model is fine-tuned on your lines (the last held out to say how
+much it helped), written to --adapted, and the window recognizes with it from then on.
 
 TensorFlow and the model load in a background thread, and every recognition runs there too,
 so the window appears at once and never freezes. Results come back through a queue that the
@@ -35,6 +41,7 @@ from algorithms.decoders import DECODERS  # noqa: E402
 from data.dataset_format import DEFAULT_DATASET, META_FILE, open_dataset  # noqa: E402
 from data.inkml import page_to_inkml, to_inkml  # noqa: E402
 from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
+from demo.learning import Lessons, adapted_folder  # noqa: E402
 from demo.recognizer_thread import RecognizerThread  # noqa: E402
 from models.decoder_options import (add_decoder_arguments, check_decoder_arguments,  # noqa: E402
                                     token_passing_settings)
@@ -72,6 +79,9 @@ def parse_args(argv=None):
                    'screen position of the canvas and buttons), each result with the strokes '
                    'it recognized, each message and example; for scripts and tests that '
                    'drive the window')
+    p.add_argument('--adapted', metavar='FOLDER',
+                   help='where "Learn my writing" writes the adapted model folder, replacing '
+                   'an older one (default: the model folder\'s name with -adapted, beside it)')
     args = p.parse_args(argv)
     if not args.pause > 0:
         p.error(f'--pause must be positive, got {args.pause}')
@@ -99,6 +109,9 @@ class Demo:
         self.recognized_lines = None  # ... its lines, with words linked to their strokes
         self.examples = None       # the split of examples, opened on first use
         self.random = random.Random()
+        self.model_dir = args.model  # the folder recognizing now (the adapted one, once made)
+        self.characters = read_config(args.model)['char_table']['characters']
+        self.lessons = None        # the lines kept for "Learn my writing", once it started
         self._build()
         self.worker.start()
         self.worker.requests.put(('load', args.decoder))
@@ -123,6 +136,7 @@ class Demo:
         self.truth = tk.Label(root, text='', font=('Helvetica', 14), fg='gray35', anchor='w',
                               width=1)
         self.truth.pack(fill='x', padx=8)
+        self._build_learning(ttk.Frame(root))
         self.status = tk.Label(root, text='', anchor='w', relief='sunken', bd=1, width=1)
         self.status.pack(fill='x', side='bottom')
         root.bind('<Return>', lambda event: self.recognize())
@@ -139,7 +153,8 @@ class Demo:
                                     ('undo', 'Undo stroke', self.undo),
                                     ('clear', 'Clear', self.clear),
                                     ('save', 'Save ink', self.save_ink),
-                                    ('example', 'Show example', self.show_example)]:
+                                    ('example', 'Show example', self.show_example),
+                                    ('learn', 'Learn my writing', self.learn)]:
             self.buttons[name] = ttk.Button(bar, text=text, command=command)
             self.buttons[name].pack(side='left', padx=(0, 6))
         self.buttons['recognize'].state(['disabled'])  # until the model has loaded
@@ -164,6 +179,23 @@ class Demo:
                              f'Show example needs a compiled data set: {self.args.dataset} has '
                              f'no {needed} (run compile.py, or pass --dataset)')
                 break
+
+    def _build_learning(self, bar):
+        """The row "Learn my writing" shows: the line's text, Keep line, Adapt, Stop."""
+        self.learning_bar = bar  # packed when learning starts
+        self.line_text = tk.StringVar()
+        ttk.Label(bar, text='This line says:').pack(side='left')
+        self.text_entry = ttk.Entry(bar, textvariable=self.line_text, width=50)
+        self.text_entry.pack(side='left', padx=6, fill='x', expand=True)
+        self.own_text = tk.BooleanVar(value=False)
+        self.own_box = ttk.Checkbutton(bar, text='fill in what is recognized',
+                                       variable=self.own_text)
+        self.own_box.pack(side='left', padx=(0, 6))
+        for name, text, command in [('keep', 'Keep line', self.keep_line),
+                                    ('adapt', 'Adapt', self.adapt),
+                                    ('stop', 'Stop learning', self.stop_learning)]:
+            self.buttons[name] = ttk.Button(bar, text=text, command=command)
+            self.buttons[name].pack(side='left', padx=(0, 6))
 
     def disable(self, widget, reason):
         """Grey out a control; pointing at it tells why, in the status line."""
@@ -251,7 +283,8 @@ class Demo:
     def save_ink(self):
         """Write the ink as InkML (X, Y, T in seconds), with the lines and words recognized
         for it, if any, as traceGroups annotated with type "recognized" (not "truth": it
-        may be wrong; see data.inkml.page_to_inkml)."""
+        may be wrong; see data.inkml.page_to_inkml); while learning, with the text in the
+        box as "truth" (adapt.py reads those)."""
         if not len(self.ink):
             self.show_message('Nothing to save: write something first.')
             return
@@ -262,9 +295,12 @@ class Demo:
             return
         try:
             with open(path, 'w', encoding='utf-8') as f:
-                f.write(page_to_inkml(self.ink.copy(), self.recognized_lines)
-                        if self.recognized_lines else
-                        to_inkml(self.ink.copy(), None, annotation='recognized'))
+                if self.learning():
+                    f.write(to_inkml(self.ink.copy(), self.line_text.get().strip() or None))
+                else:
+                    f.write(page_to_inkml(self.ink.copy(), self.recognized_lines)
+                            if self.recognized_lines else
+                            to_inkml(self.ink.copy(), None, annotation='recognized'))
         except OSError as e:
             self.set_status(f'cannot save the ink: {e}', error=True)
             return
@@ -349,6 +385,71 @@ class Demo:
             self.root.after_cancel(self.replay_job)
             self.replay_job = None
 
+    # -- learning the writer's hand -------------------------------------------------------
+
+    def learning(self) -> bool:
+        return bool(self.learning_bar.winfo_manager())  # packed: the row is showing
+
+    def learn(self):
+        """Show the learning row; the box holds the sentence to write, or the text
+        recognized for ink already written."""
+        if self.lessons is None:
+            self.lessons = Lessons(self.characters)
+        if not self.learning():
+            self.learning_bar.pack(fill='x', padx=8, pady=(6, 0), before=self.status)
+        self.line_text.set(self.recognized if self.recognized and len(self.ink)
+                           else self.lessons.prompt())
+        self._learning_status()
+        self.report.write('learning', lines=len(self.lessons), prompt=self.lessons.prompt(),
+                          layout=self._layout())
+
+    def _learning_status(self):
+        kept = len(self.lessons)
+        self.buttons['adapt'].state(['!disabled' if self.lessons.ready() else 'disabled'])
+        self.truth.config(text=f'Learning: write the line in the box, then Keep line '
+                          f'({kept} kept; Adapt needs {max(3 - kept, 0)} more)'
+                          if not self.lessons.ready() else
+                          f'Learning: {kept} lines kept; keep more, or Adapt')
+
+    def keep_line(self):
+        message = self.lessons.keep(self.ink.copy(), self.line_text.get(), self.characters)
+        if message:
+            self.show_message(message)
+            return
+        self.report.write('kept', lines=len(self.lessons), text=self.lessons.texts[-1])
+        self.clear()
+        self.line_text.set(self.lessons.prompt())
+        self._learning_status()
+
+    def adapt(self):
+        if not self.lessons.ready():
+            self.show_message('Keep three lines or more before adapting.')
+            return
+        output = self.args.adapted or adapted_folder(self.args.model)
+        self.buttons['adapt'].state(['disabled'])
+        self.worker.requests.put(('adapt', self.args.model, output, list(self.lessons.strokes),
+                                  list(self.lessons.texts)))
+        self.set_status(f'adapting to {len(self.lessons)} lines...')
+
+    def stop_learning(self):
+        self.learning_bar.pack_forget()
+        self.truth.config(text='')
+
+    def on_adapt_progress(self, step, total):
+        self.set_status(f'adapting: step {step} of {total}')
+
+    def on_adapted(self, folder, message):
+        self.model_dir = folder
+        self.worker.requests.put(('load', self.decoder.get()))
+        self.buttons['adapt'].state(['!disabled'])
+        self.show(f'Adapted: {message}', 'dark green')
+        self.set_status(f'now recognizing with {folder}')
+        self.report.write('adapted', folder=folder, text=message)
+
+    def on_adapt_failed(self, message):
+        self.buttons['adapt'].state(['!disabled'])
+        self.show_message(f'Cannot adapt: {message}')
+
     # -- results from the recognizer thread ------------------------------------------------
 
     def poll(self):
@@ -361,7 +462,7 @@ class Demo:
         self.root.after(POLL_MS, self.poll)
 
     def on_loaded(self, decoder, seconds):
-        self.set_status(f'ready: {self.args.model}, {LABELS[decoder]} '
+        self.set_status(f'ready: {self.model_dir}, {LABELS[decoder]} '
                         f'(loaded in {seconds:.1f} s)')
         if self.loaded:
             return
@@ -393,6 +494,8 @@ class Demo:
         shown = text if text.strip() else '(nothing recognized)'
         self.show(shown, 'black')
         self.recognized, self.recognized_lines = text, lines
+        if self.own_text.get() and self.learning():
+            self.line_text.set(text)
         self.set_status(f'{LABELS[decoder]}: {len(strokes)} strokes in {seconds:.2f} s')
         self.report.write('result', decoder=decoder, text=text, shown=shown, seconds=seconds,
                           strokes=strokes, lines=lines)
@@ -418,7 +521,10 @@ class Demo:
     def _layout(self) -> dict:
         """Screen boxes [x, y, width, height] of the canvas and controls, for --report."""
         self.root.update_idletasks()
-        widgets = {'canvas': self.canvas, **self.buttons, **self.radios, 'live': self.live_box}
+        widgets = {'canvas': self.canvas, **self.buttons, **self.radios, 'live': self.live_box,
+                   'text': self.text_entry}
+        return {name: [w.winfo_rootx(), w.winfo_rooty(), w.winfo_width(), w.winfo_height()]
+                for name, w in widgets.items() if w.winfo_ismapped()}
         return {name: [w.winfo_rootx(), w.winfo_rooty(), w.winfo_width(), w.winfo_height()]
                 for name, w in widgets.items()}
 

@@ -25,6 +25,10 @@ class RecognizerThread(threading.Thread):
     the others are of ink that has changed since. The ink is read as a page
     (Recognizer.read_page, layout auto): text is its lines joined by newlines, lines their
     records ({text, strokes, box, words}, see models/page_reader.py).
+    Learning: ('adapt', base folder, output folder, [strokes], [text]) adapts the model to
+    those lines and answers ('adapt_progress', step, total), then ('adapted', output folder,
+    message) or ('adapt_failed', message); the thread then recognizes with the adapted
+    folder (its Recognizers load again on first use).
     """
 
     def __init__(self, model_dir, language_model, settings=None):
@@ -41,11 +45,10 @@ class RecognizerThread(threading.Thread):
             while not self.requests.empty():
                 jobs.append(self.requests.get_nowait())
             newest = [job for job in jobs if job[0] == 'recognize'][-1:]
-            for job in [job for job in jobs if job[0] == 'load'] + newest:
-                if job[0] == 'load':
-                    self.recognizer(job[1])
-                else:
-                    self.recognize(*job[1:])
+            handlers = {'load': self.recognizer, 'recognize': self.recognize,
+                        'adapt': self.adapt}
+            for job in [job for job in jobs if job[0] != 'recognize'] + newest:
+                handlers[job[0]](*job[1:])
 
     def recognizer(self, decoder):
         """The Recognizer for `decoder`, loaded once; None (and the window told) if it
@@ -76,6 +79,20 @@ class RecognizerThread(threading.Thread):
             return
         self.results.put(('result', request_id, decoder, strokes, page.text,
                           page.to_json()['lines'], time.perf_counter() - start))
+
+    def adapt(self, base, output, lines, texts):
+        """Adapt `base` to the lines into `output` (replaced if there), then use it."""
+        try:
+            from models.adaptation import adapt_folder
+            outcome = adapt_folder(base, output, lines, texts, overwrite=True,
+                                   progress=lambda step, total: self.results.put(
+                                       ('adapt_progress', step, total)))
+        except Exception as e:  # bad lines (ValueError) or a bug: say it in the window
+            self.results.put(('adapt_failed', _describe(e)))
+            return
+        self.model_dir = output
+        self.recognizers, self.errors = {}, {}
+        self.results.put(('adapted', output, outcome.message(len(texts))))
 
 
 def _describe(error) -> str:

@@ -7,6 +7,7 @@
     texts = recognizer.recognize_batch([strokes_a, strokes_b])
     page = recognizer.read_page(strokes)   # lines found, words linked to their strokes
     alternatives(recognizer, probabilities, 3)  # [{"text", "score"}], the 3 best texts
+    mine = recognizer.adapt([strokes_a, strokes_b], ['text a', 'text b'])  # one writer's lines
 
 The model folder alone is enough (pre-processing steps and character table travel in it).
 TensorFlow is imported once, when the first Recognizer loads. Speed on a CPU comes from how
@@ -43,7 +44,9 @@ class Recognizer:
         self.char_table, self.pipeline = char_table, pipeline
         self.decoder = decoder or BestPathDecoder(char_table)
         self.decoder_name = 'best_path' if decoder is None else decoder_name
+        self.model, self.jit = model, jit
         self.network = Network(model, jit)
+        self.adaptation = None  # what adapt() did, on a Recognizer it made
 
     @classmethod
     def load(cls, model_dir, decoder=None, language_model=None, jit=False,
@@ -116,6 +119,20 @@ class Recognizer:
         (`layout` 'auto', 'page' or 'line': see models/page_reader.py), each with its
         text, strokes, box and words linked to their strokes."""
         return page_reader.read_page(self, strokes, layout, example_id)
+
+    def adapt(self, lines, texts, recipe=None, names=None, progress=None) -> 'Recognizer':
+        """A new Recognizer whose network is fine-tuned on a few lines of one writer
+        (strokes and their texts); the same pre-processing, character table and decoder.
+        Its `adaptation` says what was done (models.adaptation.Outcome); this one is left
+        as it was. recipe: a models.adaptation.Recipe (default: the studied one);
+        progress(step, total) is called after each training step."""
+        from models.adaptation import Recipe, adapt_network
+        model, outcome = adapt_network(self.model, self.char_table, self.pipeline, lines,
+                                       texts, recipe or Recipe(), names, progress)
+        adapted = Recognizer(model, self.char_table, self.pipeline, self.decoder, self.jit,
+                             self.decoder_name)
+        adapted.adaptation = outcome
+        return adapted
 
     def warm_up(self, max_frames=512):
         """With jit: compile single-line calls for lines of up to `max_frames` frames now,

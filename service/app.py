@@ -2,7 +2,8 @@
 
 POST /recognize takes ink (JSON strokes or an InkML document), finds its lines, and
 answers their text, each line with its words linked to their strokes; GET /health says the
-service is up. serve.py's docstring is the protocol's user
+service is up; POST /adapt adapts the model to one writer (service.adapting), when serve.py
+was given a directory for adapted models. serve.py's docstring is the protocol's user
 guide; serve.py runs this application under waitress (`listen`).
 
 Every input gets an answer of its own: 400 for a body that is not usable ink (with what
@@ -23,6 +24,7 @@ from data.ink_files import MAX_POINTS, InkFileError, TooMuchInk, check_points, i
 from data.inkml import InkmlError, read_inkml
 from models.page_reader import LAYOUTS, prepare_page
 from models.recognizer import check_nbest, timed_strokes
+from service.adapting import Adapting
 from service.batcher import Lanes
 
 HOST = '127.0.0.1'
@@ -43,10 +45,13 @@ class Service:
     """The WSGI application: routes, limits, parsing; recognition goes to the Batcher."""
 
     def __init__(self, recognizer, model, decoder, max_bytes, max_points=MAX_POINTS,
-                 max_batch=32):
+                 max_batch=32, adapted_dir=None):
+        """adapted_dir: where POST /adapt writes adapted models (None: it is off)."""
         self.recognizer, self.model, self.decoder = recognizer, model, decoder
         self.max_bytes, self.max_points = max_bytes, max_points
         self.batcher = Lanes(recognizer, max_batch)
+        self.adapting = adapted_dir and Adapting(adapted_dir, recognizer, model, decoder,
+                                                 max_points, max_batch, RequestError)
         self.requests, self._answered = 0, itertools.count(1)  # next() is atomic
 
     def __call__(self, environ, start_response):
@@ -74,30 +79,57 @@ class Service:
             if method != 'POST':
                 raise RequestError(405, f'{path} answers POST, not {method}')
             return 200, self.recognize(environ)
-        raise RequestError(404, f'no such endpoint {path!r}: POST /recognize or GET /health')
+        if path == '/adapt':
+            if method != 'POST':
+                raise RequestError(405, f'{path} answers POST, not {method}')
+            if not self.adapting:
+                raise RequestError(404, 'adapting is off: serve.py was started without '
+                                   '--adapted_dir')
+            return 200, self.adapting.adapt(self.json_body(environ))
+        raise RequestError(404, f'no such endpoint {path!r}: POST /recognize, POST /adapt or '
+                           f'GET /health')
 
-    def recognize(self, environ) -> dict:
+    def read_body(self, environ) -> bytes:
         body = environ['wsgi.input'].read(self.max_bytes + 1)
         if len(body) > self.max_bytes:
             raise RequestError(413, f'body over {self.max_bytes} bytes')
+        return body
+
+    def json_body(self, environ) -> dict:
+        try:
+            data = load_json(self.read_body(environ))
+        except InkFileError as error:
+            raise RequestError(400, f'body: {error}') from None
+        if not isinstance(data, dict):
+            raise RequestError(400, 'body must be a JSON object')
+        return data
+
+    def recognize(self, environ) -> dict:
+        body = self.read_body(environ)
         start = time.perf_counter()
-        line, nbest, layout = self.parse(body, parse_qs(environ.get('QUERY_STRING', '')))
+        query = parse_qs(environ.get('QUERY_STRING', ''), keep_blank_values=True)
+        recognizer, batcher = self.recognizer, self.batcher
+        if 'model' in query:  # an adapted model, by its name
+            if not self.adapting:
+                raise RequestError(404, 'no adapted models: serve.py was started without '
+                                   '--adapted_dir')
+            recognizer, batcher = self.adapting.recognizer(query['model'][0])
+        line, nbest, layout = self.parse(body, query)
         try:
             check_points([line], self.max_points)
         except TooMuchInk as error:
             raise RequestError(413, str(error).replace('(--max_points raises it)',
                                                        '(serve.py --max_points)')) from None
         try:
-            page = prepare_page(self.recognizer, timed_strokes(self.recognizer, line), layout,
-                                'ink')
+            page = prepare_page(recognizer, timed_strokes(recognizer, line), layout, 'ink')
         except ValueError as error:
             raise RequestError(400, str(error)) from None
-        futures = [self.batcher.submit(features, nbest) for features in page.features]
+        futures = [batcher.submit(features, nbest) for features in page.features]
         try:
             answers = [future.result(ANSWER_TIMEOUT) for future in futures]
         except TimeoutError:
             raise RequestError(503, f'no answer within {ANSWER_TIMEOUT:.0f} s') from None
-        read = page.link(self.recognizer, [text for text, _, _ in answers],
+        read = page.link(recognizer, [text for text, _, _ in answers],
                          [matrix for _, _, matrix in answers])
         found = [alternatives for _, alternatives, _ in answers]
         self.requests = next(self._answered)

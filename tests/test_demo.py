@@ -180,9 +180,9 @@ class Window:
             return []
         return [json.loads(line) for line in self.report.read_text().splitlines()]
 
-    def wait_for(self, kind) -> dict:
+    def wait_for(self, kind, wait=WAIT) -> dict:
         """The next event of `kind` after those already seen; fails if the demo dies."""
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             events = self.events()
             for i in range(self.seen, len(events)):
@@ -191,7 +191,7 @@ class Window:
                     return events[i]
             assert self.process.poll() is None, f'the demo exited:\n{self.log.read_text()}'
             time.sleep(0.05)
-        pytest.fail(f'no {kind!r} event in {WAIT} s; events: {events}')
+        pytest.fail(f'no {kind!r} event in {wait} s; events: {events}')
 
     def window_id(self) -> str:
         return self.xdotool('search', '--sync', '--name', f'^{TITLE}').split()[0]
@@ -381,6 +381,47 @@ def test_window_draw_recognize_and_show_example(display, model_folder, broken_wi
         window.stroke(STROKES[0])
         check_shown(window, model_folder, window.wait_for('result'))
         assert window.process.poll() is None
+    finally:
+        stderr = window.close()
+    assert 'Traceback' not in stderr, stderr
+
+
+@pytest.mark.slow
+def test_window_learns_my_writing_and_recognizes_with_the_adapted_model(display, model_folder,
+                                                                        tmp_path):
+    """Learn my writing: three lines kept with their text, Adapt, and the window then
+    recognizes with the adapted folder, as the Python Recognizer does with it."""
+    from models.model_folder import read_config
+    adapted = tmp_path / 'mine'
+    window = Window(display, model_folder, tmp_path, '--no-live', '--adapted', str(adapted))
+    try:
+        window.layout = window.wait_for('ready')['layout']
+        window.click('learn')
+        learning = window.wait_for('learning')
+        window.layout = learning['layout']
+        window.click('keep')  # nothing written yet
+        assert 'Write the line' in window.wait_for('message')['text']
+        letters = [c for c in read_config(model_folder)['char_table']['characters']
+                   if c.isalpha()]
+        for n in range(3):
+            for points in STROKES:
+                window.stroke(points)
+            if not learning['prompt']:  # the model spells none of the sentences: type one
+                window.click('text')
+                window.xdotool('type', ''.join(letters[n:n + 3]))
+            window.click('keep')
+            assert window.wait_for('kept')['lines'] == n + 1
+        window.click('adapt')
+        done = window.wait_for('adapted', wait=6 * WAIT)
+        assert done['folder'] == str(adapted) and 'held-out line' in done['text']
+        assert read_config(str(adapted))['adapted']['lines'] == 3
+        assert 'Adapted' in window.title()
+        window.click('stop')
+        for points in STROKES:
+            window.stroke(points)
+        window.click('recognize')
+        result = window.wait_for('result')
+        check_shown(window, str(adapted), result)
     finally:
         stderr = window.close()
     assert 'Traceback' not in stderr, stderr

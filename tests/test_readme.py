@@ -20,7 +20,7 @@ from models.model_folder import DEFAULT_MODEL
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The pages of docs/ in the order their commands run: a page may use what an earlier one made.
 DOCS = ['your-own-data.md', 'training.md', 'evaluating.md', 'decoding.md',
-        'recognizing-ink.md', 'pages.md', 'service.md', 'tk-demo.md', 'web.md', 'iam-ondb.md',
+        'recognizing-ink.md', 'pages.md', 'adaptation.md', 'service.md', 'tk-demo.md', 'web.md', 'iam-ondb.md',
         'iam-studies.md', 'error-breakdown.md', 'pretraining.md', 'synthetic-source.md',
         'shipped-models.md', 'benchmarks.md']
 
@@ -37,6 +37,8 @@ SKIPPED = {
     'python demo/draw.py': 'opens a window: tests/test_demo.py drives it under Xvfb',
     'python demo/web/serve.py': 'serves until stopped: tests/test_deploy.py drives the page',
     'python serve.py': 'serves until stopped: tests/test_serve.py drives it',
+    'python adapt.py': 'adapts weights/iam on your own lines (tens of seconds): '
+                       'tests/test_adapt_cli.py runs it on made-up ink',
     'python benchmarks/': 'benchmarks are run by hand and print figures',
     'python studies/': 'studies are run by hand and print figures (most need IAM-OnDB or '
                        'trained models)',

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 import pytest
 
@@ -229,3 +230,73 @@ def test_a_bad_model_is_one_line(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert done.stderr.strip().splitlines()[-1].startswith('serve.py: error: model folder')
+
+
+@pytest.fixture(scope='module')
+def adapting(tmp_path_factory):
+    """The service with a directory for adapted models."""
+    folder = tmp_path_factory.mktemp('adapted')
+    process, port = start_service(MODEL, '--adapted_dir', str(folder / 'models'))
+    yield port, folder
+    process.terminate()
+    assert process.wait(timeout=30) is not None
+
+
+def adapt_request(lines, texts, name, steps=2):
+    return json.dumps({'name': name, 'steps': steps, 'lines': [
+        {'strokes': [[list(p) for p in s] for s in strokes], 'text': text}
+        for strokes, text in zip(lines, texts)]})
+
+
+@pytest.mark.slow
+def test_adapts_into_a_named_folder_and_recognizes_with_it(adapting, lines):
+    port, folder = adapting
+    texts = ['the one', 'and two', 'then three']
+    status, answer = call(port, 'POST', '/adapt', adapt_request(lines[:3], texts, 'alice'))
+    assert status == 200, answer
+    assert answer['name'] == 'alice' and answer['lines'] == 3 and 'held-out' in answer['message']
+    assert os.listdir(folder / 'models') == ['alice']
+    from models.model_folder import read_config
+    assert read_config(str(folder / 'models' / 'alice'))['adapted']['lines'] == 3
+    expected, _ = expected_texts(str(folder / 'models' / 'alice'), lines[3:4])
+    strokes = [[list(p) for p in s] for s in lines[3]]
+    status, answer = call(port, 'POST', '/recognize?model=alice',
+                          json.dumps({'strokes': strokes}))
+    assert status == 200 and answer['text'] == expected[0], answer
+    status, answer = call(port, 'POST', '/recognize?model=bob', json.dumps({'strokes': strokes}))
+    assert status == 404 and 'no adapted model' in answer['error']
+
+
+@pytest.mark.parametrize('name', ['../escape', 'a/b', '', '.hidden', '-x', 'x' * 65, 7, None,
+                                  'C:evil', 'café'])
+def test_a_name_never_reaches_the_file_system_unchecked(adapting, lines, name):
+    port, folder = adapting
+    status, answer = call(port, 'POST', '/adapt', adapt_request(lines[:2], ['a', 'b'], name))
+    assert status == 400 and '"name" must be' in answer['error'], answer
+    status, answer = call(port, 'POST', f'/recognize?model={quote(str(name))}',
+                          json.dumps([[[0, 0], [5, 5]]]))
+    assert status in (400, 404)
+    assert sorted(os.listdir(folder)) == (['models'] if (folder / 'models').exists() else [])
+
+
+@pytest.mark.parametrize('body, status, message', [
+    ('[1, 2]', 400, 'must be a JSON object'),
+    ('{"name": "a", "lines": []}', 400, '"lines" must be a non-empty list'),
+    ('{"name": "a", "lines": [{"strokes": [[[0, 0, 0], [1, 1, 0.1]]]}]}', 400,
+     'line 1: needs'),
+    ('{"name": "a", "lines": [{"strokes": [[[0, 0, 0], [1, 1, 0.1]]], "text": "\\u4e2d"}]}',
+     400, "line 1: characters outside the model's table"),
+    ('{"name": "a", "lines": [{"strokes": [[[0, 0, "x"]]], "text": "a"}]}', 400,
+     'line 1: stroke 0, point 0'),
+    ('{"name": "a", "steps": 0, "lines": [{"strokes": [[[0, 0], [1, 1]]], "text": "a"}]}',
+     400, '"steps" must be'),
+])
+def test_adapt_refusals_say_why(adapting, body, status, message):
+    got, answer = call(adapting[0], 'POST', '/adapt', body)
+    assert got == status and message in answer['error'], answer
+
+
+def test_adapting_is_off_without_a_directory(service):
+    status, answer = call(service, 'POST', '/adapt', '{}')
+    assert status == 404 and 'adapting is off' in answer['error']
+

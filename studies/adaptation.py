@@ -1,0 +1,253 @@
+"""Writer adaptation on held-back writers: how much a few lines help, and what makes it work.
+
+    python studies/adaptation.py sweep --forms 30 --config weights=all,learning_rate=3e-4 \\
+        --config weights=scales,learning_rate=1e-2 --checkpoints 10,20,30
+    python studies/adaptation.py recipe --forms 0                 # the Recipe's defaults, all forms
+    python studies/adaptation.py recipe --config refit=1 --lines 1,2,4,8   # the curve
+
+Writers: the forms of IAM-OnDB-t1's validation lists (testset_v, testset_t; never the
+final test set) with at least MIN_LINES lines; one form is one writer. A form is adapted on
+its first k lines and tested on its lines after the first TEST_FROM(k): the first 4
+adapting lines keep lines 5.. for testing, as in the issue; k = 8 tests on lines 9.. of
+the forms that have them. `--forms N` takes N forms spread evenly over the sorted list
+(0: all). Texts are IAM-OnDB's ascii transcriptions; adapting texts lose the characters the
+model's table lacks (as training does), test texts are kept whole.
+
+sweep: for each --config (Recipe fields, without the guard), adapt every form once and
+measure its test lines after each of --checkpoints steps: the CER curve over steps.
+recipe: adapt with the Recipe (guard included) and report what a user would get.
+
+Printed per run: the CER over all test lines with token passing (the model folder's
+lm.arpa and decoder.json) and best path, before and after, the relative change, and per
+form the mean and median change, the share of forms made worse and the largest loss in
+points. Per-form figures go to --output (JSON lines) for a second look.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+from algorithms.best_path import BestPathDecoder  # noqa: E402
+from algorithms.error_rates import edit_distance  # noqa: E402
+from data.iam import DEFAULT_ROOT, read_ascii_lines, read_line_strokes  # noqa: E402
+from models.adaptation import Adapter, Recipe, encode_lines  # noqa: E402
+from models.recognizer import Recognizer  # noqa: E402
+
+MIN_LINES = 8
+LISTS = ('testset_v.txt', 'testset_t.txt')
+
+
+def test_from(k: int) -> int:
+    """Lines before this index are kept out of testing when adapting on k lines."""
+    return max(4, k)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('mode', choices=('sweep', 'recipe'))
+    p.add_argument('--model', default='weights/iam')
+    p.add_argument('--root', default=DEFAULT_ROOT, help='IAM-OnDB (default: %(default)s)')
+    p.add_argument('--lists', default='../shared/data/iam-ondb/t1',
+                   help='folder of the t1 form lists (default: %(default)s)')
+    p.add_argument('--forms', type=int, default=30, help='forms to use, spread evenly (0: all)')
+    p.add_argument('--config', action='append', default=[], metavar='FIELD=VALUE,...',
+                   help='Recipe fields to change (repeat for several runs)')
+    p.add_argument('--checkpoints', default='10,20,30,40',
+                   help='sweep: steps after which the test lines are measured')
+    p.add_argument('--lines', default='4', help='adapting lines per form, e.g. 1,2,4,8')
+    p.add_argument('--output', help='append per-form results here (JSON lines)')
+    return p.parse_args(argv)
+
+
+def parse_config(text: str) -> Recipe:
+    fields = {f.name: f.type for f in Recipe.__dataclass_fields__.values()}
+    values = {}
+    for item in filter(None, text.split(',')):
+        name, _, value = item.partition('=')
+        kind = fields.get(name)
+        if kind is None:
+            sys.exit(f'adaptation study: unknown Recipe field {name!r}; '
+                     f'fields: {", ".join(fields)}')
+        kind = {'str': str, 'int': int, 'float': float, 'bool': bool}.get(kind, kind)
+        values[name] = bool(int(value)) if kind is bool else kind(value)
+    return Recipe(**values)
+
+
+def read_forms(root, lists_dir, count) -> list:
+    """[(form id, [(strokes, text)])] of the validation forms with MIN_LINES lines or more."""
+    root = Path(root)
+    listed = [form for name in LISTS
+              for form in (Path(lists_dir) / name).read_text(encoding='latin-1').split()]
+    strokes = {p.stem: p for p in root.joinpath('lineStrokes').rglob('*.xml')}
+    ascii_files = sorted(root.joinpath('ascii').rglob('*.txt'))
+    usable = []
+    for path in ascii_files:
+        if any(path.stem.startswith(form) for form in listed):
+            ids = [(i, t) for i, t in read_ascii_lines(path) if i in strokes]
+            if len(ids) >= MIN_LINES:
+                usable.append((path.stem, ids))
+    if count:
+        usable = [usable[int(i)] for i in np.linspace(0, len(usable) - 1, count)]
+    return [(form, [(read_line_strokes(strokes[i]), text) for i, text in ids])
+            for form, ids in usable]
+
+
+class Measure:
+    """Test lines of each form, decoded with both decoders by a network whose weights change."""
+
+    def __init__(self, model_dir, forms):
+        import keras
+        self.token = Recognizer.load(model_dir, decoder='token_passing')  # never changed
+        self.best = BestPathDecoder(self.token.char_table)
+        self.features = {form: [self.token.features(s, f'{form} line {i + 1}')
+                                for i, (s, _) in enumerate(lines)]
+                         for form, lines in forms}
+        self.texts = {form: [t for _, t in lines] for form, lines in forms}
+        self.base_weights = self.token.model.get_weights()
+        twin = keras.models.clone_model(self.token.model)
+        twin.set_weights(self.base_weights)
+        self.changed = Recognizer(twin, self.token.char_table, self.token.pipeline,
+                                  self.token.decoder)
+
+    def errors(self, form, first, weights=None) -> dict:
+        """{decoder: (edits, reference characters)} over the form's lines from `first` on."""
+        if weights is None:
+            probabilities = self.token.probabilities(self.features[form][first:])
+        else:
+            self.changed.model.set_weights(weights)
+            probabilities = self.changed.probabilities(self.features[form][first:])
+        truths = self.texts[form][first:]
+        result = {}
+        for name, decoder in (('token_passing', self.token.decoder), ('best_path', self.best)):
+            found = decoder.decode_batch(probabilities)
+            result[name] = (sum(edit_distance(t, h) for t, h in zip(truths, found)),
+                            sum(len(t) for t in truths))
+        return result
+
+
+def adapting_data(measure, form, k):
+    """(features, labels) of the form's first k lines, texts cut to the model's table."""
+    table = measure.token.char_table
+    lines = measure.texts[form][:k]
+    texts = [''.join(c for c in t if c not in table.unknown(t)) for t in lines]
+    return (measure.features[form][:k],
+            [table.encode(t) for t in texts]) if all(t.strip() for t in texts) else None
+
+
+def sweep(measure, forms, recipe, checkpoints, k, output):
+    adapter = Adapter(measure.token.model, measure.token.pipeline, measure.token.char_table,
+                      recipe.weights)
+    rows = {s: [] for s in checkpoints}
+    for form, lines in forms:
+        data = adapting_data(measure, form, k)
+        if data is None or len(lines) <= test_from(k):
+            continue
+        base = measure.errors(form, test_from(k))
+        start = time.perf_counter()
+
+        def at_step(step, total):
+            if step in rows:
+                after = measure.errors(form, test_from(k), adapter.adapted_weights())
+                rows[step].append({'form': form, 'base': base, 'after': after})
+
+        adapter.run(*data, Recipe(**{**vars(recipe), 'guard': False,
+                                     'steps': max(checkpoints)}), at_step)
+        print(f'  {form}: {time.perf_counter() - start:.1f} s', file=sys.stderr, flush=True)
+    for step, found in rows.items():
+        write(output, {'mode': 'sweep', 'recipe': vars(recipe), 'lines': k, 'steps': step,
+                       'forms': found})
+    return [(f'{describe(recipe)} steps={s}', rows[s]) for s in checkpoints]
+
+
+def with_recipe(measure, forms, recipe, k, output):
+    adapter = Adapter(measure.token.model, measure.token.pipeline, measure.token.char_table,
+                      recipe.weights)
+    found = []
+    for form, lines in forms:
+        data = adapting_data(measure, form, k)
+        if data is None or len(lines) <= test_from(k):
+            continue
+        base = measure.errors(form, test_from(k))
+        outcome = adapter.run(*data, recipe)
+        after = measure.errors(form, test_from(k), outcome.weights)
+        found.append({'form': form, 'base': base, 'after': after, **outcome.summary()})
+        print(f'  {form}: {outcome.summary()}', file=sys.stderr, flush=True)
+    write(output, {'mode': 'recipe', 'recipe': vars(recipe), 'lines': k, 'forms': found})
+    return [(f'{describe(recipe)} lines={k}', found)]
+
+
+def describe(recipe) -> str:
+    default = Recipe()
+    changed = [f'{k}={v}' for k, v in vars(recipe).items() if getattr(default, k) != v]
+    return ','.join(changed) or 'default'
+
+
+def write(output, record):
+    if output:
+        with open(output, 'a', encoding='utf-8') as f:
+            f.write(json.dumps(record) + '\n')
+
+
+def summary(rows) -> dict:
+    """Corpus CERs before/after for both decoders and the per-form changes (token passing)."""
+    out = {'forms': len(rows)}
+    for name in ('token_passing', 'best_path'):
+        edits = [sum(r[key][name][0] for r in rows) for key in ('base', 'after')]
+        chars = sum(r['base'][name][1] for r in rows)
+        out[name] = (edits[0] / chars, edits[1] / chars)
+    change = np.array([(r['after']['token_passing'][0] - r['base']['token_passing'][0])
+                       / r['base']['token_passing'][1] for r in rows]) * 100  # points
+    out['mean'], out['median'] = float(change.mean()), float(np.median(change))
+    out['worse'], out['max_worse'] = float((change > 0).mean()), float(change.max())
+    out['lines'] = sum(1 for r in rows)
+    return out
+
+
+def print_table(results):
+    print(f'{"run":52} {"forms":>5} {"TP base":>8} {"TP after":>8} {"rel":>6} '
+          f'{"BP base":>8} {"BP after":>8} {"rel":>6} {"mean":>6} {"median":>6} '
+          f'{"worse":>6} {"max+":>5}')
+    for name, rows in results:
+        if not rows:
+            continue
+        s = summary(rows)
+        tp, bp = s['token_passing'], s['best_path']
+        print(f'{name[:52]:52} {s["forms"]:5d} {100 * tp[0]:7.2f}% {100 * tp[1]:7.2f}% '
+              f'{100 * (tp[1] / tp[0] - 1):+5.1f}% {100 * bp[0]:7.2f}% {100 * bp[1]:7.2f}% '
+              f'{100 * (bp[1] / bp[0] - 1):+5.1f}% {s["mean"]:+6.2f} {s["median"]:+6.2f} '
+              f'{100 * s["worse"]:5.0f}% {s["max_worse"]:5.2f}')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    start = time.perf_counter()
+    forms = read_forms(args.root, args.lists, args.forms)
+    measure = Measure(args.model, forms)
+    print(f'{len(forms)} forms of {MIN_LINES}+ lines read in '
+          f'{time.perf_counter() - start:.0f} s', file=sys.stderr)
+    recipes = [parse_config(c) for c in args.config] or [Recipe()]
+    checkpoints = sorted(int(s) for s in args.checkpoints.split(','))
+    results = []
+    for k in (int(n) for n in args.lines.split(',')):
+        for recipe in recipes:
+            if args.mode == 'sweep':
+                results += sweep(measure, forms, recipe, checkpoints, k, args.output)
+            else:
+                results += with_recipe(measure, forms, recipe, k, args.output)
+            print_table(results[-len(checkpoints):] if args.mode == 'sweep' else results[-1:])
+    print('\nall runs (TP: token passing, BP: best path; CER over all test lines; per form: '
+          'change in points with token passing)')
+    print_table(results)
+    print(f'{time.perf_counter() - start:.0f} s', file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()
