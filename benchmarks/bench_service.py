@@ -15,8 +15,6 @@ import argparse
 import http.client
 import json
 import os
-import re
-import subprocess
 import sys
 import threading
 import time
@@ -25,25 +23,16 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
+from service.launch import start_serve_py  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_BYTES, MAX_POINTS = 200_000, 4_000  # the limits the service is started with
 
 
-def start_service(model, *options, timeout=300):
-    """(process, port) of serve.py started on a free port, once it says it is serving."""
-    process = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, 'serve.py'), '--model', model, '--port', '0',
-         '--max_bytes', str(MAX_BYTES), '--max_points', str(MAX_POINTS), *options],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
-    deadline = time.monotonic() + timeout
-    for line in process.stdout:
-        found = re.search(r'serving http://127\.0\.0\.1:(\d+)/', line)
-        if found:
-            return process, int(found.group(1))
-        if time.monotonic() > deadline:
-            break
-    process.kill()
-    raise RuntimeError(f'serve.py did not start (exit status {process.wait()})')
+def start_service(model, *options):
+    """(process, port) of serve.py with the limits this benchmark tests."""
+    return start_serve_py(ROOT, ['--model', model, '--max_bytes', str(MAX_BYTES),
+                                 '--max_points', str(MAX_POINTS), *options])
 
 
 def request_mix(lines, texts, untimed_texts):

@@ -18,33 +18,17 @@ import argparse
 import http.client
 import json
 import os
-import re
 import socket
-import subprocess
 import sys
 import threading
 import time
 
-import numpy as np
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+import numpy as np  # noqa: E402
+
+from service.launch import start_serve_py  # noqa: E402
 GOOD_TIMEOUT = 10.0
-
-
-def start_service(root, model, timeout=300):
-    """(process, port) of root's serve.py on a free port, once it says it is serving."""
-    process = subprocess.Popen([sys.executable, os.path.join(root, 'serve.py'), '--model', model,
-                                '--port', '0'], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True, cwd=root)
-    deadline = time.monotonic() + timeout
-    for line in process.stdout:
-        found = re.search(r'serving http://127\.0\.0\.1:(\d+)/', line)
-        if found:
-            return process, int(found.group(1))
-        if time.monotonic() > deadline:
-            break
-    process.kill()
-    raise RuntimeError(f'serve.py did not start (exit status {process.wait()})')
 
 
 def walk_line(rng, points) -> bytes:
@@ -124,7 +108,7 @@ def run_slow(port, slow, seconds, rng):
 
 
 def run_heavy(port, seconds, rng):
-    stop, latencies, failures, heavy_done, heavy_failed = threading.Event(), [], [], [], []
+    stop, heavy_done, heavy_failed = threading.Event(), [], []
     heavy = threading.Thread(target=good_client, args=(port, walk_line(rng, 20_000), stop, 0.0,
                                                        heavy_done, heavy_failed))
     alone = _good_clients(port, rng, 4, 0.25, seconds / 2)
@@ -171,7 +155,7 @@ def main():
                    help='seconds of good requests a scenario (default: %(default)s)')
     args = p.parse_args()
     rng = np.random.default_rng(0)
-    process, port = start_service(args.root, args.model)
+    process, port = start_serve_py(args.root, ['--model', args.model])
     try:
         if args.scenario in ('slow', 'both'):
             print(run_slow(port, args.slow, args.seconds, rng), flush=True)

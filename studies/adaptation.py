@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 from algorithms.best_path import BestPathDecoder  # noqa: E402
 from algorithms.error_rates import edit_distance  # noqa: E402
 from data.iam import DEFAULT_ROOT, read_ascii_lines, read_line_strokes  # noqa: E402
-from models.adaptation import Adapter, Recipe, encode_lines  # noqa: E402
+from models.adaptation import Adapter, Recipe  # noqa: E402
 from models.recognizer import Recognizer  # noqa: E402
 
 MIN_LINES = 8
