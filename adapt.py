@@ -22,10 +22,7 @@ the table, no lines, an --output that exists) prints one line naming the file an
 1; a model folder that cannot load exits 2.
 """
 import argparse
-import os
 import sys
-
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's start-up chatter
 
 from data.ink_files import InkFileError, find_files, read_ink_file
 from models.adaptation import WEIGHTS, AdaptationError, Recipe, adapt_folder

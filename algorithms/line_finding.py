@@ -27,7 +27,9 @@ How it works: pen order proposes, geometry disposes.
    its strokes from the line's centre line; where they do not, by the step between the
    ENDS body strokes that face each other (a line that slants goes on from where it was).
    A run too little to be a line (under FRAGMENT h of ink, or under FLAT h high: a bar,
-   late commas) joins the nearest line whatever the distance.
+   late commas) joins the nearest line whatever the distance, and a short run (under
+   SHORT h long) that sits within the band of a line's own ink joins that line (opening
+   quotes written high before their word).
 5. Strokes to lines by geometry (cue `reassign`). Each stroke goes to the line whose
    centre line passes nearest its centre (above a line counts ABOVE times as far as
    below: i-dots and t-bars sit high; each h beyond the ends of a line's ink counts BEYOND
@@ -71,6 +73,7 @@ ENDS = 8           # body strokes at each end that say where a piece of a line i
 MERGE = 0.45       # runs within this share of the line pitch are one line
 FRAGMENT = 2.0     # a run with less ink than this (in h) is no line of its own,
 FLAT = 0.6         # nor one less high than this (in h)
+SHORT = 2.0        # a run shorter than this (in h) inside a line's own band is of that line
 ABOVE = 0.6        # distance above a centre line counts this much (dots and bars sit high)
 STAY = 0.8         # a stroke moves from its run's line only to one nearer by this factor
 BEYOND = 0.1       # each h a stroke lies beyond the ends of a line counts this much more
@@ -224,7 +227,7 @@ class _Page:
             elif distances and self._fragment(r):
                 k = int(np.argmin([np.median(_cost(b)) for b in below]))
             else:
-                k = None
+                k = self._holding(lines, r) if distances else None
             if k is not None:
                 lines[k] = lines[k] + run
                 fits[k] = self._fit(lines[k])
@@ -253,6 +256,26 @@ class _Page:
         bodies = strokes[self.body[strokes]] if self.body[strokes].any() else strokes
         ordered = bodies[np.argsort(self.u[bodies])]
         return float(np.median(self.v[ordered[:ENDS] if end == 0 else ordered[-ENDS:]]))
+
+    def _holding(self, lines, run):
+        """The line whose own ink holds a short run, or None: the run is under SHORT h long
+        and sits, centre and bottom, within the band its line's body strokes span where the
+        two overlap (ascender tops to descender ends). So opening quotes and apostrophes,
+        written high before their word and with too much ink to be a fragment, stay with
+        the word they sit on; a line above, even of one short word, has its centre above
+        that band."""
+        left = 2 * self.u - self.end
+        low, high = left[run].min(), self.end[run].max()
+        if high - low >= SHORT * self.h:
+            return None
+        centre, bottom = np.median(self.v[run]), self.bottom[run].max()
+        for k, line in enumerate(lines):
+            line = np.asarray(line)
+            near = line[self.body[line] & (self.end[line] > low - self.h)
+                        & (left[line] < high + self.h)]
+            if len(near) and self.top[near].min() < centre and bottom <= self.bottom[near].max():
+                return k
+        return None
 
     def _fragment(self, run) -> bool:
         """Whether a run is too little to be a line: under FRAGMENT h of ink, or under

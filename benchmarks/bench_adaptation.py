@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from data.iam import DEFAULT_ROOT, read_ascii_lines, read_line_strokes  # noqa: E402

@@ -1,4 +1,6 @@
 """Line finding on synthetic pages that do what real pages do, and on hand-made edge cases."""
+import os
+
 import numpy as np
 import pytest
 
@@ -42,6 +44,19 @@ def test_synthetic_pages_with_late_dots_a_correction_and_slanted_lines():
 def test_a_one_word_line_is_a_line():
     page = [*written_line(0, 0), *written_line(60, 10, words=1), *written_line(120, 20)]
     assert find_lines(page) == [[0, 1, 2, 3], [4], [5, 6, 7, 8]]
+
+
+def test_an_opening_quote_written_high_before_its_word_is_of_its_line():
+    # examples/ink/line5.json: '"Less is more," she said.', the quote marks written first,
+    # a run of their own above the line (it used to be read as a line: '1!')
+    from data.ink_files import read_ink_file
+    [ink] = read_ink_file(os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), 'examples', 'ink', 'line5.json'))
+    strokes = [np.asarray(s, dtype=float) for s in getattr(ink, 'strokes', ink)]
+    assert find_lines(strokes) == [list(range(len(strokes)))]
+    # a short word written above a line, a pitch higher, is still a line of its own
+    page = [stroke(70, -60, 40, 20, 0), *written_line(0, 1)]
+    assert find_lines(page) == [[0], [1, 2, 3, 4]]
 
 
 def test_lines_in_reading_order_whatever_the_order_written():
