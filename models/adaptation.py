@@ -40,8 +40,8 @@ import numpy as np
 from algorithms.best_path import BestPathDecoder
 from algorithms.error_rates import cer
 from data.charset import ctc_min_frames
-from models.network import (LOGITS_LAYER, ctc_loss_per_line, logits_model, output_lengths,
-                            time_stride)
+from models.network import (LOGITS_LAYER, ctc_loss_per_line, logits_model,
+                            losses_and_probabilities, output_lengths, time_stride)
 from models.training.augmentation import Augmentation, Distorter
 from models.training.batching import pad_batch
 
@@ -172,11 +172,9 @@ class Adapter:
         return loss
 
     def _losses(self, features, frames, labels, label_lengths):
-        import tensorflow as tf
-        logits = self.graph(features, training=False)
-        losses = ctc_loss_per_line(labels, label_lengths, logits,
-                                   output_lengths(frames, self.stride))
-        return losses, tf.nn.softmax(logits)
+        return losses_and_probabilities(labels, label_lengths,
+                                        self.graph(features, training=False), frames,
+                                        self.stride)
 
     def reset(self, learning_rate):
         self.copy.set_weights(self.base)

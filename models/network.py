@@ -124,3 +124,12 @@ def ctc_loss_per_line(labels, label_lengths, logits, frame_lengths):
     """
     from keras import ops
     return ops.ctc_loss(labels, logits, label_lengths, frame_lengths, mask_index=BLANK)
+
+
+def losses_and_probabilities(labels, label_lengths, logits, frames, stride):
+    """(CTC loss per line, (B, T, C) class probabilities) of a padded batch's logits, for
+    evaluation: `frames` are input frames per line, which the network's time stride
+    `stride` turns into output frames (see ctc_loss_per_line)."""
+    from keras import ops
+    losses = ctc_loss_per_line(labels, label_lengths, logits, output_lengths(frames, stride))
+    return losses, ops.softmax(logits)

@@ -14,7 +14,8 @@ import tensorflow as tf
 
 import keras
 from algorithms.best_path import decode_batch
-from models.network import ctc_loss_per_line, logits_model, output_lengths, time_stride
+from models.network import (ctc_loss_per_line, logits_model, losses_and_probabilities,
+                            output_lengths, time_stride)
 from models.training.batching import sequential_batches
 
 _SIGNATURE = [tf.TensorSpec([None, None, None], tf.float32),  # features (B, T, F)
@@ -89,10 +90,9 @@ class Trainer:
         return run
 
     def _evaluate_batch(self, features, frame_lengths, labels, label_lengths):
-        logits = self.logits(features, training=False)
-        losses = ctc_loss_per_line(labels, label_lengths, logits,
-                                   output_lengths(frame_lengths, self.stride))
-        return losses, tf.nn.softmax(logits)
+        return losses_and_probabilities(labels, label_lengths,
+                                        self.logits(features, training=False), frame_lengths,
+                                        self.stride)
 
     def evaluate(self, lines, batch_size):
         """-> (mean CTC loss per line, best-path class ids of every line in order)."""
