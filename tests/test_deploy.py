@@ -166,10 +166,14 @@ def test_deploy_reports_a_missing_model_folder_in_one_line(tmp_path):
     assert done.stderr.strip() == f'deploy.py: error: model folder not found: {tmp_path / "none"}'
 
 
-def test_deploy_reports_a_missing_language_model_in_one_line(tmp_path):
-    done = subprocess.run([sys.executable, 'deploy.py', '--lm', str(tmp_path / 'none.arpa'),
-                           '--output', str(tmp_path / 'out')],
+def deploy_with_lm(lm, output):
+    """deploy.py with --lm `lm`, run to its end (it refuses before TensorFlow loads)."""
+    return subprocess.run([sys.executable, 'deploy.py', '--lm', str(lm), '--output', str(output)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_deploy_reports_a_missing_language_model_in_one_line(tmp_path):
+    done = deploy_with_lm(tmp_path / 'none.arpa', tmp_path / 'out')
     assert done.returncode != 0
     assert done.stderr.strip() == (f'deploy.py: error: language model not found: '
                                    f'{tmp_path / "none.arpa"}')
@@ -177,9 +181,7 @@ def test_deploy_reports_a_missing_language_model_in_one_line(tmp_path):
 
 def test_deploy_reports_an_unreadable_language_model_in_one_line(tmp_path):
     (tmp_path / 'bad.arpa').write_text('not a language model\n')
-    done = subprocess.run([sys.executable, 'deploy.py', '--lm', str(tmp_path / 'bad.arpa'),
-                           '--output', str(tmp_path / 'out')],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = deploy_with_lm(tmp_path / 'bad.arpa', tmp_path / 'out')
     assert done.returncode != 0
     assert done.stderr.strip() == (f'deploy.py: error: {tmp_path / "bad.arpa"}: not an ARPA '
                                    f'file (no \\data\\ line)')
