@@ -126,11 +126,37 @@ def prepare_page(recognizer, strokes, layout='auto', example_id='input') -> Prep
         raise ValueError(f'{example_id}: handwriting must be a list of strokes of '
                          f'(x, y, t) points ({e})') from None
     groups = group_lines(strokes, layout)
-    prepared = [recognizer.pipeline.with_points([strokes[i] for i in group])
+    prepared = [recognizer.pipeline.with_points(on_reading_clock(strokes, group))
                 for group in groups]
     if not all(np.isfinite(features).all() for features, _ in prepared):
         raise ValueError(f'{example_id}: pre-processing gave non-finite features')
     return PreparedPage(strokes, groups, [f for f, _ in prepared], [p for _, p in prepared])
+
+
+def on_reading_clock(strokes, group) -> list:
+    """A line's strokes in its reading order, on a clock that runs forward in that order.
+
+    The network reads the time between strokes (a feature of every pipeline) and learned
+    it from lines written at one go. A stroke read out of the order written (an i-dot
+    added after the page, put back in its place by line finding; a corrected word) would
+    otherwise come with a pause of minutes, or a step back in time, that no training line
+    has: the characters around it are misread. So each stroke written right after the
+    one read before it keeps its pause; any other starts the line's median pause (between
+    strokes written one after the other) after the one before; strokes keep their own
+    durations."""
+    pauses = [strokes[b][0, 2] - strokes[a][-1, 2] for a, b in zip(group[:-1], group[1:])
+              if b == a + 1]
+    usual = float(np.median(pauses)) if pauses else 0.0
+    out = []
+    for k, i in enumerate(group):
+        stroke = np.asarray(strokes[i], dtype=np.float64)
+        if k == 0:
+            out.append(stroke)
+            continue
+        pause = stroke[0, 2] - strokes[i - 1][-1, 2] if group[k - 1] == i - 1 else usual
+        start = out[-1][-1, 2] + pause
+        out.append(np.column_stack([stroke[:, :2], stroke[:, 2] - stroke[0, 2] + start]))
+    return out
 
 
 def link_words(strokes, group, text, probabilities, frame_points, stride, char_table) -> Line:
