@@ -47,8 +47,9 @@ How it works: pen order proposes, geometry disposes.
    written in, which is what the recognizer was trained on), except in a line that other
    lines' strokes were written into the middle of (a dot added after the page, a word
    corrected after the next line was written): its pieces written at one go are put back
-   where they lie along the line, so that the recognizer reads them in their place rather
-   than at the end.
+   where they lie along the line (dots and bars written at one go one by one, each in its
+   place), so that the recognizer reads them in their place rather than at the end
+   (models/page_reader.py also gives them a clock that runs forward in that order).
 
 Assumes: horizontal lines written left to right (Latin, Greek, Cyrillic scripts...), top
 to bottom, roughly parallel (a page turned by up to MAX_TURN degrees is fine, lines that
@@ -147,8 +148,10 @@ class _Page:
         """Step 6: a line's strokes in page order; but where other lines' strokes were
         written between its own, the line is cut into pieces written at one go (runs of
         strokes next to each other in page order, cut again where the pen went back left
-        by over BACK h), and the pieces other than the longest are put back where they lie
-        along the line: each after the last stroke placed so far that starts left of it."""
+        by over BACK h; a piece of only dots and bars is cut into its strokes: a writer
+        who dots the i's after the page dots them all at one go), and the pieces other than
+        the longest are put back where they lie along the line: each after the last stroke
+        placed so far that starts left of it."""
         if line[-1] - line[0] == len(line) - 1:
             return line
         pieces = [[line[0]]]
@@ -156,6 +159,9 @@ class _Page:
             if stroke != before + 1 or self.start[stroke] < self.end[before] - BACK * self.h:
                 pieces.append([])
             pieces[-1].append(stroke)
+        # dots and bars written apart (all of a line's i-dots, after the page) go one by one
+        pieces = [part for piece in pieces for part in
+                  (([s] for s in piece) if not self.body[piece].any() else [piece])]
         longest = max(range(len(pieces)), key=lambda k: len(pieces[k]))
         out = list(pieces[longest])
         for piece in pieces[:longest] + pieces[longest + 1:]:

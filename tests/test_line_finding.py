@@ -70,6 +70,13 @@ def test_a_late_dot_goes_to_the_line_it_sits_on_in_its_place():
     assert find_lines(page) == [[0, 1, 8, 2, 3], [4, 5, 6, 7]]
 
 
+def test_late_dots_written_at_one_go_go_back_one_by_one():
+    dots = [np.array([[x, -8.0, 30.0 + x / 100], [x + 1, -8.0, 30.01 + x / 100]])
+            for x in (70.0, 190.0)]  # over words 1 and 3, both after the page
+    page = [*written_line(0, 0), *written_line(60, 10), *dots]
+    assert find_lines(page) == [[0, 1, 8, 2, 3, 9], [4, 5, 6, 7]]
+
+
 def test_a_correction_goes_back_into_its_line_in_its_place():
     page = written_line(0, 0, words=3) + written_line(60, 10)
     page.append(stroke(190, 0, 45, 20, 30))  # a fourth word on line 0, written last
