@@ -134,24 +134,45 @@ def print_cer(pages, model):
 def print_words(count, model, cues):
     """Words on synthetic pages: all of them, and those of the lines read with as many
     words as they have (where recognition did not split or join words, so that the figure
-    is of linking alone)."""
+    is of linking alone); and where the misses come from (`MISSES`)."""
     from models.recognizer import Recognizer
     recognizer = Recognizer.load(model)
     pages = [synthetic_page(i) for i in range(count)]
     exact = words = counted_exact = counted = 0
+    misses = dict.fromkeys(MISSES, 0)
     for page in pages:
         read = recognizer.read_page(page.strokes, layout='page')
         found = {frozenset(w.strokes) for line in read.lines for w in line.words}
-        for strokes, true_words in zip(page.lines, page.words):
+        for strokes, true_words, text in zip(page.lines, page.words, page.texts):
             hits = [frozenset(w) in found for w in true_words]
             words, exact = words + len(hits), exact + sum(hits)
             line = max(read.lines, key=lambda r: len(set(r.strokes) & set(strokes)))
             if len(line.words) == len(true_words):
                 counted, counted_exact = counted + len(hits), counted_exact + sum(hits)
+            misses[miss_kind(line, strokes, true_words, text)] += len(hits) - sum(hits)
     print(f'\nsynthetic pages ({len(pages)}, {model}): words with exactly their strokes '
           f'{100 * exact / words:.2f}% of {words}; in lines read with as many words as '
           f'they have {100 * counted_exact / counted:.2f}% of {counted}')
+    print('words missed, by where (share of all words)')
+    for kind, why in MISSES.items():
+        print(f'  {kind}  {misses[kind]:>5} {100 * misses[kind] / words:>6.2f}%  {why}')
     print_line_figures(pages, cues, singles=False)
+
+
+MISSES = {'(a)': 'lines: its line found with other strokes than its own',
+          '(b)': 'recognition: its line read with more or fewer words',
+          '(c)': 'linking: line and text read right',
+          '(d)': 'linking: line and word count right, characters misread'}
+
+
+def miss_kind(line, strokes, true_words, text) -> str:
+    """Which of MISSES a missed word of a true line (its strokes, words and text) is,
+    given the found line that holds most of its strokes (a models.page_reader.Line)."""
+    if set(line.strokes) != set(strokes):
+        return '(a)'
+    if len(line.words) != len(true_words):
+        return '(b)'
+    return '(c)' if line.text.split() == text.split() else '(d)'
 
 
 if __name__ == '__main__':
