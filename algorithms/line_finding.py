@@ -7,10 +7,12 @@ How it works: pen order proposes, geometry disposes.
 1. Scale. h is the height of the writing: the ink-weighted median height of the strokes
    that carry most ink (dots, bars and commas say nothing of it). Every threshold below is
    in h, so tablet pixels, whiteboard units and screen points are all the same to it.
-2. Turn (cue `turn`). The page may be turned a few degrees, or the writer's lines run uphill: the
-   writing direction is the angle within +-MAX_TURN degrees at which the ink's projection
-   across the lines is sharpest (the sum of squared shares of bins h / 2 high). From then
-   on, u runs along the lines and v down across them.
+2. Turn (cue `turn`, off by default: it bought nothing measured, runs and per-line fits
+   already absorb a page turned a few degrees). The page may be turned a few degrees, or
+   the writer's lines run uphill: the writing direction is the angle within +-MAX_TURN
+   degrees at which the ink's projection across the lines is sharpest (the sum of squared
+   shares of bins h / 2 high). From then on, u runs along the lines and v down across
+   them (without the cue, u is x and v is y).
 3. Runs from pen order (cue `pen_order`). People write a page line after line, so the
    strokes in the order given are cut into runs where a body stroke (one with ink of at
    least BODY h) leaves the run: it lands below the run's line (a straight fit of the
@@ -52,13 +54,14 @@ How it works: pen order proposes, geometry disposes.
    (models/page_reader.py also gives them a clock that runs forward in that order).
 
 Assumes: horizontal lines written left to right (Latin, Greek, Cyrillic scripts...), top
-to bottom, roughly parallel (a page turned by up to MAX_TURN degrees is fine, lines that
+to bottom, roughly parallel (a page turned by a few degrees is fine, lines that
 fan out by more than a pitch across the page are not); strokes in the order written for
 step 3 (in any other order each body stroke starts its own run and step 4 alone groups
 them: geometry still finds lines that do not touch). A single column of text: two columns
 side by side read as one.
 
-The `cues` argument switches steps off, one at a time, for the study (studies/pages.py).
+The `cues` argument switches steps on and off, one at a time, for the study
+(studies/pages.py).
 """
 import numpy as np
 
@@ -83,15 +86,19 @@ FLOW_STROKES = 3   # ... with at most this many strokes between them
 BACK = 3.0         # a line written into is cut where the pen went back left this far (h)
 CUES = frozenset({'turn', 'pen_order', 'up', 'curve', 'merge', 'reassign', 'flow',
                   'reorder'})
+# the turn search bought nothing measured (docs/pages.md) and is the dearest step: runs
+# and per-line fits already absorb a page turned by a few degrees
+DEFAULT_CUES = CUES - {'turn'}
 
 
-def find_lines(strokes, cues=CUES) -> list:
+def find_lines(strokes, cues=DEFAULT_CUES) -> list:
     """Lines of a page: [[stroke index, ...], ...], top to bottom, each in reading order
     (page order, but for strokes written apart from the line: see step 6).
 
     strokes: a list of (n, 3) or (n, 2) arrays or lists of (x, y[, t]) points, y down, in
     the order written. No strokes give no lines; strokes with no points are left out of
-    every line. cues: the steps to use (a subset of CUES; all by default)."""
+    every line. cues: the steps to use (a subset of CUES; DEFAULT_CUES, all but `turn`,
+    by default)."""
     unknown = set(cues) - CUES
     if unknown:
         raise ValueError(f'unknown line finding cues {sorted(unknown)}; choose from '

@@ -23,6 +23,7 @@ import numpy as np
 from algorithms.ctc_alignment import align, frame_words
 from algorithms.line_finding import find_lines
 from data.base import validate_handwriting
+from data.ink_files import TooMuchInk
 
 LAYOUTS = ('auto', 'line', 'page')  # auto: a page when line finding finds several lines
 SMALL = 0.5  # strokes under this share of a line's median size (width or height) are small
@@ -80,10 +81,11 @@ def read_page(recognizer, strokes, layout='auto', example_id='input') -> PageTex
     return read_pages(recognizer, [strokes], layout, [example_id])[0]
 
 
-def read_pages(recognizer, pages, layout='auto', example_ids=None) -> list:
-    """[PageText] of several pages, their lines through the network as one batch."""
+def read_pages(recognizer, pages, layout='auto', example_ids=None, max_points=None) -> list:
+    """[PageText] of several pages, their lines through the network as one batch
+    (max_points: see `prepare_page`)."""
     example_ids = example_ids or [f'page {i}' for i in range(len(pages))]
-    prepared = [prepare_page(recognizer, strokes, layout, example_id)
+    prepared = [prepare_page(recognizer, strokes, layout, example_id, max_points)
                 for strokes, example_id in zip(pages, example_ids)]
     features = [f for page in prepared for f in page.features]
     probabilities = recognizer.probabilities(features)
@@ -116,9 +118,12 @@ class PreparedPage:
         return PageText(lines)
 
 
-def prepare_page(recognizer, strokes, layout='auto', example_id='input') -> PreparedPage:
+def prepare_page(recognizer, strokes, layout='auto', example_id='input',
+                 max_points=None) -> PreparedPage:
     """A page validated, found into lines and pre-processed; ValueError naming
-    `example_id` when it cannot be read."""
+    `example_id` when it cannot be read. With max_points, TooMuchInk when a line found
+    has more points than that: the time and memory of reading a line grow with its
+    length, a page's only with its lines."""
     check_layout(layout)
     try:
         strokes = validate_handwriting(strokes, example_id)
@@ -126,11 +131,25 @@ def prepare_page(recognizer, strokes, layout='auto', example_id='input') -> Prep
         raise ValueError(f'{example_id}: handwriting must be a list of strokes of '
                          f'(x, y, t) points ({e})') from None
     groups = group_lines(strokes, layout)
+    if max_points is not None:
+        check_line_points(strokes, groups, max_points, example_id)
     prepared = [recognizer.pipeline.with_points(on_reading_clock(strokes, group))
                 for group in groups]
     if not all(np.isfinite(features).all() for features, _ in prepared):
         raise ValueError(f'{example_id}: pre-processing gave non-finite features')
     return PreparedPage(strokes, groups, [f for f, _ in prepared], [p for _, p in prepared])
+
+
+def check_line_points(strokes, groups, max_points, example_id):
+    """TooMuchInk naming `example_id`, the line and the limit when a line (stroke indices
+    in `groups`) has more than max_points points."""
+    for k, group in enumerate(groups):
+        points = sum(len(strokes[i]) for i in group)
+        if points > max_points:
+            where = example_id if len(groups) == 1 else \
+                f'line {k + 1} of the {len(groups)} found in {example_id}'
+            raise TooMuchInk(f'{where} has {points} points, over the limit of {max_points} '
+                             f'a line (--max_points raises it)')
 
 
 def on_reading_clock(strokes, group) -> list:
