@@ -21,8 +21,9 @@ How it works: pen order proposes, geometry disposes.
    than UP x the line pitch (a word added to a line above, written later; the pitch comes
    from a first pass without this rule). Dots, bars and punctuation never start a run.
 4. Lines from runs (cue `merge`). Each run gets a centre line: a robust weighted
-   least-squares fit of its strokes' centres (the ink-weighted median v of each) against
-   u, a quadratic for a long run (cue `curve`: baselines curve), a straight line for a
+   least-squares fit of its body strokes' centres (the ink-weighted median v of each)
+   against u (dots and bars sit off the line, and written late they may lie where it has
+   no ink), a quadratic for a long run (cue `curve`: baselines curve), a straight line for a
    shorter one, level for a word or two. The line pitch p is the median distance between
    neighbouring runs. Runs are taken from the most ink down; one within MERGE p of a line
    taken before joins it: where they overlap along the line, by the median distance of
@@ -322,8 +323,10 @@ class _Page:
                 if (best == k).any()]
 
     def _beyond(self, line) -> np.ndarray:
-        """(S,) how far each stroke's middle lies beyond the ends of a line's ink."""
-        u = self.u[line]
+        """(S,) how far each stroke's middle lies beyond the ends of a line's ink (of its
+        body strokes, where it has any)."""
+        line = np.asarray(line)
+        u = self.u[line[self.body[line]]] if self.body[line].any() else self.u[line]
         return np.maximum(np.maximum(u.min() - self.u, self.u - u.max()), 0.0)
 
     def _in_flow(self, own, best) -> np.ndarray:
@@ -347,10 +350,13 @@ class _Page:
                 & (self.u >= low) & (self.u <= high))
 
     def _fit(self, line):
-        """A line's centre line v(u): robust weighted least squares on its strokes'
-        centres; quadratic when it spans over 12 h with 8 body strokes, straight over 4 h
-        with 3, else level; flat beyond the ends of its ink."""
+        """A line's centre line v(u): robust weighted least squares on its body strokes'
+        centres (all its strokes' where it has no body stroke); quadratic when it spans over
+        12 h with 8 body strokes, straight over 4 h with 3, else level; flat beyond the ends
+        of that ink."""
         line = np.asarray(line)
+        if self.body[line].any():  # dots and bars sit off the line; written late, they
+            line = line[self.body[line]]   # may lie where the line has no ink at all
         u, v, w = self.u[line], self.v[line], self.weight[line]
         span = u.max() - u.min()
         bodies = int(self.body[line].sum())
