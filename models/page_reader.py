@@ -8,7 +8,8 @@
     page.to_json()    # {"text", "lines": [{"text", "strokes", "box", "words": [...]}]}
 
 A page is found into lines (algorithms/line_finding.py); the lines are recognized as a
-batch, so a page costs less than its lines one by one. Words are linked to ink through
+batch, so a page costs less than its lines one by one, each in its reading order on a
+clock that runs forward in it (`on_reading_clock`). Words are linked to ink through
 the CTC alignment of each line's text (algorithms/ctc_alignment.py): frames -> the points
 they were made from (data.preprocessing.Pipeline.with_points) -> strokes; a stroke goes
 to the word that holds most of its frames. A stroke whose middle lies outside its word's
