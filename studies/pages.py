@@ -51,7 +51,8 @@ def parse_args(argv=None):
     p.add_argument('--min-lines', type=int, default=3, help='(default: %(default)s)')
     p.add_argument('--pages', type=int, default=0, help='first N pages only (0: all)')
     p.add_argument('--only', choices=('lines', 'cer', 'words'), help='one figure only')
-    p.add_argument('--cues', action='store_true', help='line figures with each cue switched (off, or on where off by default) too')
+    p.add_argument('--cues', action='store_true',
+                   help='line figures with each cue switched too (off; on, where off by default)')
     p.add_argument('--model', default='weights/iam', help='for cer (default: %(default)s)')
     p.add_argument('--synthetic-model', default='weights/synthetic',
                    help='for words (default: %(default)s)')
