@@ -3,9 +3,11 @@
 Every `python ...` command of a ```bash block or a plain ``` block (a line, its `\`
 continuations joined, perhaps after `VAR=value`) of README.md and of each page of docs/ (in
 DOCS' order, after the README's) either runs here, in order, in one scratch folder (so that
-the repository's datasets/ and weights/ are left alone), or is listed in SKIPPED (by how it
-starts) or SKIPPED_CONTAINING with the test that covers it. A new command fails this test
-until it is one or the other; a new page fails it until DOCS names it.
+the repository's datasets/ and weights/ are left alone; several in one Python process, as
+tests/script_runner.py runs them, so that TensorFlow starts a few times, not thirty), or is
+listed in SKIPPED (by how it starts) or SKIPPED_CONTAINING with the test that covers it. A
+new command fails this test until it is one or the other; a new page fails it until DOCS
+names it.
 """
 import json
 import os
