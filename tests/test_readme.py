@@ -236,7 +236,7 @@ def test_readme_commands_run_as_written(tmp_path):
 
 @pytest.mark.slow
 def test_quickstart_runs_to_the_end(tmp_path):
-    done = run('python quickstart.py --lines 80 --epochs 1', tmp_path)
+    done = run('python quickstart.py --lines 30 --epochs 1', tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r'truth: .+\n    read:  .+', done.stdout)
     assert re.search(r'CER \d+\.\d%, WER \d+\.\d% with best path', done.stdout)
