@@ -63,12 +63,14 @@ def test_kill_9_then_the_same_command_resumes_exactly(glyphs, tmp_path):
     assert process.poll() is None, process.communicate()[0]
     process.send_signal(signal.SIGKILL)
     process.wait()
-    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert 'resuming' in again.stdout and f'epoch {EPOCHS}/{EPOCHS}' in again.stdout
-
+    again = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    # the straight run here while the resumed one starts up
     train.main(['--dataset', glyphs, '--weights_dir', str(tmp_path / 'straight'),
                 '--epochs', EPOCHS, '--dropout', '0.2', *TINY])
+    output = again.communicate(timeout=300)[0]
+    assert again.returncode == 0, output
+    assert 'resuming' in output and f'epoch {EPOCHS}/{EPOCHS}' in output
     difference = max_difference(newest(tmp_path / 'straight'), newest(tmp_path / 'killed'))
     print(f'largest weight difference, killed and resumed vs straight: {difference}')
     assert difference == 0.0
@@ -76,13 +78,14 @@ def test_kill_9_then_the_same_command_resumes_exactly(glyphs, tmp_path):
 
 def test_mirrored_on_two_logical_cpus_matches_one_device(glyphs, tmp_path):
     options = ['--dataset', glyphs, '--epochs', '2', *TINY]
-    mirrored = subprocess.run(
+    mirrored = subprocess.Popen(
         [sys.executable, '-c', MIRRORED.format(root=ROOT), *options, '--distribute',
          '--weights_dir', str(tmp_path / 'mirrored')],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert mirrored.returncode == 0, mirrored.stdout + mirrored.stderr
-    assert '2 replica(s)' in mirrored.stdout
-    train.main([*options, '--weights_dir', str(tmp_path / 'single')])
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    train.main([*options, '--weights_dir', str(tmp_path / 'single')])  # meanwhile
+    output = mirrored.communicate(timeout=300)[0]
+    assert mirrored.returncode == 0, output
+    assert '2 replica(s)' in output
     difference = max_difference(newest(tmp_path / 'single'), newest(tmp_path / 'mirrored'))
     print(f'largest weight difference, mirrored vs one device: {difference}')
     assert difference < 1e-4  # only the order of float additions differs
