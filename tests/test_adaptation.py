@@ -156,6 +156,24 @@ def test_the_guard_keeps_the_base_network_when_the_held_out_line_gets_worse(base
                                                     adapted.model.get_weights()))
 
 
+@pytest.mark.parametrize('read_after, kept', [('a b c', 5), ('a b x', 0)])
+def test_the_guard_keeps_the_base_network_when_the_held_out_line_reads_worse(base, lines,
+                                                                            read_after, kept):
+    """A lower held-out loss is not enough: when the held-out line's text has more errors
+    at the best step than before, the base network stays. The measurements are scripted
+    (the training steps are real), so that both branches are reached."""
+    recognizer = Recognizer.load(base)
+    adapter = Adapter(recognizer.model, recognizer.pipeline, recognizer.char_table)
+    features, labels = encode_lines(recognizer.char_table, recognizer.pipeline, lines, TEXTS)
+    measured = iter([(10.0, 'a b c'), (4.0, read_after), (6.0, 'a b c')])
+    adapter._measure = lambda batch, ids: next(measured)
+    outcome = adapter.run(features, labels, Recipe(steps=10, augment=0))
+    assert outcome.steps == kept
+    assert outcome.held_out['cer_after'] == (0.0 if kept else outcome.held_out['cer_before'])
+    base_kept = all(np.array_equal(a, b) for a, b in zip(adapter.base, outcome.weights))
+    assert base_kept == (kept == 0)
+
+
 @pytest.mark.parametrize('lines_given, texts, message', [
     ([], [], 'no lines to adapt on'),
     (None, ['abc', ' '], 'two.inkml: the line has no text'),
