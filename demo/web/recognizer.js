@@ -1,5 +1,6 @@
 // Strokes in, text out, in JavaScript: the deployed model with its pre-processing and its
-// decoder, the counterpart of models/recognizer.py for one line at a time. Decoders:
+// decoder, the counterpart of models/recognizer.py: recognize() reads one line,
+// readPage() the lines of a page (page_reader.js). Decoders:
 // token passing (the C++ decoder in WebAssembly, token_passing.js) when the deployment has
 // a language model (metadata.json `token_passing`, deploy.py), the default then; best path
 // always.
@@ -8,6 +9,7 @@
 import { FusedBiLSTM } from './bilstm.js';
 import { BLANK, bestPath, idsToText } from './decoding.js';
 import { Pipeline } from './preprocessing.js';
+import { readPage } from './page_reader.js';
 import { TokenPassingInWorker } from './token_passing.js';
 import { wasmModule } from './wasm_module.js';
 
@@ -110,6 +112,12 @@ export class Recognizer {
     const { decoder } = this; // the one in use when the call came
     const probabilities = await this.probabilities(features, frames);
     return { text: await this.decode(probabilities, decoder), frames, probabilities, decoder };
+  }
+
+  /** Strokes of (x, y, t) -> the text of their lines (page_reader.js readPage: {text,
+   * frames, decoder, lines: [{text, strokes, frames}]}); layout: auto, line or page. */
+  readPage(strokes, layout = 'auto') {
+    return readPage(this, strokes, layout);
   }
 
   /** Resolves to the text of Float32Array (T' * C) probabilities, by `decoder` (one of

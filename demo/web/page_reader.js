@@ -1,0 +1,36 @@
+// Pages of ink in, lines of text out: the page's counterpart of models/page_reader.py's
+// lines (not yet its words linked to ink). The strokes are found into lines
+// (line_finding.js, the port of algorithms/line_finding.py) and the lines recognized one
+// after another (the page's network reads one line at a time; the token passing decoder
+// works in its own worker meanwhile, so that a line is decoded while the next one runs).
+// Ink that line finding reads as one line is recognized whole, as it always was.
+import { findLines } from './line_finding.js';
+
+// auto: a page when the ink spans several lines (recognize.py's default); line: all the
+// ink one line; page: its lines found (the same as auto: one line of ink gives one line)
+export const LAYOUTS = ['auto', 'line', 'page'];
+
+/** [[stroke index, ...] per line] of strokes, top line first, each in reading order. */
+export function groupLines(strokes, layout = 'auto') {
+  if (!LAYOUTS.includes(layout)) {
+    throw new Error(`unknown layout ${layout}; choose from ${LAYOUTS.join(', ')}`);
+  }
+  if (layout === 'line') return [strokes.map((_, i) => i)];
+  return findLines(strokes);
+}
+
+/** Strokes of (x, y, t) -> {text (the lines' texts joined by newlines), frames, decoder,
+ * lines: [{text, strokes (indices into `strokes`), frames}]}, by a recognizer.js
+ * Recognizer. */
+export async function readPage(recognizer, strokes, layout = 'auto') {
+  const groups = groupLines(strokes, layout);
+  const lines = groups.length > 1 ? groups : [strokes.map((_, i) => i)];
+  const read = await Promise.all(lines.map((group) => recognizer.recognize(
+    lines.length > 1 ? group.map((i) => strokes[i]) : strokes)));
+  return {
+    text: read.map((line) => line.text).join('\n'),
+    frames: read.reduce((total, line) => total + line.frames, 0),
+    decoder: read[0].decoder,
+    lines: read.map((line, k) => ({ text: line.text, strokes: lines[k], frames: line.frames })),
+  };
+}
