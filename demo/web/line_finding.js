@@ -403,27 +403,47 @@ function scale(heights, inks, xy) {
 /** The writing direction, radians: the turn at which the ink's profile across the lines
  * is sharpest. */
 function turn(xy, h) {
-  const x = Float64Array.from(xy.flatMap((s) => [...s.x]));
-  const y = Float64Array.from(xy.flatMap((s) => [...s.y]));
-  const weights = Float64Array.from(xy.flatMap((s) => [...pointWeights(s.x, s.y)]));
+  const x = concatenate(xy.map((s) => s.x));
+  const y = concatenate(xy.map((s) => s.y));
+  const weights = concatenate(xy.map((s) => pointWeights(s.x, s.y)));
   if (pairwiseSum(weights) === 0) return 0.0;
   let [best, bestScore] = [0.0, -1.0];
+  const v = new Float64Array(x.length);
+  const bins = new Int32Array(x.length);
   const steps = Math.ceil((2 * MAX_TURN + TURN_STEP / 2) / TURN_STEP);
   for (let step = 0; step < steps; step++) {
     const a = (-MAX_TURN + step * TURN_STEP) * (Math.PI / 180.0);
     const [c, s] = [Math.cos(a), Math.sin(a)];
-    const v = y.map((yi, i) => yi * c - x[i] * s);
-    const low = min(v);
-    const bins = Array.from(v, (vi) => Math.floor((vi - low) / (0.5 * h)));
-    const counts = new Float64Array(max(bins) + 1);
-    bins.forEach((b, i) => { counts[b] += weights[i]; });
-    const score = pairwiseSum(counts.map((count) => count * count));
+    let low = Infinity;
+    for (let i = 0; i < x.length; i++) {
+      v[i] = y[i] * c - x[i] * s;
+      if (v[i] < low) low = v[i];
+    }
+    let top = 0;
+    for (let i = 0; i < x.length; i++) {
+      bins[i] = Math.floor((v[i] - low) / (0.5 * h));
+      if (bins[i] > top) top = bins[i];
+    }
+    const counts = new Float64Array(top + 1);
+    for (let i = 0; i < x.length; i++) counts[bins[i]] += weights[i];
+    for (let b = 0; b <= top; b++) counts[b] *= counts[b];
+    const score = pairwiseSum(counts);
     if (score > bestScore * (1 + 1e-9) || (Math.abs(score - bestScore) <= bestScore * 1e-9
                                            && Math.abs(a) < Math.abs(best))) {
       [best, bestScore] = [a, score];
     }
   }
   return best;
+}
+
+function concatenate(arrays) {
+  const out = new Float64Array(arrays.reduce((total, a) => total + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
 }
 
 // -- NumPy's arithmetic ----------------------------------------------------------------
