@@ -1,8 +1,9 @@
 // Pages of ink in, lines of text out: the page's counterpart of models/page_reader.py's
 // lines (not yet its words linked to ink). The strokes are found into lines
 // (line_finding.js, the port of algorithms/line_finding.py) and the lines recognized one
-// after another (the page's network reads one line at a time; the token passing decoder
-// works in its own worker meanwhile, so that a line is decoded while the next one runs).
+// after another (the page's network reads one line at a time; starting them all at once,
+// so that one is decoded while the next one runs, measured no faster: bench_web.py
+// --pages).
 // Ink that line finding reads as one line is recognized whole, as it always was.
 import { findLines } from './line_finding.js';
 
@@ -25,8 +26,11 @@ export function groupLines(strokes, layout = 'auto') {
 export async function readPage(recognizer, strokes, layout = 'auto') {
   const groups = groupLines(strokes, layout);
   const lines = groups.length > 1 ? groups : [strokes.map((_, i) => i)];
-  const read = await Promise.all(lines.map((group) => recognizer.recognize(
-    lines.length > 1 ? group.map((i) => strokes[i]) : strokes)));
+  const read = [];
+  for (const group of lines) {
+    read.push(await recognizer.recognize(lines.length > 1 ? group.map((i) => strokes[i])
+      : strokes));
+  }
   return {
     text: read.map((line) => line.text).join('\n'),
     frames: read.reduce((total, line) => total + line.frames, 0),
