@@ -66,7 +66,7 @@ def main(argv=None):
     python, seconds = [], []
     for strokes in pages:
         started = time.perf_counter()
-        python.append(find_lines(strokes, CUES if cues is None else set(cues)))
+        python.append(find_lines(strokes) if cues is None else find_lines(strokes, set(cues)))
         seconds.append(time.perf_counter() - started)
     with tempfile.TemporaryDirectory() as scratch:
         cases, result = os.path.join(scratch, 'cases.json'), os.path.join(scratch, 'result.json')

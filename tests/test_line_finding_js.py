@@ -76,7 +76,7 @@ def hand_made() -> dict:
 
 
 def cases() -> list:
-    """[(name, strokes, cues or None for the default)]."""
+    """[(name, strokes, cues or None for each side's default, which must agree)]."""
     pages = {f'synthetic page {i}': synthetic_page(i).strokes for i in range(10)}
     pages.update({f'hard synthetic page {i}': synthetic_page(i, style=HARD).strokes
                   for i in range(6)})
@@ -98,7 +98,7 @@ def test_javascript_finds_the_lines_python_finds(node, tmp_path):
                    check=True, timeout=120)
     javascript = json.loads((tmp_path / 'result.json').read_text())['lines']
     python = [[[int(i) for i in line] for line in
-               find_lines(strokes, CUES if cues is None else set(cues))]
+               (find_lines(strokes) if cues is None else find_lines(strokes, set(cues)))]
               for strokes, (_, _, cues) in zip(as_lists, named)]
     differ = [name for (name, _, _), p, j in zip(named, python, javascript) if p != j]
     assert not differ, f'JavaScript finds other lines than Python on: {", ".join(differ)}'
