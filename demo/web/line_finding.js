@@ -8,13 +8,13 @@
 //   const lines = findLines(strokes); // [[stroke index, ...] per line], top line first
 //
 // Step for step as NumPy, in float64, so that a page gives the same lines and the same
-// reading order as Python (tests/test_line_finding_js.py holds the two to it): sums are
-// NumPy's pairwise sums, medians, searches and stable sorts the same, polynomial fits a
-// least-squares solve of NumPy's scaled system by a singular value decomposition with
-// NumPy's cut-off. What can still differ is the last bit of a fit (LAPACK's solver is
-// not this one), of a hypot or a cosine, and the order of strokes whose middles are
-// exactly equal among the first or last ENDS of a long line (NumPy's argsort there is not
-// stable): a decision taken on such a knife edge could go the other way.
+// reading order as Python (tests/test_line_finding_js.py and studies/line_finding_js.py
+// hold the two to it): sums are NumPy's pairwise sums, medians, searches and stable sorts
+// the same, polynomial fits a least-squares solve of NumPy's scaled system by a singular
+// value decomposition with NumPy's cut-off. What can still differ is the last bit of a fit
+// (LAPACK's solver is not this one), of a hypot or a cosine, and the order of strokes whose
+// middles are exactly equal among the first or last ENDS of a long line (NumPy's argsort
+// there is not stable): a decision taken on such a knife edge could go the other way.
 
 export const MAX_TURN = 10.0;  // degrees either way the writing direction is searched
 export const TURN_STEP = 0.5;  // degrees between the angles tried
@@ -524,7 +524,7 @@ function columnSum(values) {
 }
 
 /** NumPy's sum of float64s: pairwise, in blocks of 128 unrolled by 8. */
-export function pairwiseSum(values, from = 0, to = values.length) {
+function pairwiseSum(values, from = 0, to = values.length) {
   const n = to - from;
   if (n < 8) {
     let total = 0.0;
