@@ -409,7 +409,8 @@ def test_browser_reads_a_page_line_by_line(node, server, recognizer, dictionary_
     i-dots and bars written after the page, lines tilted, the page turned 2 degrees): it
     shows three lines of text, top first, each the Python Recognizer's text of the strokes
     that Python's line finding puts in that line (recognize.py --layout auto), with both
-    decoders; hovering a line of text highlights its strokes."""
+    decoders; pressing Recognize on the same ink takes the lines read after the pause from
+    memory; hovering a line of text highlights its strokes."""
     from algorithms.line_finding import find_lines
     page = synthetic_page(2, style=PageStyle(lines=3, pitch=3.2, spacing=0.05, tilt=0.05,
                                              bend=0.05, turn=2.0, late=0.3, corrections=0))
@@ -430,6 +431,7 @@ def test_browser_reads_a_page_line_by_line(node, server, recognizer, dictionary_
     print(f'browser shows {shown["text"]!r}, Python {read.text!r}; {shown["status"]}')
     assert [line['text'] for line in shown['lines']] == [line.text for line in read.lines]
     assert shown['live_text'] == shown['text'] == read.text and read.text.count('\n') == 2
+    assert '3 lines (3 read before)' in shown['status']  # Recognize: the same ink again
     assert shown['best_path_text'] == recognizer.read_page(shown['strokes']).text
     assert shown['highlighted'] == sorted(lines[-1])
     if os.environ.get('WEB_DEMO_SCREENSHOT'):  # three lines read, the last one hovered

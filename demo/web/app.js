@@ -102,8 +102,9 @@ class LiveText {
     try {
       const page = await this.recognizer.readPage(this.ink.strokes, this.layout);
       lines = page.lines;
-      status = `${lines.length > 1 ? `${lines.length} lines, ` : ''}${page.frames} frames ` +
-        `in ${Math.round(performance.now() - started)} ms`;
+      const several = `${lines.length} lines (${page.remembered} read before), `;
+      status = `${lines.length > 1 ? several : ''}${page.frames} frames in ` +
+        `${Math.round(performance.now() - started)} ms`;
     } catch (error) {
       status = `Cannot recognize: ${error.message}`;
     }

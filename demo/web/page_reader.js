@@ -4,7 +4,9 @@
 // after another (the page's network reads one line at a time; starting them all at once,
 // so that one is decoded while the next one runs, measured no faster: bench_web.py
 // --pages).
-// Ink that line finding reads as one line is recognized whole, as it always was.
+// Ink that line finding reads as one line is recognized whole, as it always was. The page
+// is read again after each pause, so lines read before (the same ink, the same decoder)
+// are taken from a LineMemory: writing the fifth line recognizes that line only.
 import { findLines } from './line_finding.js';
 
 // auto: a page when the ink spans several lines (recognize.py's default); line: all the
@@ -20,21 +22,59 @@ export function groupLines(strokes, layout = 'auto') {
   return findLines(strokes);
 }
 
+/** The texts of the last `size` lines read, by decoder and ink, the least recently used
+ * forgotten first. */
+export class LineMemory {
+  constructor(size = 32) {
+    this.size = size;
+    this.lines = new Map(); // key -> {text, frames, decoder}, least recently used first
+  }
+
+  static key(decoder, strokes) {
+    return `${decoder} ${JSON.stringify(strokes)}`;
+  }
+
+  get(key) {
+    const line = this.lines.get(key);
+    if (line) { // now the most recently used
+      this.lines.delete(key);
+      this.lines.set(key, line);
+    }
+    return line;
+  }
+
+  set(key, line) {
+    this.lines.set(key, line);
+    if (this.lines.size > this.size) this.lines.delete(this.lines.keys().next().value);
+  }
+}
+
 /** Strokes of (x, y, t) -> {text (the lines' texts joined by newlines), frames, decoder,
- * lines: [{text, strokes (indices into `strokes`), frames}]}, by a recognizer.js
- * Recognizer. */
-export async function readPage(recognizer, strokes, layout = 'auto') {
+ * lines: [{text, strokes (indices into `strokes`), frames}], remembered (how many lines
+ * came from `memory`, a LineMemory, or none)}, by a recognizer.js Recognizer. */
+export async function readPage(recognizer, strokes, layout = 'auto', memory = null) {
   const groups = groupLines(strokes, layout);
   const lines = groups.length > 1 ? groups : [strokes.map((_, i) => i)];
   const read = [];
+  let remembered = 0;
   for (const group of lines) {
-    read.push(await recognizer.recognize(lines.length > 1 ? group.map((i) => strokes[i])
-      : strokes));
+    const ink = lines.length > 1 ? group.map((i) => strokes[i]) : strokes;
+    const key = memory && LineMemory.key(recognizer.decoder, ink);
+    let line = memory && memory.get(key);
+    if (line) {
+      remembered++;
+    } else {
+      const { text, frames, decoder } = await recognizer.recognize(ink);
+      line = { text, frames, decoder };
+      if (memory) memory.set(key, line);
+    }
+    read.push(line);
   }
   return {
     text: read.map((line) => line.text).join('\n'),
     frames: read.reduce((total, line) => total + line.frames, 0),
     decoder: read[0].decoder,
     lines: read.map((line, k) => ({ text: line.text, strokes: lines[k], frames: line.frames })),
+    remembered,
   };
 }

@@ -9,7 +9,7 @@
 import { FusedBiLSTM } from './bilstm.js';
 import { BLANK, bestPath, idsToText } from './decoding.js';
 import { Pipeline } from './preprocessing.js';
-import { readPage } from './page_reader.js';
+import { LineMemory, readPage } from './page_reader.js';
 import { TokenPassingInWorker } from './token_passing.js';
 import { wasmModule } from './wasm_module.js';
 
@@ -36,6 +36,7 @@ export class Recognizer {
     this.pipeline = Pipeline.fromJson(metadata.preprocessing);
     this.tokenPassing = tokenPassing;
     this.decoder = tokenPassing ? 'token_passing' : 'best_path';
+    this.memory = new LineMemory(); // lines read before, for readPage
     this.fused = null;
     if (engine === 'fused') {
       try {
@@ -115,9 +116,10 @@ export class Recognizer {
   }
 
   /** Strokes of (x, y, t) -> the text of their lines (page_reader.js readPage: {text,
-   * frames, decoder, lines: [{text, strokes, frames}]}); layout: auto, line or page. */
+   * frames, decoder, lines: [{text, strokes, frames}], remembered}), lines read before
+   * taken from memory; layout: auto, line or page. */
   readPage(strokes, layout = 'auto') {
-    return readPage(this, strokes, layout);
+    return readPage(this, strokes, layout, this.memory);
   }
 
   /** Resolves to the text of Float32Array (T' * C) probabilities, by `decoder` (one of
