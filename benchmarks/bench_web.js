@@ -10,7 +10,8 @@
 // through window.hwrDemo.recognizer.recognize on the last load. With $BENCH_WEB_PAGES (a
 // JSON file: [{strokes, lines: [[stroke index, ...] per true line]}, ...]), every page is
 // then read --runs times by window.hwrDemo.recognizer.readPage (lines found and read, as
-// the page does it) and its true lines recognized one by one, each timed.
+// the page does it, but never from its memory of lines read before) and its true lines
+// recognized one by one, each timed.
 // RESULT_JSON: [{query, backend, engine, decoder, loadMs (navigation to data-state=ready,
 // median), loadCpuMs (the renderer's CPU time until then, page and worker threads
 // together, median), loadsMs (each load's), timings (the last load's own: model load, warm-up),
@@ -58,7 +59,7 @@ async function readPageTimed(page, cdp, { strokes, lines }) {
   const cpuBefore = await processSeconds(cdp);
   const read = await page.evaluate(async (ink) => {
     const started = performance.now();
-    const { lines: found } = await window.hwrDemo.recognizer.readPage(ink);
+    const { lines: found } = await window.hwrDemo.recognizer.readPage(ink, 'auto', false);
     return { ms: performance.now() - started, found: found.map((line) => line.strokes) };
   }, strokes);
   const cpuBetween = await processSeconds(cdp);

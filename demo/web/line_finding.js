@@ -19,7 +19,7 @@
 export const MAX_TURN = 10.0;  // degrees either way the writing direction is searched
 export const TURN_STEP = 0.5;  // degrees between the angles tried
 export const BODY = 0.5;       // a stroke with at least this much ink (in h) may start a run
-export const DOWN = 0.6;       // a run ends where a body stroke lands this far (h) below, leftwards,
+export const DOWN = 0.6;       // a run ends at a body stroke this far (h) below it, leftwards,
 export const FAR = 2.0;        // or this far below, in any direction
 export const LEFT = 1.0;       // "leftwards": it starts this far (h) left of the run's end
 export const UP = 0.6;         // or one lands this share of the pitch above it (a late word)

@@ -117,9 +117,10 @@ export class Recognizer {
 
   /** Strokes of (x, y, t) -> the text of their lines (page_reader.js readPage: {text,
    * frames, decoder, lines: [{text, strokes, frames}], remembered}), lines read before
-   * taken from memory; layout: auto, line or page. */
-  readPage(strokes, layout = 'auto') {
-    return readPage(this, strokes, layout, this.memory);
+   * taken from memory unless `remember` is false (to time reading); layout: auto, line or
+   * page. */
+  readPage(strokes, layout = 'auto', remember = true) {
+    return readPage(this, strokes, layout, remember ? this.memory : null);
   }
 
   /** Resolves to the text of Float32Array (T' * C) probabilities, by `decoder` (one of

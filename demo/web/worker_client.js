@@ -49,8 +49,8 @@ export class WorkerRecognizer {
 
   /** Strokes of (x, y, t) -> the text of their lines (Recognizer.readPage), read in the
    * worker. */
-  readPage(strokes, layout = 'auto') {
-    return this.request({ type: 'read', strokes, layout });
+  readPage(strokes, layout = 'auto', remember = true) {
+    return this.request({ type: 'read', strokes, layout, remember });
   }
 
   /** Decode with `name` (one of this.decoders) from the next recognize() on. */
