@@ -63,6 +63,7 @@ class Recipe:
     steps: int = 20               # at most, with the guard
     augment: float = 1.0          # times the training recipe's distortion ranges; 0 = none
     dropout: bool = False         # the network's dropout on while adapting
+    kl: float = 0.0               # weight of the outputs' divergence from the base network's
     guard: bool = True            # hold out the last line to choose the steps (2+ lines)
     refit: bool = False           # after the guard, train again on all lines
     seed: int = 0
@@ -71,9 +72,10 @@ class Recipe:
         if self.weights not in WEIGHTS:
             raise ValueError(f'weights must be one of {", ".join(WEIGHTS)}, '
                              f'got {self.weights!r}')
-        if self.steps < 0 or not self.learning_rate > 0 or self.augment < 0:
-            raise ValueError(f'steps >= 0, learning_rate > 0 and augment >= 0 are needed, '
-                             f'got {self.steps}, {self.learning_rate}, {self.augment}')
+        if self.steps < 0 or not self.learning_rate > 0 or self.augment < 0 or self.kl < 0:
+            raise ValueError(f'steps >= 0, learning_rate > 0, augment >= 0 and kl >= 0 are '
+                             f'needed, got {self.steps}, {self.learning_rate}, {self.augment}, '
+                             f'{self.kl}')
 
 
 @dataclass
@@ -153,21 +155,39 @@ class Adapter:
         self.copy = keras.models.clone_model(model)
         self.copy.set_weights(self.base)
         self.graph, self.scales = _training_graph(self.copy, weights == 'scales')
+        frozen = keras.models.clone_model(model)
+        frozen.set_weights(self.base)
+        self.frozen = logits_model(frozen)  # the base network's outputs, for Recipe.kl
         self.variables = _chosen_variables(self.copy, self.scales, weights)
         self.optimizer = keras.optimizers.Adam(1e-3)
         self.optimizer.build(self.variables)
         spec = [tf.TensorSpec([None, None, None], tf.float32), tf.TensorSpec([None], tf.int32),
                 tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None], tf.int32)]
-        self._train = {flag: tf.function(lambda *a, f=flag: self._step(*a, f),
-                                         input_signature=spec) for flag in (False, True)}
+        self._train = {(flag, kl): tf.function(
+            lambda *a, f=flag, k=kl: self._step(*a, dropout=f, kl=k),
+            input_signature=spec + ([tf.TensorSpec([], tf.float32)] if kl else []))
+            for flag in (False, True) for kl in (False, True)}
         self._loss = tf.function(self._losses, input_signature=spec)
 
-    def _step(self, features, frames, labels, label_lengths, dropout):
+    def _step(self, features, frames, labels, label_lengths, kl_weight=None, dropout=False,
+              kl=False):
+        """One Adam step on the lines' CTC loss; with kl, plus kl_weight times each line's
+        summed divergence KL(base || adapted) of the per-frame class distributions: it keeps
+        the adapted outputs near the base network's where the lines do not pull them away
+        (Yu et al. 2013), so that the decoder's language model weight, tuned for the base,
+        still fits."""
         import tensorflow as tf
+        output_frames = output_lengths(frames, self.stride)
         with tf.GradientTape() as tape:
             logits = self.graph(features, training=dropout)
-            loss = tf.reduce_mean(ctc_loss_per_line(labels, label_lengths, logits,
-                                                    output_lengths(frames, self.stride)))
+            loss = ctc_loss_per_line(labels, label_lengths, logits, output_frames)
+            if kl:
+                base = tf.nn.log_softmax(self.frozen(features, training=False))
+                divergence = tf.reduce_sum(
+                    tf.exp(base) * (base - tf.nn.log_softmax(logits)), axis=-1)
+                real = tf.sequence_mask(output_frames, tf.shape(logits)[1], tf.float32)
+                loss += kl_weight * tf.reduce_sum(divergence * real, axis=-1)
+            loss = tf.reduce_mean(loss)
         self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
         return loss
 
@@ -238,10 +258,12 @@ class Adapter:
         return float(losses[0]), self.decoder.decode(probabilities.numpy()[0, :frames])
 
     def _train_steps(self, features, labels, recipe, rng, distort, steps, ticker):
+        import tensorflow as tf
         for _ in range(steps):
             lines = distort(features, rng) if distort else features
             batch = pad_batch(lines, labels, [''] * len(lines))
-            self._train[recipe.dropout](*_tensors(batch))
+            extra = (tf.constant(recipe.kl, tf.float32),) if recipe.kl else ()
+            self._train[recipe.dropout, bool(recipe.kl)](*_tensors(batch), *extra)
             ticker.tick()
 
     def adapted_weights(self) -> list:

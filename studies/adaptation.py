@@ -4,6 +4,9 @@
         --config weights=scales,learning_rate=1e-2 --checkpoints 10,20,30
     python studies/adaptation.py recipe --forms 0                 # the Recipe's defaults, all forms
     python studies/adaptation.py recipe --config refit=1 --lines 1,2,4,8   # the curve
+    python studies/adaptation.py recipe --forms 0 --shard 1/2 --output a.jsonl  # two processes,
+    python studies/adaptation.py recipe --forms 0 --shard 2/2 --output b.jsonl  # one core each,
+    python studies/adaptation.py table a.jsonl b.jsonl                       # then one table
 
 Writers: the forms of IAM-OnDB-t1's validation lists (testset_v, testset_t; never the
 final test set) with at least MIN_LINES lines; one form is one writer. A form is adapted on
@@ -16,6 +19,9 @@ model's table lacks (as training does), test texts are kept whole.
 sweep: for each --config (Recipe fields, without the guard), adapt every form once and
 measure its test lines after each of --checkpoints steps: the CER curve over steps.
 recipe: adapt with the Recipe (guard included) and report what a user would get.
+
+table: the table of runs written by --output to one or more files, a run's forms joined
+across the files (the shards of one run).
 
 Printed per run: the CER over all test lines with token passing (the model folder's
 lm.arpa and decoder.json) and best path, before and after, the relative change, and per
@@ -51,7 +57,8 @@ def test_from(k: int) -> int:
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('mode', choices=('sweep', 'recipe'))
+    p.add_argument('mode', choices=('sweep', 'recipe', 'table'))
+    p.add_argument('files', nargs='*', help='table: --output files to join')
     p.add_argument('--model', default='weights/iam')
     p.add_argument('--root', default=DEFAULT_ROOT, help='IAM-OnDB (default: %(default)s)')
     p.add_argument('--lists', default='../shared/data/iam-ondb/t1',
@@ -61,8 +68,18 @@ def parse_args(argv=None):
                    help='Recipe fields to change (repeat for several runs)')
     p.add_argument('--checkpoints', default='10,20,30,40',
                    help='sweep: steps after which the test lines are measured')
+    p.add_argument('--mix', default='1',
+                   help='sweep: shares of the change kept, weights = base + share * '
+                        '(adapted - base), e.g. 0.5,1 (default: %(default)s)')
+    p.add_argument('--lm-weights', default='',
+                   help='also decode the adapted network by token passing with these LM '
+                        'weights, e.g. 0.5,0.9 (the base keeps the folder\'s)')
     p.add_argument('--lines', default='4', help='adapting lines per form, e.g. 1,2,4,8')
     p.add_argument('--output', help='append per-form results here (JSON lines)')
+    p.add_argument('--shard', default='1/1', metavar='K/N',
+                   help='the K-th of N even shares of the forms (one process each)')
+    p.add_argument('--threads', type=int, default=0,
+                   help='TensorFlow threads per operation (0: its default, all cores)')
     return p.parse_args(argv)
 
 
@@ -80,8 +97,9 @@ def parse_config(text: str) -> Recipe:
     return Recipe(**values)
 
 
-def read_forms(root, lists_dir, count) -> list:
-    """[(form id, [(strokes, text)])] of the validation forms with MIN_LINES lines or more."""
+def read_forms(root, lists_dir, count, shard=(1, 1)) -> list:
+    """[(form id, [(strokes, text)])] of the validation forms with MIN_LINES lines or more
+    (count of them spread evenly, 0: all; of those, the shard (k, n): every n-th from the k-th)."""
     root = Path(root)
     listed = [form for name in LISTS
               for form in (Path(lists_dir) / name).read_text(encoding='latin-1').split()]
@@ -95,6 +113,7 @@ def read_forms(root, lists_dir, count) -> list:
                 usable.append((path.stem, ids))
     if count:
         usable = [usable[int(i)] for i in np.linspace(0, len(usable) - 1, count)]
+    usable = usable[shard[0] - 1::shard[1]]
     return [(form, [(read_line_strokes(strokes[i]), text) for i, text in ids])
             for form, ids in usable]
 
@@ -102,10 +121,14 @@ def read_forms(root, lists_dir, count) -> list:
 class Measure:
     """Test lines of each form, decoded with both decoders by a network whose weights change."""
 
-    def __init__(self, model_dir, forms):
+    def __init__(self, model_dir, forms, lm_weights=()):
         import keras
         self.token = Recognizer.load(model_dir, decoder='token_passing')  # never changed
-        self.best = BestPathDecoder(self.token.char_table)
+        self.decoders = [('token_passing', self.token.decoder),
+                         ('best_path', BestPathDecoder(self.token.char_table))]
+        self.decoders += [(f'token_passing lm_weight={w}',
+                           Recognizer.load(model_dir, decoder='token_passing',
+                                           lm_weight=w).decoder) for w in lm_weights]
         self.features = {form: [self.token.features(s, f'{form} line {i + 1}')
                                 for i, (s, _) in enumerate(lines)]
                          for form, lines in forms}
@@ -125,7 +148,7 @@ class Measure:
             probabilities = self.changed.probabilities(self.features[form][first:])
         truths = self.texts[form][first:]
         result = {}
-        for name, decoder in (('token_passing', self.token.decoder), ('best_path', self.best)):
+        for name, decoder in self.decoders if weights is not None else self.decoders[:2]:
             found = decoder.decode_batch(probabilities)
             result[name] = (sum(edit_distance(t, h) for t, h in zip(truths, found)),
                             sum(len(t) for t in truths))
@@ -141,10 +164,15 @@ def adapting_data(measure, form, k):
             [table.encode(t) for t in texts]) if all(t.strip() for t in texts) else None
 
 
-def sweep(measure, forms, recipe, checkpoints, k, output):
+def mixed(base, adapted, share) -> list:
+    """Weights a share of the way from the base network's to the adapted ones."""
+    return adapted if share == 1 else [b + share * (a - b) for b, a in zip(base, adapted)]
+
+
+def sweep(measure, forms, recipe, checkpoints, mixes, k, output):
     adapter = Adapter(measure.token.model, measure.token.pipeline, measure.token.char_table,
                       recipe.weights)
-    rows = {s: [] for s in checkpoints}
+    rows = {(s, m): [] for s in checkpoints for m in mixes}
     for form, lines in forms:
         data = adapting_data(measure, form, k)
         if data is None or len(lines) <= test_from(k):
@@ -153,17 +181,21 @@ def sweep(measure, forms, recipe, checkpoints, k, output):
         start = time.perf_counter()
 
         def at_step(step, total):
-            if step in rows:
-                after = measure.errors(form, test_from(k), adapter.adapted_weights())
-                rows[step].append({'form': form, 'base': base, 'after': after})
+            if step in checkpoints:
+                adapted = adapter.adapted_weights()
+                for share in mixes:
+                    after = measure.errors(form, test_from(k),
+                                           mixed(measure.base_weights, adapted, share))
+                    rows[step, share].append({'form': form, 'base': base, 'after': after})
 
         adapter.run(*data, Recipe(**{**vars(recipe), 'guard': False,
                                      'steps': max(checkpoints)}), at_step)
         print(f'  {form}: {time.perf_counter() - start:.1f} s', file=sys.stderr, flush=True)
-    for step, found in rows.items():
+    for (step, share), found in rows.items():
         write(output, {'mode': 'sweep', 'recipe': vars(recipe), 'lines': k, 'steps': step,
-                       'forms': found})
-    return [(f'{describe(recipe)} steps={s}', rows[s]) for s in checkpoints]
+                       'mix': share, 'forms': found})
+    return [(f'{describe(recipe)} steps={s}' + (f' mix={m}' if m != 1 else ''), rows[s, m])
+            for s in checkpoints for m in mixes]
 
 
 def with_recipe(measure, forms, recipe, k, output):
@@ -206,7 +238,8 @@ def summary(rows) -> dict:
                        / r['base']['token_passing'][1] for r in rows]) * 100  # points
     out['mean'], out['median'] = float(change.mean()), float(np.median(change))
     out['worse'], out['max_worse'] = float((change > 0).mean()), float(change.max())
-    out['lines'] = sum(1 for r in rows)
+    out['other'] = {name: sum(r['after'][name][0] for r in rows) / chars
+                    for name in rows[0]['after'] if name not in out}
     return out
 
 
@@ -223,25 +256,53 @@ def print_table(results):
               f'{100 * (tp[1] / tp[0] - 1):+5.1f}% {100 * bp[0]:7.2f}% {100 * bp[1]:7.2f}% '
               f'{100 * (bp[1] / bp[0] - 1):+5.1f}% {s["mean"]:+6.2f} {s["median"]:+6.2f} '
               f'{100 * s["worse"]:5.0f}% {s["max_worse"]:5.2f}')
+        for other, after in s['other'].items():
+            print(f'{"  decoded by " + other:52} {"":5} {"":8} {100 * after:7.2f}% '
+                  f'{100 * (after / tp[0] - 1):+5.1f}%')
+
+
+def joined_runs(files) -> list:
+    """[(run name, per-form rows)] of --output files, a run's shards joined."""
+    runs = {}
+    for path in files:
+        with open(path, encoding='utf-8') as f:
+            for record in map(json.loads, f):
+                name = f'{describe(Recipe(**record["recipe"]))} lines={record["lines"]}'
+                if record['mode'] == 'sweep':
+                    name += f' steps={record["steps"]}' + (
+                        f' mix={record["mix"]}' if record.get('mix', 1) != 1 else '')
+                runs.setdefault(name, []).extend(record['forms'])
+    return list(runs.items())
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.mode == 'table':
+        print_table(joined_runs(args.files))
+        return
+    if args.threads:
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     start = time.perf_counter()
-    forms = read_forms(args.root, args.lists, args.forms)
-    measure = Measure(args.model, forms)
+    forms = read_forms(args.root, args.lists, args.forms,
+                       tuple(int(n) for n in args.shard.split('/')))
+    measure = Measure(args.model, forms,
+                      [float(w) for w in args.lm_weights.split(',') if w])
     print(f'{len(forms)} forms of {MIN_LINES}+ lines read in '
           f'{time.perf_counter() - start:.0f} s', file=sys.stderr)
     recipes = [parse_config(c) for c in args.config] or [Recipe()]
     checkpoints = sorted(int(s) for s in args.checkpoints.split(','))
+    mixes = [float(m) for m in args.mix.split(',')]
     results = []
     for k in (int(n) for n in args.lines.split(',')):
         for recipe in recipes:
             if args.mode == 'sweep':
-                results += sweep(measure, forms, recipe, checkpoints, k, args.output)
+                results += sweep(measure, forms, recipe, checkpoints, mixes, k, args.output)
             else:
                 results += with_recipe(measure, forms, recipe, k, args.output)
-            print_table(results[-len(checkpoints):] if args.mode == 'sweep' else results[-1:])
+            print_table(results[-len(checkpoints) * len(mixes):] if args.mode == 'sweep'
+                        else results[-1:])
     print('\nall runs (TP: token passing, BP: best path; CER over all test lines; per form: '
           'change in points with token passing)')
     print_table(results)

@@ -122,6 +122,27 @@ def test_folded_scales_give_the_network_that_trained(base, lines):
     assert np.allclose(logits_model(folded)(batch), expected, atol=1e-5)
 
 
+def test_the_divergence_term_keeps_the_outputs_near_the_base_network(base, lines):
+    """Recipe.kl: the same steps with the divergence from the base's outputs in the loss
+    move the outputs on the lines less than without it (and still move them)."""
+    recognizer = Recognizer.load(base)
+    adapter = Adapter(recognizer.model, recognizer.pipeline, recognizer.char_table)
+    features, labels = encode_lines(recognizer.char_table, recognizer.pipeline, lines, TEXTS)
+    batch = features[0][None]
+    before = adapter.frozen(batch).numpy()
+
+    def moved(kl):
+        weights = adapter.run(features, labels, Recipe(steps=5, learning_rate=1e-2,
+                                                       guard=False, augment=0, kl=kl)).weights
+        adapter.copy.set_weights(weights)
+        return float(np.abs(adapter.graph(batch).numpy() - before).mean())
+
+    free, held = moved(0.0), moved(10.0)
+    assert 0 < held < 0.5 * free
+    with pytest.raises(ValueError, match='kl >= 0'):
+        Recipe(kl=-1)
+
+
 def test_the_guard_keeps_the_base_network_when_the_held_out_line_gets_worse(base, lines):
     """The others say one 'a' each, the held-out line many characters but no 'a': a network
     taught that lines are blanks and one 'a' reads it worse, so no step is kept."""
