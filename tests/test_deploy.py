@@ -11,8 +11,8 @@ token passing text for the strokes the page recorded, after the pause and on Rec
 then its best path text once chosen in the Decoder menu, and download them as InkML that
 reads back exactly (demo/web/test/browser_draw.js); written three lines of a synthetic
 page, it must show the Python Recognizer's text of each line the Python line finding finds,
-line by line in reading order. The committed WebAssembly build must
-match its sources (demo/web/wasm/SOURCES.sha256), and, with Emscripten, be what they build.
+line by line in reading order. The committed WebAssembly build must match its sources
+(demo/web/wasm/SOURCES.sha256), and, with Emscripten, be what they build.
 They need `npm ci` in demo/web, Debian's chromium and emscripten: skipped without them
 locally, failed in CI (CI=true).
 
