@@ -36,7 +36,8 @@ Each file that cannot be read or recognized gets one line on stderr naming it an
 wrong, and the run goes on; the exit status is 0 when every file was recognized, 1 when
 any failed, 2 for a usage error (bad model, no files). A line of more than --max_points
 points is refused rather than recognized whole (the time and memory of one line grow
-with its length: 1.8 M points took 13 GB), as the service does.
+with its length: 1.8 M points took 13 GB), as the service does; the limit is of each line
+read (as found on a page), not of a file or page.
 """
 import argparse
 import json
@@ -44,7 +45,7 @@ import os
 import sys
 import time
 
-from data.ink_files import MAX_POINTS, InkFileError, check_points, find_files, read_ink_file
+from data.ink_files import MAX_POINTS, InkFileError, find_files, read_ink_file
 from data.inkml import page_to_inkml
 from models.decoder_options import (add_decoder_arguments, check_decoder_arguments,
                                     load_recognizer)
@@ -59,10 +60,11 @@ def recognize_file(recognizer, path, nbest, layout='auto', max_points=MAX_POINTS
     alternatives (one list per line when it has several)."""
     start = time.perf_counter()
     ink_lines = read_ink_file(path)
-    check_points(ink_lines, max_points)
+    names = ['the ink'] if len(ink_lines) == 1 else \
+        [f'line {i}' for i in range(len(ink_lines))]
     try:
         inks = [timed_strokes(recognizer, line) for line in ink_lines]
-        pages = read_pages(recognizer, inks, layout, [f'line {i}' for i in range(len(inks))])
+        pages = read_pages(recognizer, inks, layout, names, max_points)
     except ValueError as error:
         raise InkFileError(str(error)) from None
     lines, shift = [], 0  # stroke indices count across the file's lines
@@ -120,8 +122,8 @@ def parse_args(argv=None):
                    'milliseconds, alternatives (with --nbest); a file that failed gets file '
                    'and error')
     p.add_argument('--max_points', type=int, default=MAX_POINTS, metavar='N',
-                   help='refuse lines of more than N points (default: %(default)s, as the '
-                   'service; an IAM-OnDB line has about 700)')
+                   help='refuse a line read (a page: each line found) of more than N points '
+                   '(default: %(default)s, as the service; an IAM-OnDB line has about 700)')
     args = p.parse_args(argv)
     if args.nbest is not None and not 1 <= args.nbest <= MAX_NBEST:
         p.error(f'--nbest must be 1 to {MAX_NBEST}, got {args.nbest}')

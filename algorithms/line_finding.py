@@ -7,10 +7,12 @@ How it works: pen order proposes, geometry disposes.
 1. Scale. h is the height of the writing: the ink-weighted median height of the strokes
    that carry most ink (dots, bars and commas say nothing of it). Every threshold below is
    in h, so tablet pixels, whiteboard units and screen points are all the same to it.
-2. Turn (cue `turn`). The page may be turned a few degrees, or the writer's lines run uphill: the
-   writing direction is the angle within +-MAX_TURN degrees at which the ink's projection
-   across the lines is sharpest (the sum of squared shares of bins h / 2 high). From then
-   on, u runs along the lines and v down across them.
+2. Turn (cue `turn`, off by default: it bought nothing measured, runs and per-line fits
+   already absorb a page turned a few degrees). The page may be turned a few degrees, or
+   the writer's lines run uphill: the writing direction is the angle within +-MAX_TURN
+   degrees at which the ink's projection across the lines is sharpest (the sum of squared
+   shares of bins h / 2 high). From then on, u runs along the lines and v down across
+   them (without the cue, u is x and v is y).
 3. Runs from pen order (cue `pen_order`). People write a page line after line, so the
    strokes in the order given are cut into runs where a body stroke (one with ink of at
    least BODY h) leaves the run: it lands below the run's line (a straight fit of the
@@ -19,8 +21,9 @@ How it works: pen order proposes, geometry disposes.
    than UP x the line pitch (a word added to a line above, written later; the pitch comes
    from a first pass without this rule). Dots, bars and punctuation never start a run.
 4. Lines from runs (cue `merge`). Each run gets a centre line: a robust weighted
-   least-squares fit of its strokes' centres (the ink-weighted median v of each) against
-   u, a quadratic for a long run (cue `curve`: baselines curve), a straight line for a
+   least-squares fit of its body strokes' centres (the ink-weighted median v of each)
+   against u (dots and bars sit off the line, and written late they may lie where it has
+   no ink), a quadratic for a long run (cue `curve`: baselines curve), a straight line for a
    shorter one, level for a word or two. The line pitch p is the median distance between
    neighbouring runs. Runs are taken from the most ink down; one within MERGE p of a line
    taken before joins it: where they overlap along the line, by the median distance of
@@ -47,17 +50,19 @@ How it works: pen order proposes, geometry disposes.
    written in, which is what the recognizer was trained on), except in a line that other
    lines' strokes were written into the middle of (a dot added after the page, a word
    corrected after the next line was written): its pieces written at one go are put back
-   where they lie along the line, so that the recognizer reads them in their place rather
-   than at the end.
+   where they lie along the line (dots and bars written at one go one by one, each in its
+   place), so that the recognizer reads them in their place rather than at the end
+   (models/page_reader.py also gives them a clock that runs forward in that order).
 
 Assumes: horizontal lines written left to right (Latin, Greek, Cyrillic scripts...), top
-to bottom, roughly parallel (a page turned by up to MAX_TURN degrees is fine, lines that
+to bottom, roughly parallel (a page turned by a few degrees is fine, lines that
 fan out by more than a pitch across the page are not); strokes in the order written for
 step 3 (in any other order each body stroke starts its own run and step 4 alone groups
 them: geometry still finds lines that do not touch). A single column of text: two columns
 side by side read as one.
 
-The `cues` argument switches steps off, one at a time, for the study (studies/pages.py).
+The `cues` argument switches steps on and off, one at a time, for the study
+(studies/pages.py).
 """
 import numpy as np
 
@@ -82,15 +87,19 @@ FLOW_STROKES = 3   # ... with at most this many strokes between them
 BACK = 3.0         # a line written into is cut where the pen went back left this far (h)
 CUES = frozenset({'turn', 'pen_order', 'up', 'curve', 'merge', 'reassign', 'flow',
                   'reorder'})
+# the turn search bought nothing measured (docs/pages.md) and is the dearest step: runs
+# and per-line fits already absorb a page turned by a few degrees
+DEFAULT_CUES = CUES - {'turn'}
 
 
-def find_lines(strokes, cues=CUES) -> list:
+def find_lines(strokes, cues=DEFAULT_CUES) -> list:
     """Lines of a page: [[stroke index, ...], ...], top to bottom, each in reading order
     (page order, but for strokes written apart from the line: see step 6).
 
     strokes: a list of (n, 3) or (n, 2) arrays or lists of (x, y[, t]) points, y down, in
     the order written. No strokes give no lines; strokes with no points are left out of
-    every line. cues: the steps to use (a subset of CUES; all by default)."""
+    every line. cues: the steps to use (a subset of CUES; DEFAULT_CUES, all but `turn`,
+    by default)."""
     unknown = set(cues) - CUES
     if unknown:
         raise ValueError(f'unknown line finding cues {sorted(unknown)}; choose from '
@@ -147,8 +156,10 @@ class _Page:
         """Step 6: a line's strokes in page order; but where other lines' strokes were
         written between its own, the line is cut into pieces written at one go (runs of
         strokes next to each other in page order, cut again where the pen went back left
-        by over BACK h), and the pieces other than the longest are put back where they lie
-        along the line: each after the last stroke placed so far that starts left of it."""
+        by over BACK h; a piece of only dots and bars is cut into its strokes: a writer
+        who dots the i's after the page dots them all at one go), and the pieces other than
+        the longest are put back where they lie along the line: each after the last stroke
+        placed so far that starts left of it."""
         if line[-1] - line[0] == len(line) - 1:
             return line
         pieces = [[line[0]]]
@@ -156,6 +167,9 @@ class _Page:
             if stroke != before + 1 or self.start[stroke] < self.end[before] - BACK * self.h:
                 pieces.append([])
             pieces[-1].append(stroke)
+        # dots and bars written apart (all of a line's i-dots, after the page) go one by one
+        pieces = [part for piece in pieces for part in
+                  (([s] for s in piece) if not self.body[piece].any() else [piece])]
         longest = max(range(len(pieces)), key=lambda k: len(pieces[k]))
         out = list(pieces[longest])
         for piece in pieces[:longest] + pieces[longest + 1:]:
@@ -309,8 +323,10 @@ class _Page:
                 if (best == k).any()]
 
     def _beyond(self, line) -> np.ndarray:
-        """(S,) how far each stroke's middle lies beyond the ends of a line's ink."""
-        u = self.u[line]
+        """(S,) how far each stroke's middle lies beyond the ends of a line's ink (of its
+        body strokes, where it has any)."""
+        line = np.asarray(line)
+        u = self.u[line[self.body[line]]] if self.body[line].any() else self.u[line]
         return np.maximum(np.maximum(u.min() - self.u, self.u - u.max()), 0.0)
 
     def _in_flow(self, own, best) -> np.ndarray:
@@ -334,10 +350,13 @@ class _Page:
                 & (self.u >= low) & (self.u <= high))
 
     def _fit(self, line):
-        """A line's centre line v(u): robust weighted least squares on its strokes'
-        centres; quadratic when it spans over 12 h with 8 body strokes, straight over 4 h
-        with 3, else level; flat beyond the ends of its ink."""
+        """A line's centre line v(u): robust weighted least squares on its body strokes'
+        centres (all its strokes' where it has no body stroke); quadratic when it spans over
+        12 h with 8 body strokes, straight over 4 h with 3, else level; flat beyond the ends
+        of that ink."""
         line = np.asarray(line)
+        if self.body[line].any():  # dots and bars sit off the line; written late, they
+            line = line[self.body[line]]   # may lie where the line has no ink at all
         u, v, w = self.u[line], self.v[line], self.weight[line]
         span = u.max() - u.min()
         bodies = int(self.body[line].sum())

@@ -8,7 +8,8 @@
     page.to_json()    # {"text", "lines": [{"text", "strokes", "box", "words": [...]}]}
 
 A page is found into lines (algorithms/line_finding.py); the lines are recognized as a
-batch, so a page costs less than its lines one by one. Words are linked to ink through
+batch, so a page costs less than its lines one by one, each in its reading order on a
+clock that runs forward in it (`on_reading_clock`). Words are linked to ink through
 the CTC alignment of each line's text (algorithms/ctc_alignment.py): frames -> the points
 they were made from (data.preprocessing.Pipeline.with_points) -> strokes; a stroke goes
 to the word that holds most of its frames. A stroke whose middle lies outside its word's
@@ -23,6 +24,7 @@ import numpy as np
 from algorithms.ctc_alignment import align, frame_words
 from algorithms.line_finding import find_lines
 from data.base import validate_handwriting
+from data.ink_files import TooMuchInk
 
 LAYOUTS = ('auto', 'line', 'page')  # auto: a page when line finding finds several lines
 SMALL = 0.5  # strokes under this share of a line's median size (width or height) are small
@@ -80,10 +82,11 @@ def read_page(recognizer, strokes, layout='auto', example_id='input') -> PageTex
     return read_pages(recognizer, [strokes], layout, [example_id])[0]
 
 
-def read_pages(recognizer, pages, layout='auto', example_ids=None) -> list:
-    """[PageText] of several pages, their lines through the network as one batch."""
+def read_pages(recognizer, pages, layout='auto', example_ids=None, max_points=None) -> list:
+    """[PageText] of several pages, their lines through the network as one batch
+    (max_points: see `prepare_page`)."""
     example_ids = example_ids or [f'page {i}' for i in range(len(pages))]
-    prepared = [prepare_page(recognizer, strokes, layout, example_id)
+    prepared = [prepare_page(recognizer, strokes, layout, example_id, max_points)
                 for strokes, example_id in zip(pages, example_ids)]
     features = [f for page in prepared for f in page.features]
     probabilities = recognizer.probabilities(features)
@@ -116,9 +119,12 @@ class PreparedPage:
         return PageText(lines)
 
 
-def prepare_page(recognizer, strokes, layout='auto', example_id='input') -> PreparedPage:
+def prepare_page(recognizer, strokes, layout='auto', example_id='input',
+                 max_points=None) -> PreparedPage:
     """A page validated, found into lines and pre-processed; ValueError naming
-    `example_id` when it cannot be read."""
+    `example_id` when it cannot be read. With max_points, TooMuchInk when a line found
+    has more points than that: the time and memory of reading a line grow with its
+    length, a page's only with its lines."""
     check_layout(layout)
     try:
         strokes = validate_handwriting(strokes, example_id)
@@ -126,11 +132,51 @@ def prepare_page(recognizer, strokes, layout='auto', example_id='input') -> Prep
         raise ValueError(f'{example_id}: handwriting must be a list of strokes of '
                          f'(x, y, t) points ({e})') from None
     groups = group_lines(strokes, layout)
-    prepared = [recognizer.pipeline.with_points([strokes[i] for i in group])
+    if max_points is not None:
+        check_line_points(strokes, groups, max_points, example_id)
+    prepared = [recognizer.pipeline.with_points(on_reading_clock(strokes, group))
                 for group in groups]
     if not all(np.isfinite(features).all() for features, _ in prepared):
         raise ValueError(f'{example_id}: pre-processing gave non-finite features')
     return PreparedPage(strokes, groups, [f for f, _ in prepared], [p for _, p in prepared])
+
+
+def check_line_points(strokes, groups, max_points, example_id):
+    """TooMuchInk naming `example_id`, the line and the limit when a line (stroke indices
+    in `groups`) has more than max_points points."""
+    for k, group in enumerate(groups):
+        points = sum(len(strokes[i]) for i in group)
+        if points > max_points:
+            where = example_id if len(groups) == 1 else \
+                f'line {k + 1} of the {len(groups)} found in {example_id}'
+            raise TooMuchInk(f'{where} has {points} points, over the limit of {max_points} '
+                             f'a line (--max_points raises it)')
+
+
+def on_reading_clock(strokes, group) -> list:
+    """A line's strokes in its reading order, on a clock that runs forward in that order.
+
+    The network reads the time between strokes (a feature of every pipeline) and learned
+    it from lines written at one go. A stroke read out of the order written (an i-dot
+    added after the page, put back in its place by line finding; a corrected word) would
+    otherwise come with a pause of minutes, or a step back in time, that no training line
+    has: the characters around it are misread. So each stroke written right after the
+    one read before it keeps its pause; any other starts the line's median pause (between
+    strokes written one after the other) after the one before; strokes keep their own
+    durations."""
+    pauses = [strokes[b][0, 2] - strokes[a][-1, 2] for a, b in zip(group[:-1], group[1:])
+              if b == a + 1]
+    usual = float(np.median(pauses)) if pauses else 0.0
+    out = []
+    for k, i in enumerate(group):
+        stroke = np.asarray(strokes[i], dtype=np.float64)
+        if k == 0:
+            out.append(stroke)
+            continue
+        pause = stroke[0, 2] - strokes[i - 1][-1, 2] if group[k - 1] == i - 1 else usual
+        start = out[-1][-1, 2] + pause
+        out.append(np.column_stack([stroke[:, :2], stroke[:, 2] - stroke[0, 2] + start]))
+    return out
 
 
 def link_words(strokes, group, text, probabilities, frame_points, stride, char_table) -> Line:

@@ -14,7 +14,8 @@ least --min-lines lines (the final test set is never used). Figures, with issue 
   in their true line (>= 99.5%; found lines are paired with true lines one to one, most
   shared strokes first). Single lines read as pages: the share that line finding splits
   (then `--layout auto` would read one line as several). With --cues, the same with each
-  cue of algorithms.line_finding switched off, one at a time.
+  cue of algorithms.line_finding switched off (on, for those off by default), one at a
+  time.
 - cer: page CER (lines found and read as a page, joined by newlines, against the true
   lines joined the same way) beside the CER of the same true lines recognized one by one,
   joined the same way, with best path and token passing (target: page <= lines + 0.5).
@@ -34,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from algorithms.error_rates import cer  # noqa: E402
-from algorithms.line_finding import CUES, find_lines  # noqa: E402
+from algorithms.line_finding import CUES, DEFAULT_CUES, find_lines  # noqa: E402
 from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
 from data.pages import iam_pages  # noqa: E402
 from data.synthetic_pages import synthetic_page  # noqa: E402
@@ -50,7 +51,8 @@ def parse_args(argv=None):
     p.add_argument('--min-lines', type=int, default=3, help='(default: %(default)s)')
     p.add_argument('--pages', type=int, default=0, help='first N pages only (0: all)')
     p.add_argument('--only', choices=('lines', 'cer', 'words'), help='one figure only')
-    p.add_argument('--cues', action='store_true', help='line figures without each cue too')
+    p.add_argument('--cues', action='store_true',
+                   help='line figures with each cue switched too (off; on, where off by default)')
     p.add_argument('--model', default='weights/iam', help='for cer (default: %(default)s)')
     p.add_argument('--synthetic-model', default='weights/synthetic',
                    help='for words (default: %(default)s)')
@@ -74,7 +76,7 @@ def main(argv=None):
         print_words(args.synthetic_pages, args.synthetic_model, args.cues)
 
 
-def line_scores(pages, cues=CUES) -> tuple:
+def line_scores(pages, cues=DEFAULT_CUES) -> tuple:
     """(share of pages with the right line count, share of strokes in their true line,
     median ms a page)."""
     right, strokes, total, times = 0, 0, 0, []
@@ -104,9 +106,10 @@ def strokes_in_true_line(found, truth) -> int:
 
 def print_line_figures(pages, cues, singles=True):
     print('\nline finding        pages right  strokes right  ms a page (median)')
-    rows = [('all cues', CUES)]
+    rows = [('default cues', DEFAULT_CUES)]
     if cues:
-        rows += [(f'without {cue}', CUES - {cue}) for cue in sorted(CUES)]
+        rows += [(f'without {cue}', DEFAULT_CUES - {cue}) if cue in DEFAULT_CUES else
+                 (f'with {cue}', DEFAULT_CUES | {cue}) for cue in sorted(CUES)]
     for name, chosen in rows:
         count, strokes, ms = line_scores(pages, chosen)
         print(f'{name:<20}{100 * count:>10.2f}%{100 * strokes:>14.3f}%{ms:>12.1f}')
@@ -134,24 +137,45 @@ def print_cer(pages, model):
 def print_words(count, model, cues):
     """Words on synthetic pages: all of them, and those of the lines read with as many
     words as they have (where recognition did not split or join words, so that the figure
-    is of linking alone)."""
+    is of linking alone); and where the misses come from (`MISSES`)."""
     from models.recognizer import Recognizer
     recognizer = Recognizer.load(model)
     pages = [synthetic_page(i) for i in range(count)]
     exact = words = counted_exact = counted = 0
+    misses = dict.fromkeys(MISSES, 0)
     for page in pages:
         read = recognizer.read_page(page.strokes, layout='page')
         found = {frozenset(w.strokes) for line in read.lines for w in line.words}
-        for strokes, true_words in zip(page.lines, page.words):
+        for strokes, true_words, text in zip(page.lines, page.words, page.texts):
             hits = [frozenset(w) in found for w in true_words]
             words, exact = words + len(hits), exact + sum(hits)
             line = max(read.lines, key=lambda r: len(set(r.strokes) & set(strokes)))
             if len(line.words) == len(true_words):
                 counted, counted_exact = counted + len(hits), counted_exact + sum(hits)
+            misses[miss_kind(line, strokes, true_words, text)] += len(hits) - sum(hits)
     print(f'\nsynthetic pages ({len(pages)}, {model}): words with exactly their strokes '
           f'{100 * exact / words:.2f}% of {words}; in lines read with as many words as '
           f'they have {100 * counted_exact / counted:.2f}% of {counted}')
+    print('words missed, by where (share of all words)')
+    for kind, why in MISSES.items():
+        print(f'  {kind}  {misses[kind]:>5} {100 * misses[kind] / words:>6.2f}%  {why}')
     print_line_figures(pages, cues, singles=False)
+
+
+MISSES = {'(a)': 'lines: its line found with other strokes than its own',
+          '(b)': 'recognition: its line read with more or fewer words',
+          '(c)': 'linking: line and text read right',
+          '(d)': 'linking: line and word count right, characters misread'}
+
+
+def miss_kind(line, strokes, true_words, text) -> str:
+    """Which of MISSES a missed word of a true line (its strokes, words and text) is,
+    given the found line that holds most of its strokes (a models.page_reader.Line)."""
+    if set(line.strokes) != set(strokes):
+        return '(a)'
+    if len(line.words) != len(true_words):
+        return '(b)'
+    return '(c)' if line.text.split() == text.split() else '(d)'
 
 
 if __name__ == '__main__':

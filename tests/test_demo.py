@@ -111,8 +111,9 @@ def xvfb():
 
 
 display = pytest.fixture(xvfb, scope='module', name='display')
-# A second screen for a second window: without a window manager both would sit at (0, 0).
+# More screens for windows open at once: without a window manager all would sit at (0, 0).
 other_display = pytest.fixture(xvfb, scope='module', name='other_display')
+third_display = pytest.fixture(xvfb, scope='module', name='third_display')
 
 
 @pytest.fixture(scope='module')
@@ -311,8 +312,19 @@ def broken_window(other_display, model_folder, tmp_path_factory):
     window.close()
 
 
+@pytest.fixture(scope='module')
+def iam_window(third_display, tmp_path_factory):
+    """The demo started without --model (it reads with weights/iam). The first window test
+    starts it, so that its TensorFlow and the model load while that test runs."""
+    folder = tmp_path_factory.mktemp('iam')
+    window = Window(third_display, None, folder, '--no-live')
+    yield window
+    window.close()
+
+
 @pytest.mark.slow
-def test_window_draw_recognize_and_show_example(display, model_folder, broken_window, tmp_path):
+def test_window_draw_recognize_and_show_example(display, model_folder, broken_window,
+                                                iam_window, tmp_path):
     from data.dataset_format import open_dataset
     window = Window(display, model_folder, tmp_path, '--no-live', '--pause', '0.3')
     try:
@@ -438,12 +450,12 @@ def test_window_says_when_the_model_cannot_load(broken_window):
 
 
 @pytest.mark.slow
-def test_window_opens_the_shipped_iam_model_by_default(display, tmp_path):
+def test_window_opens_the_shipped_iam_model_by_default(iam_window):
     """Started without --model, the demo reads with weights/iam (trained on IAM-OnDB) and
     shows what the Recognizer reads with it."""
     from models.model_folder import DEFAULT_MODEL
     assert DEFAULT_MODEL == os.path.join('weights', 'iam')
-    window = Window(display, None, tmp_path, '--no-live')
+    window = iam_window
     try:
         ready = window.wait_for('ready')
         window.layout = ready['layout']

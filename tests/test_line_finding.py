@@ -37,7 +37,7 @@ def test_synthetic_pages_with_late_dots_a_correction_and_slanted_lines():
     strokes = sum(len(p.strokes) for p in pages)
     wrong = sum(len(set(t) - set(max(find_lines(p.strokes), key=lambda f: len(set(f) & set(t)))))
                 for p in pages for t in p.lines)
-    assert right >= 8, f'{right} of 12 pages found right'
+    assert right >= 10, f'{right} of 12 pages found right'
     assert wrong <= 0.01 * strokes, f'{wrong} of {strokes} strokes in another line'
 
 
@@ -70,6 +70,13 @@ def test_a_late_dot_goes_to_the_line_it_sits_on_in_its_place():
     assert find_lines(page) == [[0, 1, 8, 2, 3], [4, 5, 6, 7]]
 
 
+def test_late_dots_written_at_one_go_go_back_one_by_one():
+    dots = [np.array([[x, -8.0, 30.0 + x / 100], [x + 1, -8.0, 30.01 + x / 100]])
+            for x in (70.0, 190.0)]  # over words 1 and 3, both after the page
+    page = [*written_line(0, 0), *written_line(60, 10), *dots]
+    assert find_lines(page) == [[0, 1, 8, 2, 3, 9], [4, 5, 6, 7]]
+
+
 def test_a_correction_goes_back_into_its_line_in_its_place():
     page = written_line(0, 0, words=3) + written_line(60, 10)
     page.append(stroke(190, 0, 45, 20, 30))  # a fourth word on line 0, written last
@@ -94,7 +101,7 @@ def test_a_page_turned_a_few_degrees():
                                s[:, 0] * np.sin(a) + s[:, 1] * np.cos(a), s[:, 2]])
               for s in page]
     assert find_lines(turned) == [list(range(0, 8)), list(range(8, 16)), list(range(16, 24))]
-    assert len(find_lines(turned, CUES - {'turn'})) == 3  # runs from pen order save it
+    assert find_lines(turned, CUES) == find_lines(turned)  # with the turn search, the same
 
 
 def test_a_single_stroke_a_single_point_and_an_empty_page():

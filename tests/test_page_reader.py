@@ -6,7 +6,7 @@ import pytest
 from algorithms.ctc_alignment import align, frame_words
 from data.charset import CharTable
 from data.synthetic_pages import PageStyle, synthetic_page
-from models.page_reader import link_words, read_page
+from models.page_reader import link_words, on_reading_clock, read_page
 from models.recognizer import Recognizer
 from test_recognizer import fitted_pipeline, make_model_folder, random_line
 
@@ -53,6 +53,19 @@ def test_with_points_leads_each_frame_back_to_its_point():
     np.testing.assert_array_equal(features, pipeline(strokes))
     assert len(points) == len(features) and np.all(np.diff(points) > 0)
     assert set(np.cumsum([0] + [len(s) for s in strokes[:-1]])) <= set(points.tolist())
+
+
+def test_a_line_is_read_on_a_clock_that_runs_forward_in_its_reading_order():
+    strokes = [np.array([[0.0, 0, t], [1, 0, t + 0.5]]) for t in (0.0, 1.0, 1.7, 60.0)]
+    # stroke 3 (a dot written a minute later) read between 1 and 2
+    clocked = on_reading_clock(strokes, [0, 1, 3, 2])
+    starts = [s[0, 2] for s in clocked]
+    assert starts == [0.0, 1.0, 2.0, 3.0]  # pauses 0.5, then the usual 0.5 (the median)
+    assert all(s[-1, 2] - s[0, 2] == 0.5 for s in clocked)  # durations kept
+    assert all(np.array_equal(a[:, :2], strokes[i][:, :2])
+               for a, i in zip(clocked, [0, 1, 3, 2]))
+    in_order = on_reading_clock(strokes, [0, 1, 2])
+    assert all(np.array_equal(a, b) for a, b in zip(in_order, strokes))
 
 
 def test_link_words_by_the_frames_that_read_them_and_late_dots_by_place():

@@ -3,10 +3,13 @@
 Every `python ...` command of a ```bash block or a plain ``` block (a line, its `\`
 continuations joined, perhaps after `VAR=value`) of README.md and of each page of docs/ (in
 DOCS' order, after the README's) either runs here, in order, in one scratch folder (so that
-the repository's datasets/ and weights/ are left alone), or is listed in SKIPPED (by how it
-starts) or SKIPPED_CONTAINING with the test that covers it. A new command fails this test
-until it is one or the other; a new page fails it until DOCS names it.
+the repository's datasets/ and weights/ are left alone; several in one Python process, as
+tests/script_runner.py runs them, so that TensorFlow starts a few times, not thirty), or is
+listed in SKIPPED (by how it starts) or SKIPPED_CONTAINING with the test that covers it. A
+new command fails this test until it is one or the other; a new page fails it until DOCS
+names it.
 """
+import json
 import os
 import re
 import shutil
@@ -50,10 +53,16 @@ SKIPPED_CONTAINING = {
     'TF_CONFIG=': 'needs several machines: tests/test_multiworker.py trains two workers '
                   'on 127.0.0.1',
 }
-# A one-epoch run keeps one checkpoint, so average.py averages that one here.
-TINY = [(r'--num_examples=\d+', '--num_examples=80'), (r'--epochs[ =]\d+', '--epochs=1'),
+# A one-epoch run keeps one checkpoint, so average.py averages that one here. 30 lines (23
+# to train on) are enough for every command; the trainings are mostly their graphs' tracing.
+TINY = [(r'--num_examples=\d+', '--num_examples=30'), (r'--epochs[ =]\d+', '--epochs=1'),
         (r'--last \d+', '--last 1')]
 TRAINING_SCRIPTS = ('python train.py',)
+# The commands run in one process each run of them (tests/script_runner.py: TensorFlow
+# starts once, not once a command), except that these options, which set TensorFlow up
+# before it starts, begin a new process.
+FRESH_PROCESS = ('--threads',)
+RUNNER = os.path.join(ROOT, 'tests', 'script_runner.py')
 
 
 def fenced_blocks(text=README):
@@ -165,26 +174,58 @@ def scratch_folder(tmp_path):
     return tmp_path
 
 
-def run(command, cwd):
+def argv(command):
+    """[script path or '-m', ...] of a `python ...` command, as a new process would get it."""
     args = command.split()
-    script = args[1] if args[1] != '-m' else None
-    argv = [sys.executable, *(['-m', args[2]] if script is None else [os.path.join(ROOT, script)]),
-            *args[(3 if script is None else 2):]]
+    if args[1] == '-m':
+        return args[1:]
+    return [os.path.join(ROOT, args[1]), *args[2:]]
+
+
+def run(command, cwd):
     env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, *argv(command)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def processes(commands):
+    """The commands in runs of one process each (tests/script_runner.py): a command with
+    an option that must act before TensorFlow starts begins a new one."""
+    runs = []
+    for command in commands:
+        if not runs or any(option in command.split() for option in FRESH_PROCESS):
+            runs.append([])
+        runs[-1].append(command)
+    return runs
+
+
+def run_in_one_process(commands, cwd, logs):
+    """tests/script_runner.py runs `commands` one after another in `cwd` (their output in
+    the new folder `logs`); each must exit 0 and print no traceback."""
+    logs.mkdir()
+    listed = [{'argv': argv(c), 'log': str(logs / f'{i:02d}.log')}
+              for i, c in enumerate(commands)]
+    (logs / 'commands.json').write_text(json.dumps(listed))
+    done = subprocess.run([sys.executable, RUNNER, str(logs / 'commands.json')], cwd=cwd,
+                          env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True,
+                          text=True, timeout=1800)
+    statuses = [json.loads(line)['exit'] for line in done.stdout.splitlines()]
+    for command, status, listing in zip(commands, statuses, listed):
+        output = open(listing['log'], encoding='utf-8').read()
+        assert status == 0, f'{command}\n{output[-5000:]}'
+        assert 'Traceback' not in output, f'{command}\n{output[-5000:]}'
+    assert done.returncode == 0 and len(statuses) == len(commands), done.stderr[-3000:]
 
 
 @pytest.mark.slow
 def test_readme_commands_run_as_written(tmp_path):
-    cwd = scratch_folder(tmp_path)
+    cwd = scratch_folder(tmp_path / 'scratch')
     ran = []
     for command in readme_commands():
-        if skipped(command) or command in ran:  # a page may repeat the README's command
-            continue
-        done = run(tiny(command), cwd)
-        assert done.returncode == 0, f'{tiny(command)}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}'
-        assert 'Traceback' not in done.stderr, done.stderr[-3000:]
-        ran.append(command)
+        if not skipped(command) and command not in ran:  # a page may repeat the README's
+            ran.append(command)
+    for n, commands in enumerate(processes([tiny(c) for c in ran])):
+        run_in_one_process(commands, cwd, tmp_path / f'process{n}')
     assert len(ran) >= 12
     assert (cwd / 'datasets' / 'mydataprovider' / 'meta.json').is_file()
     assert (cwd / 'weights' / 'deployed' / os.path.basename(DEFAULT_MODEL) / 'model.json').is_file()
@@ -195,7 +236,7 @@ def test_readme_commands_run_as_written(tmp_path):
 
 @pytest.mark.slow
 def test_quickstart_runs_to_the_end(tmp_path):
-    done = run('python quickstart.py --lines 80 --epochs 1', tmp_path)
+    done = run('python quickstart.py --lines 30 --epochs 1', tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r'truth: .+\n    read:  .+', done.stdout)
     assert re.search(r'CER \d+\.\d%, WER \d+\.\d% with best path', done.stdout)
@@ -205,9 +246,10 @@ def test_quickstart_runs_to_the_end(tmp_path):
 
 
 @pytest.mark.slow
-def test_python_api_in_five_lines(tmp_path):
+def test_python_api_in_five_lines(monkeypatch, capsys):
+    """The README's Python block, run in this process (it is about the library, whose
+    TensorFlow is then already started) from the repository's root."""
     block = next(b for b in blocks('python') if 'Recognizer.load' in b)
-    done = subprocess.run([sys.executable, '-c', block], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count('\n') == 1  # the recognized text, one line
+    monkeypatch.chdir(ROOT)
+    exec(compile(block, 'README.md', 'exec'), {'__name__': '__main__'})
+    assert capsys.readouterr().out.count('\n') == 1  # the recognized text, one line

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from data.inkml import lines_to_inkml, make_up_times, model_pen_speed, to_inkml
@@ -189,6 +190,29 @@ def test_a_page_reads_as_its_lines_with_words_linked_to_strokes(tmp_path, recogn
                cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.count('page.json') == 1
     assert done.stdout.split(': ', 1)[1].strip() == recognizer.recognize(page.strokes)
+
+
+def test_max_points_is_a_limit_of_each_line_read_not_of_a_page(tmp_path):
+    from data.synthetic_pages import PageStyle, synthetic_page
+    style = PageStyle(lines=3, pitch=3.5, spacing=0.05, tilt=0.05, bend=0.05, turn=1.0,
+                      late=0.0, corrections=0)
+    page = synthetic_page(1, style=style)
+    sizes = [sum(len(page.strokes[i]) for i in line) for line in page.lines]
+    biggest = max(range(3), key=sizes.__getitem__)
+    dense = [s.tolist() for s in page.strokes]
+    for i in page.lines[biggest]:  # the same ink with a point between each two
+        s = page.strokes[i]
+        dense[i] = np.insert(s, np.arange(1, len(s)), 0.5 * (s[:-1] + s[1:]), axis=0).tolist()
+    (tmp_path / 'page.json').write_text(json.dumps([s.tolist() for s in page.strokes]))
+    (tmp_path / 'dense.json').write_text(json.dumps(dense))
+    limit = max(sizes)  # each line of page.json within it, the page far over it
+    done = run('page.json', 'dense.json', '--model', MODEL, '--decoder', 'best_path',
+               '--max_points', str(limit), cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout.count('page.json#') == 3, done.stderr[-3000:]
+    points = sum(len(dense[i]) for i in page.lines[biggest])
+    assert done.stderr.strip().splitlines()[-1] == (
+        f'recognize.py: dense.json: line {biggest + 1} of the 3 found in the ink has {points} '
+        f'points, over the limit of {limit} a line (--max_points raises it)')
 
 
 def hostile_files(folder) -> dict:

@@ -66,35 +66,51 @@ def test_recognizes_json_and_inkml_with_alternatives(service, lines):
     assert 1 <= len(scores) <= 3 and scores == sorted(scores, reverse=True)
 
 
-def test_starting_writes_nothing_on_stderr(tmp_path):
+DEADLINE = 8  # seconds for a request to arrive whole, at `tuned`
+
+
+@pytest.fixture(scope='module')
+def tuned(tmp_path_factory):
+    """serve.py with its own options, read from its own stdout and stderr: --decoder
+    token_passing, a --request_deadline of DEADLINE s, --max_connections 200 and the load
+    test's limits; -> (port, its first line on stdout, its stderr once serving). One
+    process for the tests of those options (a start of TensorFlow each saved)."""
+    from benchmarks.bench_service import MAX_BYTES, MAX_POINTS
+    from service.launch import READY
+    stderr_path = tmp_path_factory.mktemp('tuned') / 'stderr'
+    with open(stderr_path, 'w') as stderr:
+        process = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, 'serve.py'), '--model', MODEL, '--port', '0',
+             '--max_bytes', str(MAX_BYTES), '--max_points', str(MAX_POINTS),
+             '--decoder', 'token_passing', '--request_deadline', str(DEADLINE),
+             '--max_connections', '200'],
+            stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT)
+    try:
+        first = process.stdout.readline()
+        found = READY.search(first)
+        assert found, (first, process.poll())
+        yield int(found.group(1)), first, stderr_path.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_starting_writes_nothing_on_stderr(tuned):
     """What serve.py says at its start is the user's: the address, on stdout; no TensorFlow
     start-up lines, no language model word count."""
-    with open(tmp_path / 'stderr', 'w') as stderr:
-        process = subprocess.Popen(
-            [sys.executable, os.path.join(ROOT, 'serve.py'), '--model', MODEL, '--port', '0'],
-            stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT)
-        try:
-            first = process.stdout.readline()
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    _, first, stderr = tuned
     assert first.startswith('serve.py: serving http://127.0.0.1:') and 'token_passing' in first
-    assert (tmp_path / 'stderr').read_text() == ''
+    assert stderr == ''
 
 
-def test_token_passing_alternatives_are_its_k_best_word_sequences(lines):
+def test_token_passing_alternatives_are_its_k_best_word_sequences(tuned, lines):
     from models.recognizer import Recognizer
     recognizer = Recognizer.load(MODEL, decoder='token_passing')
     [probabilities] = recognizer.probabilities([recognizer.features(lines[0])])
     expected = recognizer.decoder.decode_nbest(probabilities, 3)
-    process, port = start_service(MODEL, '--decoder', 'token_passing')
-    try:
-        strokes = [[list(p) for p in s] for s in lines[0]]
-        status, answer = call(port, 'POST', '/recognize',
-                              json.dumps({'strokes': strokes, 'nbest': 3}))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    strokes = [[list(p) for p in s] for s in lines[0]]
+    status, answer = call(tuned[0], 'POST', '/recognize',
+                          json.dumps({'strokes': strokes, 'nbest': 3}))
     assert status == 200 and answer['decoder'] == 'token_passing', answer
     assert answer['text'] == expected[0][0]
     assert [(a['text'], a['score']) for a in answer['alternatives']] == [
@@ -169,13 +185,11 @@ def test_load_nothing_lost(service, lines, capsys):
     assert status == 200 and answer['batches'] < answer['requests']  # some were batched
 
 
-def test_slow_clients_are_closed_at_the_deadline_and_others_answered_meanwhile(lines):
+def test_slow_clients_are_closed_at_the_deadline_and_others_answered_meanwhile(tuned, lines):
     """120 connections announce 150,000 bytes (under the service's --max_bytes) and trickle
     them; good requests are answered within 2 s all the while, and the trickling ones are
     closed after the deadline."""
-    deadline = 8
-    process, port = start_service(MODEL, '--request_deadline', str(deadline),
-                                  '--max_connections', '200')
+    port, deadline = tuned[0], DEADLINE
     slow = []
     try:
         started = time.monotonic()
@@ -203,8 +217,6 @@ def test_slow_clients_are_closed_at_the_deadline_and_others_answered_meanwhile(l
     finally:
         for sock in slow:
             sock.close()
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def trickle(sockets):
