@@ -37,7 +37,9 @@ export const FLOW_STROKES = 3; // ... with at most this many strokes between the
 export const BACK = 3.0;       // a line written into is cut where the pen went this far (h) left
 export const CUES = Object.freeze(['turn', 'pen_order', 'up', 'curve', 'merge', 'reassign',
   'flow', 'reorder']);
-export const DEFAULT_CUES = CUES; // algorithms/line_finding.py find_lines's default
+// algorithms/line_finding.py's DEFAULT_CUES: all but the turn search, which bought nothing
+// measured (runs and per-line fits absorb a page turned a few degrees) and costs the most
+export const DEFAULT_CUES = Object.freeze(CUES.filter((cue) => cue !== 'turn'));
 
 /** Lines of a page: [[stroke index, ...], ...], top to bottom, each in reading order.
  * strokes: arrays of [x, y(, t)] points, y down, in the order written; strokes with no
@@ -105,10 +107,11 @@ class Page {
   }
 
   /** Step 6: a line's strokes in page order, but pieces written into it from elsewhere in
-   * the page's order put back where they lie along the line. */
+   * the page's order put back where they lie along the line (a piece of only dots and bars
+   * stroke by stroke). */
   inPlace(line) {
     if (line[line.length - 1] - line[0] === line.length - 1) return line;
-    const pieces = [[line[0]]];
+    let pieces = [[line[0]]];
     for (let j = 1; j < line.length; j++) {
       const [before, stroke] = [line[j - 1], line[j]];
       if (stroke !== before + 1 || this.start[stroke] < this.end[before] - BACK * this.h) {
@@ -116,6 +119,9 @@ class Page {
       }
       pieces[pieces.length - 1].push(stroke);
     }
+    // dots and bars written apart (all of a line's i-dots, after the page) go one by one
+    pieces = pieces.flatMap((piece) => (piece.some((i) => this.body[i]) ? [piece]
+      : piece.map((i) => [i])));
     let longest = 0;
     pieces.forEach((piece, k) => { if (piece.length > pieces[longest].length) longest = k; });
     const out = [...pieces[longest]];
@@ -231,8 +237,7 @@ class Page {
   /** The median centre of the ENDS body strokes at one end (0: left, -1: right) of some
    * strokes, all of them where they have no body. */
   endLevel(strokes, end) {
-    const bodies = strokes.some((i) => this.body[i]) ? strokes.filter((i) => this.body[i])
-      : strokes;
+    const bodies = this.bodiesOf(strokes);
     const ordered = stableOrder(bodies.map((i) => this.u[i])).map((k) => bodies[k]);
     const ends = end === 0 ? ordered.slice(0, ENDS) : ordered.slice(-ENDS);
     return median(ends.map((i) => this.v[i]));
@@ -296,9 +301,10 @@ class Page {
       .filter((line) => line.length);
   }
 
-  /** How far each stroke's middle lies beyond the ends of a line's ink. */
+  /** How far each stroke's middle lies beyond the ends of a line's ink (of its body
+   * strokes, where it has any). */
   beyond(line) {
-    const lineU = line.map((i) => this.u[i]);
+    const lineU = this.bodiesOf(line).map((i) => this.u[i]);
     const [low, high] = [min(lineU), max(lineU)];
     return this.u.map((u) => Math.max(Math.max(low - u, u - high), 0.0));
   }
@@ -321,10 +327,18 @@ class Page {
     });
   }
 
+  /** The body strokes of some strokes; all of them where none is a body stroke. */
+  bodiesOf(strokes) {
+    const bodies = strokes.filter((i) => this.body[i]);
+    return bodies.length ? bodies : strokes;
+  }
+
   /** A line's centre line v(u): robust weighted least squares on its strokes' centres;
    * quadratic when it spans over 12 h with 8 body strokes, straight over 4 h with 3, else
-   * level; flat beyond the ends of its ink. */
-  fit(line) {
+   * level; flat beyond the ends of its ink. Fitted to its body strokes where it has any:
+   * dots and bars sit off the line, and written late they may lie where it has no ink. */
+  fit(strokes) {
+    const line = this.bodiesOf(strokes);
     const u = line.map((i) => this.u[i]);
     const v = line.map((i) => this.v[i]);
     const w = line.map((i) => this.weight[i]);

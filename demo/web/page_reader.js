@@ -1,9 +1,9 @@
 // Pages of ink in, lines of text out: the page's counterpart of models/page_reader.py's
 // lines (not yet its words linked to ink). The strokes are found into lines
-// (line_finding.js, the port of algorithms/line_finding.py) and the lines recognized one
-// after another (the page's network reads one line at a time; starting them all at once,
-// so that one is decoded while the next one runs, measured no faster: bench_web.py
-// --pages).
+// (line_finding.js, the port of algorithms/line_finding.py), each put on a clock that runs
+// forward in its reading order (onReadingClock), and recognized one after another (the
+// page's network reads one line at a time; starting them all at once, so that one is
+// decoded while the next one runs, measured no faster: bench_web.py --pages).
 // Ink that line finding reads as one line is recognized whole, as it always was. The page
 // is read again after each pause, so lines read before (the same ink, the same decoder)
 // are taken from a LineMemory: writing the fifth line recognizes that line only.
@@ -20,6 +20,47 @@ export function groupLines(strokes, layout = 'auto') {
   }
   if (layout === 'line') return [strokes.map((_, i) => i)];
   return findLines(strokes);
+}
+
+/** A line's strokes in its reading order, on a clock that runs forward in that order
+ * (models/page_reader.py on_reading_clock: a stroke read out of the order written, an
+ * i-dot put back in its place, would come with a pause of minutes or a step back in time
+ * that no training line has). Each stroke written right after the one read before it keeps
+ * its pause; any other starts the line's median pause (between strokes written one after
+ * the other) after the one before; strokes keep their own durations. */
+export function onReadingClock(strokes, group) {
+  const pauses = [];
+  for (let k = 1; k < group.length; k++) {
+    if (group[k] === group[k - 1] + 1) {
+      pauses.push(strokes[group[k]][0][2] - end(strokes[group[k - 1]]));
+    }
+  }
+  const usual = pauses.length ? median(pauses) : 0.0;
+  const out = [];
+  group.forEach((i, k) => {
+    const stroke = strokes[i];
+    if (k === 0) {
+      out.push(stroke);
+      return;
+    }
+    const pause = group[k - 1] === i - 1 ? stroke[0][2] - end(strokes[i - 1]) : usual;
+    const start = end(out[k - 1]) + pause;
+    const t0 = stroke[0][2];
+    out.push(stroke.map(([x, y, t]) => [x, y, t - t0 + start]));
+  });
+  return out;
+}
+
+/** When a stroke ends: its last point's time. */
+function end(stroke) {
+  return stroke[stroke.length - 1][2];
+}
+
+/** numpy.median. */
+function median(values) {
+  const sorted = Float64Array.from(values).sort();
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
 /** The texts of the last `size` lines read, by decoder and ink, the least recently used
@@ -58,7 +99,7 @@ export async function readPage(recognizer, strokes, layout = 'auto', memory = nu
   const read = [];
   let remembered = 0;
   for (const group of lines) {
-    const ink = lines.length > 1 ? group.map((i) => strokes[i]) : strokes;
+    const ink = lines.length > 1 ? onReadingClock(strokes, group) : strokes;
     const key = memory && LineMemory.key(recognizer.decoder, ink);
     let line = memory && memory.get(key);
     if (line) {
