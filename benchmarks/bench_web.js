@@ -7,14 +7,20 @@
 // "" for the page's defaults). LINES_JSON: [strokes, ...]. Each configuration: the page is
 // loaded (a new browser context: nothing cached) --loads times, each followed by a first
 // call (the medians of both are reported), then every line is recognized --runs times
-// through window.hwrDemo.recognizer.recognize on the last load.
+// through window.hwrDemo.recognizer.recognize on the last load. With $BENCH_WEB_PAGES (a
+// JSON file: [{strokes, lines: [[stroke index, ...] per true line]}, ...]), every page is
+// then read --runs times by window.hwrDemo.recognizer.readPage (lines found and read, as
+// the page does it, but never from its memory of lines read before) and its true lines
+// recognized one by one, each timed.
 // RESULT_JSON: [{query, backend, engine, decoder, loadMs (navigation to data-state=ready,
 // median), loadCpuMs (the renderer's CPU time until then, page and worker threads
 // together, median), loadsMs (each load's), timings (the last load's own: model load, warm-up),
 // firstMs (median), calls: [{line, run, ms, cpuMs,
 // text}], downloads: [{url, bytes, gzipBytes}] (every response until ready, 0 bytes if the
 // browser had it already; gzip at
-// zlib's default level, as a server would send it), errors}]. cpuMs is the renderer
+// zlib's default level, as a server would send it), errors, pageCalls: [{page, run, ms,
+// cpuMs, linesMs, linesCpuMs (its true lines one by one), found: [[stroke index, ...]
+// per line found]}]}]. cpuMs is the renderer
 // process's CPU time (Chrome's ProcessTime metric), which on a busy machine says what an
 // idle one would take; ms is wall time.
 // Chromium: Debian's /usr/bin/chromium, or $CHROMIUM, as demo/web/test/browser_draw.js.
@@ -30,6 +36,8 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 const TIMEOUT_MS = 300000;
 const RUNS = Number(process.env.BENCH_WEB_RUNS || 3);
 const LOADS = Number(process.env.BENCH_WEB_LOADS || 1);
+const PAGES = process.env.BENCH_WEB_PAGES
+  ? JSON.parse(readFileSync(process.env.BENCH_WEB_PAGES, 'utf8')) : [];
 
 async function processSeconds(cdp) {
   const { metrics } = await cdp.send('Performance.getMetrics');
@@ -44,6 +52,24 @@ async function recognizeTimed(page, cdp, strokes) {
     return { ms: performance.now() - started, text };
   }, strokes);
   return { ...result, cpuMs: 1000 * ((await processSeconds(cdp)) - cpuBefore) };
+}
+
+/** A page of ink read as the page reads it, then its true lines one by one: times. */
+async function readPageTimed(page, cdp, { strokes, lines }) {
+  const cpuBefore = await processSeconds(cdp);
+  const read = await page.evaluate(async (ink) => {
+    const started = performance.now();
+    const { lines: found } = await window.hwrDemo.recognizer.readPage(ink, 'auto', false);
+    return { ms: performance.now() - started, found: found.map((line) => line.strokes) };
+  }, strokes);
+  const cpuBetween = await processSeconds(cdp);
+  const linesMs = await page.evaluate(async (inks) => {
+    const started = performance.now();
+    for (const ink of inks) await window.hwrDemo.recognizer.recognize(ink);
+    return performance.now() - started;
+  }, lines.map((line) => line.map((i) => strokes[i])));
+  return { ...read, cpuMs: 1000 * (cpuBetween - cpuBefore), linesMs,
+    linesCpuMs: 1000 * ((await processSeconds(cdp)) - cpuBetween) };
 }
 
 /** Load the page in a new context until it says ready; what it downloaded meanwhile. */
@@ -99,11 +125,17 @@ async function measure(browser, url, query, lines) {
       calls.push({ line, run, ...(await recognizeTimed(page, cdp, lines[line])) });
     }
   }
+  const pageCalls = [];
+  for (let run = 0; run < RUNS; run++) {
+    for (let k = 0; k < PAGES.length; k++) {
+      pageCalls.push({ page: k, run, ...(await readPageTimed(page, cdp, PAGES[k])) });
+    }
+  }
   await context.close();
   return { query, ...info, loadMs: median(loads.map((l) => l.loadMs)),
     loadCpuMs: median(loads.map((l) => l.loadCpuMs)),
     loadsMs: loads.map((l) => l.loadMs), firstMs: median(loads.map((l) => l.first.ms)),
-    calls, downloads, errors };
+    calls, downloads, errors, pageCalls };
 }
 
 function median(values) {

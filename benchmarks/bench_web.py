@@ -4,6 +4,7 @@
     python benchmarks/bench_web.py --source iam --lines 300 --split_lists ../shared/data/iam-ondb/t1
     python benchmarks/bench_web.py --deployed /tmp/web --config "" --config "engine=layers"
     python benchmarks/bench_web.py --web /tmp/old/demo/web      # another version of the page
+    python benchmarks/bench_web.py --config "" --pages 10       # pages: as pages, line by line
 
 Deploys the model folder with its language model (or takes --deployed), serves the page
 with demo/web/serve.py on 127.0.0.1, and for each --config (the page's URL parameters:
@@ -21,6 +22,11 @@ decoder.json, or best path), the page's character error rate against the lines' 
 and everything the page downloaded until ready, raw and gzipped. Lines are synthetic (data.synthetic, 20 to 60 characters) or, with --source iam,
 real IAM-OnDB validation lines (testset_v + testset_t of the t1 lists, spread evenly over
 them; read from datasets/iam_online_db, never written anywhere but a temporary folder).
+With --pages N, each configuration also reads N pages as the page reads what is written on
+it (lines found, then read one after another) and the same pages' true lines one by one,
+and prints the medians and the median ratio, and on how many pages the lines found are the
+true ones: synthetic pages (data/synthetic_pages.py), or with --source iam validation forms
+of at least 3 lines (data/pages.py), the first N.
 Needs `npm ci` in demo/web and Debian's chromium, as the browser test.
 """
 import argparse
@@ -68,6 +74,8 @@ def parse_args(argv=None):
     p.add_argument('--web', default=os.path.join(ROOT, 'demo', 'web'),
                    help='the page to serve: its folder, with serve.py and node_modules; '
                    'another checkout\'s for before/after comparisons (default: %(default)s)')
+    p.add_argument('--pages', type=int, default=0,
+                   help='pages to read as pages and line by line (default: %(default)s)')
     p.add_argument('--show', type=int, default=5,
                    help='print up to this many lines where the page and Python differ '
                    '(default: %(default)s)')
@@ -94,6 +102,45 @@ def make_lines(args):
     from data.synthetic import SyntheticSource
     return spread(list(SyntheticSource(40 * args.lines, seed=5, min_words=3, max_words=10)
                        .get_sequences()), args.lines)
+
+
+def make_pages(args) -> list:
+    """[{strokes, lines}] of --pages pages: their strokes and true lines (stroke indices)."""
+    if args.source == 'iam':
+        import itertools
+        from data.iam import IamSource
+        from data.pages import iam_pages
+        pages = list(itertools.islice(iam_pages(IamSource(
+            root=args.root, split_lists=args.split_lists), 'validation', 3), args.pages))
+    else:
+        from data.synthetic_pages import synthetic_page
+        pages = [synthetic_page(i) for i in range(args.pages)]
+    return [{'strokes': [np.asarray(s).tolist() for s in page.strokes],
+             'lines': [[int(i) for i in line] for line in page.lines]} for page in pages]
+
+
+def report_pages(results, pages):
+    """A page read as the page does it against its true lines one by one."""
+    lines = np.median([len(page['lines']) for page in pages])
+    print(f'{len(pages)} pages, {lines:.0f} lines a page (median): read as a page (lines '
+          f'found and read one after another) against its true lines one by one')
+    print('| configuration | page ms | lines ms | ratio | page CPU ms | lines CPU ms | '
+          'CPU ratio | lines found right |')
+    print('|---|---|---|---|---|---|---|---|')
+    truth = [sorted(map(sorted, page['lines'])) for page in pages]
+    for r in results:
+        calls = r.get('pageCalls')
+        if not calls:
+            continue
+        right = sum(sorted(map(sorted, c['found'])) == truth[c['page']]
+                    for c in calls if c['run'] == 0)
+        median = {key: np.median([c[key] for c in calls])
+                  for key in ('ms', 'linesMs', 'cpuMs', 'linesCpuMs')}
+        ratio = np.median([c['ms'] / c['linesMs'] for c in calls])
+        cpu_ratio = np.median([c['cpuMs'] / c['linesCpuMs'] for c in calls])
+        print(f'| {r["query"] or "(page defaults)"} | {median["ms"]:.0f} | '
+              f'{median["linesMs"]:.0f} | {ratio:.2f} | {median["cpuMs"]:.0f} | '
+              f'{median["linesCpuMs"]:.0f} | {cpu_ratio:.2f} | {right}/{len(pages)} |')
 
 
 def python_texts(model, lines) -> dict:
@@ -178,6 +225,7 @@ def main(argv=None):
     args = parse_args(argv)
     from models.tfjs_export import default_language_model, deploy
     lines = make_lines(args)
+    pages = make_pages(args)
     texts = python_texts(args.model, lines)
     with tempfile.TemporaryDirectory() as tmp:
         deployed = args.deployed or os.path.join(tmp, 'deployed')
@@ -186,13 +234,16 @@ def main(argv=None):
                    language_model=default_language_model(args.model))
         with open(os.path.join(tmp, 'lines.json'), 'w', encoding='utf-8') as f:
             json.dump([[np.asarray(s).tolist() for s in strokes] for strokes, _ in lines], f)
+        with open(os.path.join(tmp, 'pages.json'), 'w', encoding='utf-8') as f:
+            json.dump(pages, f)
         server, url = serve(args.web, deployed)
         try:
             done = subprocess.run(['node', os.path.join(ROOT, 'benchmarks', 'bench_web.js'), url,
                                    os.path.join(tmp, 'lines.json'), os.path.join(tmp, 'out.json'),
                                    *(DEFAULT_CONFIGS if args.config is None else args.config)],
                                   env=dict(os.environ, BENCH_WEB_RUNS=str(args.runs),
-                                           BENCH_WEB_LOADS=str(args.loads)))
+                                           BENCH_WEB_LOADS=str(args.loads),
+                                           BENCH_WEB_PAGES=os.path.join(tmp, 'pages.json')))
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -203,6 +254,8 @@ def main(argv=None):
         print(f'model {args.model}, {args.source} lines; load average '
               f'{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores')
         report(results, texts, lines, args.show)
+        if pages:
+            report_pages(results, pages)
         print(f'targets: median <= {TARGETS["median_ms"]:.0f} ms a line, first call <= '
               f'{TARGETS["first_ms"]:.0f} ms, ready <= {TARGETS["ready_ms"]:.0f} ms, download '
               f'<= {TARGETS["download_mb"]:.0f} MB gzipped; text = Python on >= 99% of lines')

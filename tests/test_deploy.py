@@ -9,14 +9,16 @@ to WebAssembly, reading deploy.py's lm.bin) on stored test lines
 the backend the page picks) with real mouse events and must show the Python Recognizer's
 token passing text for the strokes the page recorded, after the pause and on Recognize,
 then its best path text once chosen in the Decoder menu, and download them as InkML that
-reads back exactly (demo/web/test/browser_draw.js). The committed WebAssembly build must
-match its sources (demo/web/wasm/SOURCES.sha256), and, with Emscripten, be what they build.
+reads back exactly (demo/web/test/browser_draw.js); written three lines of a synthetic
+page, it must show the Python Recognizer's text of each line the Python line finding finds,
+line by line in reading order. The committed WebAssembly build must match its sources
+(demo/web/wasm/SOURCES.sha256), and, with Emscripten, be what they build.
 They need `npm ci` in demo/web, Debian's chromium and emscripten: skipped without them
 locally, failed in CI (CI=true).
 
 To refresh the README's screenshot with the shipped model (its data set compiled):
     WEB_DEMO_MODEL=weights/iam WEB_DEMO_SCREENSHOT=docs/web_demo.png \\
-        python -m pytest tests/test_deploy.py -k browser
+        python -m pytest tests/test_deploy.py -k page_line_by_line
 """
 import contextlib
 import json
@@ -36,6 +38,7 @@ from data.base import validate_handwriting
 from data.dataset_format import open_dataset
 from data.preprocessing import strokes_to_points
 from data.synthetic import SyntheticSource
+from data.synthetic_pages import PageStyle, synthetic_page
 from models.model_folder import read_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -384,6 +387,8 @@ def test_browser_shows_the_python_recognizers_text(node, server, recognizer,
     assert shown['backend'].startswith('wasm') and shown['engine'] == 'fused'
     assert shown['decoder'] == 'token_passing'
     assert shown['live_text'] == shown['text'] == text
+    assert [line['text'] for line in shown['lines']] == [text]  # one line, as it always was
+    assert shown['highlighted'] is None
     assert np.abs(browser_output - probabilities).max() <= QUANTIZED_TOLERANCE
     # the Decoder menu switches to best path
     assert shown['decoders'] == ['token_passing', 'best_path']
@@ -395,7 +400,41 @@ def test_browser_shows_the_python_recognizers_text(node, server, recognizer,
     [line] = read_inkml(str(tmp_path / 'ink.inkml'))
     assert line.timed
     assert [np.asarray(s).tolist() for s in line.strokes] == shown['strokes']
-    if os.environ.get('WEB_DEMO_SCREENSHOT'):
+
+
+@pytest.mark.slow
+def test_browser_reads_a_page_line_by_line(node, server, recognizer, dictionary_recognizer,
+                                           tmp_path):
+    """Three lines written on the page (a synthetic page: a one-word line in the middle,
+    i-dots and bars written after the page, lines tilted, the page turned 2 degrees): it
+    shows three lines of text, top first, each the Python Recognizer's text of the strokes
+    that Python's line finding puts in that line (recognize.py --layout auto), with both
+    decoders; pressing Recognize on the same ink takes the lines read after the pause from
+    memory; hovering a line of text highlights its strokes."""
+    from algorithms.line_finding import find_lines
+    page = synthetic_page(2, style=PageStyle(lines=3, pitch=3.2, spacing=0.05, tilt=0.05,
+                                             bend=0.05, turn=2.0, late=0.3, corrections=0))
+    assert any(line != list(range(line[0], line[-1] + 1)) for line in page.lines)  # late ink
+    with open(tmp_path / 'strokes.json', 'w', encoding='utf-8') as f:
+        json.dump([s.tolist() for s in page.strokes], f)
+    run([node, os.path.join(WEB, 'test', 'browser_draw.js'), server,
+         str(tmp_path / 'strokes.json'), str(tmp_path)], timeout=900)
+    with open(tmp_path / 'result.json', encoding='utf-8') as f:
+        shown = json.load(f)
+    assert shown['errors'] == []
+    assert len(shown['strokes']) == len(page.strokes)
+
+    lines = [line['strokes'] for line in shown['lines']]
+    assert lines == find_lines(shown['strokes'])              # the same lines, same order
+    assert [sorted(line) for line in lines] == page.lines     # and the true ones, top first
+    read = dictionary_recognizer.read_page(shown['strokes'])
+    print(f'browser shows {shown["text"]!r}, Python {read.text!r}; {shown["status"]}')
+    assert [line['text'] for line in shown['lines']] == [line.text for line in read.lines]
+    assert shown['live_text'] == shown['text'] == read.text and read.text.count('\n') == 2
+    assert '3 lines (3 read before)' in shown['status']  # Recognize: the same ink again
+    assert shown['best_path_text'] == recognizer.read_page(shown['strokes']).text
+    assert shown['highlighted'] == sorted(lines[-1])
+    if os.environ.get('WEB_DEMO_SCREENSHOT'):  # three lines read, the last one hovered
         shutil.copyfile(tmp_path / 'screenshot.png', os.environ['WEB_DEMO_SCREENSHOT'])
 
 

@@ -1,5 +1,6 @@
 // The page: load the deployed model, let the user write, show the recognized text while
-// writing (after a pause), and let the user download the ink as InkML.
+// writing (after a pause), line by line where the ink spans several lines (hovering a line
+// of text highlights its ink), and let the user download the ink as InkML.
 //
 // URL parameters (all optional; the benchmark and the curious use them):
 //   model=URL          the deployed model folder (default: model/, where serve.py puts it)
@@ -9,10 +10,14 @@
 //                      or best_path; the page's Decoder menu switches too
 //   worker=0           recognize in the page rather than in a Web Worker
 //   warmup=16,200      frames of the warm-up lines (empty: none)
+//   layout=NAME        auto (default: a page when the ink spans several lines), line (all
+//                      the ink one line) or page; page_reader.js
 // window.hwrDemo exposes the recorded strokes, the recognizer (recognize(strokes) resolves
-// to {text, ...}, text being what the page shows for those strokes) and the decoder in use;
-// <body data-state> is loading, ready or error; #result[data-state] is done once the text
-// shown is that of the ink as it is.
+// to {text, ...} for one line, readPage(strokes) to {text, lines, ...}, text being what the
+// page shows for those strokes), the decoder in use, the lines shown (their text and
+// strokes) and the strokes highlighted; <body data-state> is loading, ready or error;
+// #result[data-state] is done once the text shown (a .line element per line) is that of
+// the ink as it is.
 import { toInkml } from './inkml.js';
 import { Ink } from './ink.js';
 import { WARM_UP_FRAMES } from './setup_recognizer.js';
@@ -37,6 +42,7 @@ function options() {
     decoder: params.get('decoder') || undefined,
     worker: params.get('worker') !== '0',
     warmUp: warmUp === null ? WARM_UP_FRAMES : warmUp.split(',').filter(Boolean).map(Number),
+    layout: params.get('layout') || 'auto',
   };
 }
 
@@ -51,14 +57,21 @@ async function start(settings) {
     tfjsVersion: window.tf.version.tfjs });
 }
 
-/** Recognizes the ink when asked and after each pause; shows only the newest ink's text. */
+/** Recognizes the ink when asked and after each pause; shows only the newest ink's text,
+ * a line of text per line of ink. */
 class LiveText {
-  constructor(ink, recognizer) {
+  constructor(ink, recognizer, layout) {
     this.ink = ink;
     this.recognizer = recognizer;
+    this.layout = layout;
     this.version = 0; // bumped by every change of the ink
     this.timer = null;
-    this.text = '';
+    this.lines = []; // shown: [{text, strokes}]
+  }
+
+  /** The text shown, its lines joined by newlines. */
+  get text() {
+    return this.lines.map((line) => line.text).join('\n');
   }
 
   changed() {
@@ -66,7 +79,7 @@ class LiveText {
     delete $('result').dataset.state;
     clearTimeout(this.timer);
     if (this.ink.strokes.length) this.timer = setTimeout(() => this.recognize(), PAUSE_MS);
-    else this.show('', 'Write something first.');
+    else this.show([], 'Write something first.');
   }
 
   penDown() {
@@ -80,25 +93,36 @@ class LiveText {
     const version = this.version;
     delete $('result').dataset.state;
     if (!this.ink.strokes.length) {
-      this.show('', 'Write something first.');
+      this.show([], 'Write something first.');
       return;
     }
     const started = performance.now();
-    let text = '';
+    let lines = [];
     let status;
     try {
-      const result = await this.recognizer.recognize(this.ink.strokes);
-      text = result.text;
-      status = `${result.frames} frames in ${Math.round(performance.now() - started)} ms`;
+      const page = await this.recognizer.readPage(this.ink.strokes, this.layout);
+      lines = page.lines;
+      const several = `${lines.length} lines (${page.remembered} read before), `;
+      status = `${lines.length > 1 ? several : ''}${page.frames} frames in ` +
+        `${Math.round(performance.now() - started)} ms`;
     } catch (error) {
       status = `Cannot recognize: ${error.message}`;
     }
-    if (version === this.version) this.show(text, status); // else newer ink is on its way
+    if (version === this.version) this.show(lines, status); // else newer ink is on its way
   }
 
-  show(text, status) {
-    this.text = text;
-    $('result').textContent = text;
+  /** Show lines of text, each an element that highlights its strokes while hovered. */
+  show(lines, status) {
+    this.lines = lines;
+    this.ink.highlight([]);
+    $('result').replaceChildren(...lines.map(({ text, strokes }) => {
+      const line = document.createElement('div');
+      line.className = 'line';
+      line.textContent = text;
+      line.addEventListener('pointerenter', () => this.ink.highlight(strokes));
+      line.addEventListener('pointerleave', () => this.ink.highlight([]));
+      return line;
+    }));
     $('result').dataset.state = 'done';
     setStatus(status);
   }
@@ -142,7 +166,7 @@ async function main() {
     setStatus(`Cannot load the model from ${settings.folder}: ${error.message}`, 'error');
     return;
   }
-  live = new LiveText(ink, recognizer);
+  live = new LiveText(ink, recognizer, settings.layout);
   window.hwrDemo = {
     recognizer,
     backend: recognizer.backend,
@@ -150,6 +174,8 @@ async function main() {
     get decoder() { return recognizer.decoder; },
     timings: recognizer.timings,
     strokes: () => JSON.parse(JSON.stringify(ink.strokes)),
+    lines: () => JSON.parse(JSON.stringify(live.lines)),
+    highlighted: () => [...ink.highlighted].sort((a, b) => a - b),
   };
   $('recognize').addEventListener('click', () => live.recognize());
   $('recognize').disabled = false;

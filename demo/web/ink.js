@@ -10,6 +10,7 @@ export class Ink {
     this.canvas = canvas;
     this.listeners = { penDown() {}, changed() {}, ...listeners };
     this.strokes = [];
+    this.highlighted = new Set(); // strokes drawn in the highlight colour
     this.pointerId = null; // the pointer that is writing now, if any
     canvas.addEventListener('pointerdown', (event) => this.down(event));
     canvas.addEventListener('pointermove', (event) => this.move(event));
@@ -31,6 +32,7 @@ export class Ink {
     this.canvas.setPointerCapture(event.pointerId);
     this.pointerId = event.pointerId;
     this.strokes.push([this.point(event)]);
+    this.highlighted.clear(); // the lines read are of other ink now
     this.draw();
     this.listeners.penDown();
   }
@@ -53,6 +55,7 @@ export class Ink {
   undo() {
     if (this.pointerId !== null) return;
     this.strokes.pop();
+    this.highlighted.clear();
     this.draw();
     this.listeners.changed();
   }
@@ -60,8 +63,15 @@ export class Ink {
   clear() {
     if (this.pointerId !== null) return;
     this.strokes = [];
+    this.highlighted.clear();
     this.draw();
     this.listeners.changed();
+  }
+
+  /** Draw these strokes (indices) in the highlight colour, the others as usual. */
+  highlight(indices = []) {
+    this.highlighted = new Set(indices);
+    this.draw();
   }
 
   /** Match the drawing buffer to the displayed size (sharp on high-density screens). */
@@ -80,13 +90,13 @@ export class Ink {
     context.lineWidth = 2.5;
     context.lineCap = 'round';
     context.lineJoin = 'round';
-    context.strokeStyle = '#1a237e';
-    for (const stroke of this.strokes) {
+    this.strokes.forEach((stroke, i) => {
+      context.strokeStyle = this.highlighted.has(i) ? '#e65100' : '#1a237e';
       context.beginPath();
       context.moveTo(stroke[0][0], stroke[0][1]);
       // a single point (a dot) is drawn as a zero-length line: a round cap shows it
       stroke.forEach(([x, y]) => context.lineTo(x, y));
       context.stroke();
-    }
+    });
   }
 }

@@ -1,5 +1,6 @@
 // Strokes in, text out, in JavaScript: the deployed model with its pre-processing and its
-// decoder, the counterpart of models/recognizer.py for one line at a time. Decoders:
+// decoder, the counterpart of models/recognizer.py: recognize() reads one line,
+// readPage() the lines of a page (page_reader.js). Decoders:
 // token passing (the C++ decoder in WebAssembly, token_passing.js) when the deployment has
 // a language model (metadata.json `token_passing`, deploy.py), the default then; best path
 // always.
@@ -8,6 +9,7 @@
 import { FusedBiLSTM } from './bilstm.js';
 import { BLANK, bestPath, idsToText } from './decoding.js';
 import { Pipeline } from './preprocessing.js';
+import { LineMemory, readPage } from './page_reader.js';
 import { TokenPassingInWorker } from './token_passing.js';
 import { wasmModule } from './wasm_module.js';
 
@@ -34,6 +36,7 @@ export class Recognizer {
     this.pipeline = Pipeline.fromJson(metadata.preprocessing);
     this.tokenPassing = tokenPassing;
     this.decoder = tokenPassing ? 'token_passing' : 'best_path';
+    this.memory = new LineMemory(); // lines read before, for readPage
     this.fused = null;
     if (engine === 'fused') {
       try {
@@ -110,6 +113,14 @@ export class Recognizer {
     const { decoder } = this; // the one in use when the call came
     const probabilities = await this.probabilities(features, frames);
     return { text: await this.decode(probabilities, decoder), frames, probabilities, decoder };
+  }
+
+  /** Strokes of (x, y, t) -> the text of their lines (page_reader.js readPage: {text,
+   * frames, decoder, lines: [{text, strokes, frames}], remembered}), lines read before
+   * taken from memory unless `remember` is false (to time reading); layout: auto, line or
+   * page. */
+  readPage(strokes, layout = 'auto', remember = true) {
+    return readPage(this, strokes, layout, remember ? this.memory : null);
   }
 
   /** Resolves to the text of Float32Array (T' * C) probabilities, by `decoder` (one of

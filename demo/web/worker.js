@@ -2,10 +2,11 @@
 // the network: the page posts strokes, the worker posts back the text.
 //
 // Messages in: {type: 'load', options} (setup_recognizer.js options), then
-// {type: 'recognize', id, strokes} and {type: 'decoder', id, name}. Out: {type: 'ready',
-// metadata, backend, engine, decoders, decoder, timings} or {type: 'failed', message};
-// {id, result: {text, frames, probabilities, decoder}} or {id, error} (for a decoder
-// change, result is its name).
+// {type: 'recognize', id, strokes}, {type: 'read', id, strokes, layout, remember} (a page:
+// its lines found and read, Recognizer.readPage) and {type: 'decoder', id, name}. Out: {type:
+// 'ready', metadata, backend, engine, decoders, decoder, timings} or {type: 'failed',
+// message}; {id, result: {text, frames, probabilities, decoder}} (for a page: {text,
+// frames, decoder, lines}) or {id, error} (for a decoder change, result is its name).
 import './node_modules/@tensorflow/tfjs/dist/tf.min.js'; // UMD: sets globalThis.tf
 import './node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js';
 import { setUpRecognizer } from './setup_recognizer.js';
@@ -33,6 +34,14 @@ async function recognize(id, strokes) {
   }
 }
 
+async function read(id, strokes, layout, remember) {
+  try {
+    postMessage({ id, result: await recognizer.readPage(strokes, layout, remember) });
+  } catch (error) {
+    postMessage({ id, error: error.message });
+  }
+}
+
 function setDecoder(id, name) {
   try {
     recognizer.setDecoder(name);
@@ -45,5 +54,6 @@ function setDecoder(id, name) {
 onmessage = ({ data }) => {
   if (data.type === 'load') load(data.options);
   else if (data.type === 'recognize') recognize(data.id, data.strokes);
+  else if (data.type === 'read') read(data.id, data.strokes, data.layout, data.remember);
   else if (data.type === 'decoder') setDecoder(data.id, data.name);
 };

@@ -1,5 +1,5 @@
-// The page's side of worker.js: the same recognize(strokes) as Recognizer, answered by
-// the worker. Requests are answered in order; each gets its own promise.
+// The page's side of worker.js: the same recognize(strokes) and readPage(strokes) as
+// Recognizer, answered by the worker. Each request gets its own promise.
 import { TokenPassingInWorker } from './token_passing.js';
 
 export class WorkerRecognizer {
@@ -45,6 +45,12 @@ export class WorkerRecognizer {
    * worker. */
   recognize(strokes) {
     return this.request({ type: 'recognize', strokes });
+  }
+
+  /** Strokes of (x, y, t) -> the text of their lines (Recognizer.readPage), read in the
+   * worker. */
+  readPage(strokes, layout = 'auto', remember = true) {
+    return this.request({ type: 'read', strokes, layout, remember });
   }
 
   /** Decode with `name` (one of this.decoders) from the next recognize() on. */

@@ -1,14 +1,18 @@
 // Writes stored strokes on the demo page in headless Chromium with real mouse input
 // (Chrome DevTools Protocol Input.dispatchMouseEvent, through playwright-core), waits for
-// the text the page shows after the pause, presses Recognize, presses Download ink, then
-// chooses best path in the Decoder menu (where it is offered) and waits for the text
-// again, and saves what the page shows, the downloaded InkML and a screenshot.
+// the text the page shows after the pause, presses Recognize, presses Download ink, hovers
+// the last line of text where it shows several, then chooses best path in the Decoder
+// menu (where it is offered) and waits for the text again, and saves what the page shows,
+// the downloaded InkML and a screenshot.
 //
 //   node demo/web/test/browser_draw.js URL STROKES_JSON OUT_DIR
 //
 // STROKES_JSON: [[[x, y, t], ...], ...], any units: scaled to fit the canvas.
 // OUT_DIR/result.json: {"live_text": text shown after the pause, "text": shown after
-// Recognize, "strokes": the strokes as the page recorded them, "status", "backend" (the
+// Recognize (texts shown: the lines shown joined by newlines), "lines": the lines shown
+// ({text, strokes: indices into "strokes"}, window.hwrDemo.lines()), "highlighted": the
+// strokes highlighted while the last line is hovered (null for one line), "strokes": the
+// strokes as the page recorded them, "status", "backend" (the
 // TensorFlow.js backend the page picked), "engine", "decoder": the page's default decoder
 // (window.hwrDemo.decoder), "decoders": those its menu offers, "best_path_text": shown
 // after choosing best path (null if not offered), "probabilities": the page's model output
@@ -53,6 +57,12 @@ async function write(page, strokes) {
   }
 }
 
+/** The text the page shows: its lines of text, joined by newlines. */
+function shownText(page) {
+  return page.$$eval('#result .line', (lines) => lines.map((line) => line.textContent)
+    .join('\n'));
+}
+
 async function main([url, strokesPath, outDir]) {
   if (!outDir) throw new Error('usage: browser_draw.js URL STROKES_JSON OUT_DIR');
   mkdirSync(outDir, { recursive: true });
@@ -74,7 +84,7 @@ async function main([url, strokesPath, outDir]) {
     }
     await write(page, JSON.parse(readFileSync(strokesPath, 'utf8')));
     await page.waitForSelector('#result[data-state="done"]'); // recognized after the pause
-    const liveText = await page.textContent('#result');
+    const liveText = await shownText(page);
     await page.click('#recognize');
     await page.waitForSelector('#result[data-state="done"]');
     const [download] = await Promise.all([page.waitForEvent('download'),
@@ -82,7 +92,9 @@ async function main([url, strokesPath, outDir]) {
     await download.saveAs(join(outDir, 'ink.inkml'));
     const result = {
       live_text: liveText,
-      text: await page.textContent('#result'),
+      text: await shownText(page),
+      lines: await page.evaluate(() => window.hwrDemo.lines()),
+      highlighted: null,
       strokes: await page.evaluate(() => window.hwrDemo.strokes()),
       status: await page.textContent('#status'),
       backend: await page.evaluate(() => window.hwrDemo.backend),
@@ -96,11 +108,15 @@ async function main([url, strokesPath, outDir]) {
       best_path_text: null,
       errors,
     };
+    if (result.lines.length > 1) {
+      await page.locator('#result .line').last().hover();
+      result.highlighted = await page.evaluate(() => window.hwrDemo.highlighted());
+    }
     await page.screenshot({ path: join(outDir, 'screenshot.png') });
     if (result.decoders.includes('best_path') && result.decoders.length > 1) {
       await page.selectOption('#decoder', 'best_path');
       await page.waitForSelector('#result[data-state="done"]');
-      result.best_path_text = await page.textContent('#result');
+      result.best_path_text = await shownText(page);
       result.decoder_after_switch = await page.evaluate(() => window.hwrDemo.decoder);
     }
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(result));
