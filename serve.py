@@ -20,8 +20,8 @@ the lines joined by newlines; lines is [{"text", "strokes", "box", "words": [{"t
 texts (K from 1 to 20, a whole number) with their natural-log scores when nbest is asked
 for (see recognize.py), else [], one such list per line when there are several;
 milliseconds is the time from the request's body to its answer. Malformed ink (or nbest,
-or layout) is a 400, a body over --max_bytes or ink over --max_points a 413, each with
-{"error": why}; never a 500 for what a client sends.
+or layout) is a 400, a body over --max_bytes or a line over --max_points (on a page, a
+line found in it) a 413, each with {"error": why}; never a 500 for what a client sends.
 GET /health answers {"status": "ok", "model", "decoder", "requests", "batches"}.
 
 With --adapted_dir DIR, POST /adapt adapts the model to one writer (service/adapting.py):
@@ -64,8 +64,8 @@ def parse_args(argv=None):
     p.add_argument('--max_bytes', type=int, default=1_000_000,
                    help='largest request body accepted, in bytes (default: %(default)s)')
     p.add_argument('--max_points', type=int, default=MAX_POINTS,
-                   help='most points in one request\'s ink (default: %(default)s, as '
-                   'recognize.py; an IAM-OnDB line has about 700)')
+                   help='most points in one line read (on a page, each line found; '
+                   'default: %(default)s, as recognize.py; an IAM-OnDB line has about 700)')
     p.add_argument('--max_batch', type=int, default=32,
                    help='most lines recognized in one network call (default: %(default)s)')
     p.add_argument('--threads', type=int, default=8,

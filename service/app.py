@@ -19,7 +19,7 @@ import sys
 import time
 from urllib.parse import parse_qs
 
-from data.ink_files import MAX_POINTS, InkFileError, TooMuchInk, check_points, ink_from_json, \
+from data.ink_files import MAX_POINTS, InkFileError, TooMuchInk, ink_from_json, \
     load_json
 from data.inkml import InkmlError, read_inkml
 from models.page_reader import LAYOUTS, prepare_page
@@ -115,13 +115,12 @@ class Service:
                                    '--adapted_dir')
             recognizer, batcher = self.adapting.recognizer(query['model'][0])
         line, nbest, layout = self.parse(body, query)
-        try:
-            check_points([line], self.max_points)
+        try:  # the limit is of each line read, as recognize.py's (a page: each line found)
+            page = prepare_page(recognizer, timed_strokes(recognizer, line), layout, 'ink',
+                                self.max_points)
         except TooMuchInk as error:
             raise RequestError(413, str(error).replace('(--max_points raises it)',
                                                        '(serve.py --max_points)')) from None
-        try:
-            page = prepare_page(recognizer, timed_strokes(recognizer, line), layout, 'ink')
         except ValueError as error:
             raise RequestError(400, str(error)) from None
         futures = [batcher.submit(features, nbest) for features in page.features]

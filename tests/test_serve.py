@@ -174,6 +174,27 @@ def test_refusals_say_why(service, method, path, body, status, message):
     assert got == status and message in answer['error'], answer
 
 
+def test_the_points_limit_is_of_each_line_found_on_a_page(service):
+    """A synthetic page drawn with three times the points (the same shapes): 5,196 points
+    in four lines of at most 2,387, under the service's limit of 4,000 a line."""
+    import numpy as np
+    from data.synthetic_pages import synthetic_page
+
+    def dense(stroke, k=3):
+        stroke = np.asarray(stroke, dtype=float)
+        at = np.linspace(0, len(stroke) - 1, (len(stroke) - 1) * k + 1)
+        return [[round(float(np.interp(at[i], np.arange(len(stroke)), stroke[:, c])), 3)
+                 for c in range(3)] for i in range(len(at))]
+
+    page = synthetic_page(2)
+    body = json.dumps({'strokes': [dense(s) for s in page.strokes]}).encode()
+    status, answer = call(service, 'POST', '/recognize', body)
+    assert status == 200 and len(answer['lines']) == len(page.lines) == 4, answer
+    status, answer = call(service, 'POST', '/recognize?layout=line', body)
+    assert status == 413 and 'ink has 5196 points, over the limit of 4000 a line (serve.py ' \
+        '--max_points)' in answer['error'], answer
+
+
 def test_load_nothing_lost(service, lines, capsys):
     mix = request_mix(lines, *expected_texts(MODEL, lines))
     figures = run_load(service, mix, CLIENTS, SECONDS)
