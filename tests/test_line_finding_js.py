@@ -12,6 +12,7 @@ import pytest
 
 from algorithms.line_finding import CUES, find_lines
 from data.synthetic_pages import PageStyle, synthetic_page
+from test_line_finding import stroke, written_line
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, 'demo', 'web', 'test', 'node_line_finding.js')
@@ -29,18 +30,6 @@ def node():
             pytest.fail('Node.js is not installed')
         pytest.skip('Node.js is not installed')
     return node
-
-
-def stroke(x0, y0, width, height, t0, points=12):
-    """A zigzag stroke from (x0, y0), `width` wide and `height` high, from time t0."""
-    x = x0 + np.linspace(0, width, points)
-    y = y0 + height * (np.arange(points) % 2)
-    return np.column_stack([x, y, t0 + 0.01 * np.arange(points)])
-
-
-def written_line(y, t0, words=4, x0=0.0):
-    """A line of `words` word strokes 20 high along y, 60 apart, left to right."""
-    return [stroke(x0 + 60 * w, y, 45, 20, t0 + w) for w in range(words)]
 
 
 def hand_made() -> dict:
