@@ -160,9 +160,7 @@ class Adapter:
         self.copy = keras.models.clone_model(model)
         self.copy.set_weights(self.base)
         self.graph, self.scales = _training_graph(self.copy, weights == 'scales')
-        frozen = keras.models.clone_model(model)
-        frozen.set_weights(self.base)
-        self.frozen = logits_model(frozen)  # the base network's outputs, for Recipe.kl
+        self.frozen = None  # the base network cut at its logits, built for the first Recipe.kl
         self.variables = _chosen_variables(self.copy, self.scales, weights)
         self.optimizer = keras.optimizers.Adam(1e-3)
         self.optimizer.build(self.variables)
@@ -221,6 +219,11 @@ class Adapter:
         guarded = recipe.guard and len(features) >= 2
         total = recipe.steps * (2 if guarded and recipe.refit else 1)
         ticker = _Ticker(progress, total)
+        if recipe.kl and self.frozen is None:
+            import keras
+            frozen = keras.models.clone_model(self.copy)
+            frozen.set_weights(self.base)
+            self.frozen = logits_model(frozen)
         self.reset(recipe.learning_rate)
         if not guarded:
             self._train_steps(features, labels, recipe, rng, distort, recipe.steps, ticker)

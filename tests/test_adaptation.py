@@ -129,7 +129,8 @@ def test_the_divergence_term_keeps_the_outputs_near_the_base_network(base, lines
     adapter = Adapter(recognizer.model, recognizer.pipeline, recognizer.char_table)
     features, labels = encode_lines(recognizer.char_table, recognizer.pipeline, lines, TEXTS)
     batch = features[0][None]
-    before = adapter.frozen(batch).numpy()
+    from models.network import logits_model
+    before = logits_model(recognizer.model)(batch).numpy()
 
     def moved(kl):
         weights = adapter.run(features, labels, Recipe(steps=5, learning_rate=1e-2,
