@@ -19,7 +19,9 @@ How it works: pen order proposes, geometry disposes.
    run's body strokes, taken where the pen lands) by more than DOWN h after the pen went
    back left, or by more than FAR h whatever the direction, or (cue `up`) above it by more
    than UP x the line pitch (a word added to a line above, written later; the pitch comes
-   from a first pass without this rule). Dots, bars and punctuation never start a run.
+   from a first pass without this rule: the median drop below the run's line where the
+   pen went back left to start a new one, with two or more of them). Dots, bars and
+   punctuation never start a run.
 4. Lines from runs (cue `merge`). Each run gets a centre line: a robust weighted
    least-squares fit of its body strokes' centres (the ink-weighted median v of each)
    against u (dots and bars sit off the line, and written late they may lie where it has
@@ -51,7 +53,8 @@ How it works: pen order proposes, geometry disposes.
    lines' strokes were written into the middle of (a dot added after the page, a word
    corrected after the next line was written): its pieces written at one go are put back
    where they lie along the line (dots and bars written at one go one by one, each in its
-   place), so that the recognizer reads them in their place rather than at the end
+   place; a piece cut again where the pen jumped forward over JUMP h: the late quote,
+   t-bar and comma of three words are three places), so that the recognizer reads them in their place rather than at the end
    (models/page_reader.py also gives them a clock that runs forward in that order).
 
 Assumes: horizontal lines written left to right (Latin, Greek, Cyrillic scripts...), top
@@ -85,6 +88,7 @@ BEYOND = 0.1       # each h a stroke lies beyond the ends of a line counts this 
 FLOW = 4.0         # body strokes this close (in h) along a line hold what is written between,
 FLOW_STROKES = 3   # ... with at most this many strokes between them
 BACK = 3.0         # a line written into is cut where the pen went back left this far (h)
+JUMP = 1.0         # ... and its pieces written apart, where the pen jumped forward this far
 CUES = frozenset({'turn', 'pen_order', 'up', 'curve', 'merge', 'reassign', 'flow',
                   'reorder'})
 # the turn search bought nothing measured (docs/pages.md) and is the dearest step: runs
@@ -135,9 +139,10 @@ class _Page:
 
     def lines(self) -> list:
         if 'pen_order' in self.cues:
-            runs = self._runs(np.inf)
+            runs, drops = self._runs(np.inf)
             if 'up' in self.cues:  # again, now that the pitch is known
-                runs = self._runs(UP * self._pitch(runs))
+                pitch = np.median(drops) if len(drops) > 1 else self._pitch(runs)
+                runs, _ = self._runs(UP * pitch)
         else:
             runs = self._one_run_per_stroke()
         lines = self._merge(runs) if 'merge' in self.cues else runs
@@ -158,8 +163,9 @@ class _Page:
         strokes next to each other in page order, cut again where the pen went back left
         by over BACK h; a piece of only dots and bars is cut into its strokes: a writer
         who dots the i's after the page dots them all at one go), and the pieces other than
-        the longest are put back where they lie along the line: each after the last stroke
-        placed so far that starts left of it."""
+        the longest, cut again where the pen jumped forward (`_at_one_place`), are put back
+        where they lie along the line: each after the last stroke placed so far that
+        starts left of it."""
         if line[-1] - line[0] == len(line) - 1:
             return line
         pieces = [[line[0]]]
@@ -172,30 +178,46 @@ class _Page:
                   (([s] for s in piece) if not self.body[piece].any() else [piece])]
         longest = max(range(len(pieces)), key=lambda k: len(pieces[k]))
         out = list(pieces[longest])
-        for piece in pieces[:longest] + pieces[longest + 1:]:
+        for piece in [part for piece in pieces[:longest] + pieces[longest + 1:]
+                      for part in self._at_one_place(piece)]:
             left = self.start[piece].min()
             place = next((k for k in range(len(out) - 1, -1, -1)
                           if self.start[out[k]] <= left), -1)
             out[place + 1:place + 1] = piece
         return out
 
+    def _at_one_place(self, piece) -> list:
+        """A piece written apart from its line, cut where the pen jumped forward over JUMP
+        h: late marks of several words (a quote, a t-bar, a comma) are not one place."""
+        parts = [[piece[0]]]
+        for before, stroke in zip(piece[:-1], piece[1:]):
+            if self.start[stroke] > self.end[before] + JUMP * self.h:
+                parts.append([])
+            parts[-1].append(stroke)
+        return parts
+
     def _runs(self, up) -> list:
         """Step 3: the strokes in page order, cut where a body stroke starts a new line,
-        or lands `up` or more above the run."""
-        runs, recent = [[0]], [0] if self.body[0] else []
+        or lands `up` or more above the run. -> (runs, drops): how far below its run's
+        line each new line started, back left (the pitch, from two or more: runs that
+        mixed lines, a late word with the line it was written after, mislead `_pitch`)."""
+        runs, recent, drops = [[0]], [0] if self.body[0] else [], []
         for i in range(1, len(self.u)):
             if self.body[i] and recent:
                 back = self.start[i] < self.end[recent].max() - LEFT * self.h
                 # back left: the run's line where the pen lands; else first where the pen
                 # was, then to be sure the run's line where it lands
-                if (back or self._leaves(self.v[i] - np.median(self.v[recent]), back, up)) \
-                        and self._leaves(self.v[i] - self._level(runs[-1], self.u[i]), back, up):
-                    runs.append([])
-                    recent = []
+                if back or self._leaves(self.v[i] - np.median(self.v[recent]), back, up):
+                    below = self.v[i] - self._level(runs[-1], self.u[i])
+                    if self._leaves(below, back, up):
+                        if back and below > 0:  # a new line: the pen dropped a pitch
+                            drops.append(below)
+                        runs.append([])
+                        recent = []
             runs[-1].append(i)
             if self.body[i]:
                 recent = (recent + [i])[-RECENT:]
-        return runs
+        return runs, drops
 
     def _leaves(self, below, back, up) -> bool:
         """Whether a body stroke this far below a run's line (negative: above) leaves it."""

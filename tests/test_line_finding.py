@@ -41,6 +41,17 @@ def test_synthetic_pages_with_late_dots_a_correction_and_slanted_lines():
     assert wrong <= 0.01 * strokes, f'{wrong} of {strokes} strokes in another line'
 
 
+def test_corrections_written_after_a_short_line_do_not_mislead_the_pitch():
+    # page 211: two words of a long line rewritten after the short line below it; the
+    # first pass ran them into one run with that line, whose level then made the pitch
+    # twice too wide, so that the late words were not cut off as words above. The pitch
+    # now comes from how far the pen dropped at new lines; pages 4 and 16 (corrections,
+    # one-word lines) were found wrong before that too
+    for index in (4, 16, 211):
+        page = synthetic_page(index)
+        assert same_lines(find_lines(page.strokes), page.lines), index
+
+
 def test_a_one_word_line_is_a_line():
     page = [*written_line(0, 0), *written_line(60, 10, words=1), *written_line(120, 20)]
     assert find_lines(page) == [[0, 1, 2, 3], [4], [5, 6, 7, 8]]
@@ -75,6 +86,19 @@ def test_late_dots_written_at_one_go_go_back_one_by_one():
             for x in (70.0, 190.0)]  # over words 1 and 3, both after the page
     page = [*written_line(0, 0), *written_line(60, 10), *dots]
     assert find_lines(page) == [[0, 1, 8, 2, 3, 9], [4, 5, 6, 7]]
+
+
+def late_marks_of_several_words() -> list:
+    """Two lines, then (after the page, at one go) a comma at the end of word 1, a long
+    bar (body ink) over word 2 and a dot over word 3 of the first."""
+    marks = [np.array([[x, y, 30.0 + x / 100], [x + w, y, 30.01 + x / 100]])
+             for x, y, w in ((100.0, 18.0, 2.0), (130.0, -8.0, 15.0), (190.0, -8.0, 1.0))]
+    return [*written_line(0, 0), *written_line(60, 10), *marks]
+
+
+def test_late_marks_of_several_words_go_back_each_to_its_word():
+    # as one block they went back together before word 2, and the line was misread
+    assert find_lines(late_marks_of_several_words()) == [[0, 1, 8, 2, 9, 3, 10], [4, 5, 6, 7]]
 
 
 def test_a_correction_goes_back_into_its_line_in_its_place():

@@ -12,7 +12,7 @@ import pytest
 
 from algorithms.line_finding import CUES, find_lines
 from data.synthetic_pages import PageStyle, synthetic_page
-from test_line_finding import stroke, written_line
+from test_line_finding import late_marks_of_several_words, stroke, written_line
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, 'demo', 'web', 'test', 'node_line_finding.js')
@@ -56,6 +56,7 @@ def hand_made() -> dict:
         'lines written bottom first': [*written_line(120, 0), *written_line(0, 10),
                                        *written_line(60, 20)],
         'a late dot': [*written_line(0, 0), *written_line(60, 10), dot],
+        'late marks of several words': late_marks_of_several_words(),
         'a late word': [*written_line(0, 0, words=3), *written_line(60, 10),
                         stroke(190, 0, 45, 20, 30)],
         'a word high above a line': [stroke(70, -60, 40, 20, 0), *written_line(0, 1)],

@@ -35,6 +35,7 @@ export const BEYOND = 0.1;     // each h beyond the ends of a line's ink counts 
 export const FLOW = 4.0;       // body strokes this close (h) along a line hold what is between,
 export const FLOW_STROKES = 3; // ... with at most this many strokes between them
 export const BACK = 3.0;       // a line written into is cut where the pen went this far (h) left
+export const JUMP = 1.0;       // ... and its pieces written apart, where it jumped this far right
 export const CUES = Object.freeze(['turn', 'pen_order', 'up', 'curve', 'merge', 'reassign',
   'flow', 'reorder']);
 // algorithms/line_finding.py's DEFAULT_CUES: all but the turn search, which bought nothing
@@ -88,8 +89,12 @@ class Page {
   lines() {
     let runs;
     if (this.cues.has('pen_order')) {
-      runs = this.runs(Infinity);
-      if (this.cues.has('up')) runs = this.runs(UP * this.pitch(runs)); // the pitch now known
+      const [first, drops] = this.runs(Infinity);
+      runs = first;
+      if (this.cues.has('up')) { // again, now that the pitch is known
+        const pitch = drops.length > 1 ? median(drops) : this.pitch(runs);
+        [runs] = this.runs(UP * pitch);
+      }
     } else {
       runs = this.oneRunPerStroke();
     }
@@ -125,7 +130,9 @@ class Page {
     let longest = 0;
     pieces.forEach((piece, k) => { if (piece.length > pieces[longest].length) longest = k; });
     const out = [...pieces[longest]];
-    for (const piece of [...pieces.slice(0, longest), ...pieces.slice(longest + 1)]) {
+    const apart = [...pieces.slice(0, longest), ...pieces.slice(longest + 1)]
+      .flatMap((piece) => this.atOnePlace(piece));
+    for (const piece of apart) {
       const left = min(piece.map((i) => this.start[i]));
       let place = -1;
       for (let k = out.length - 1; k >= 0; k--) {
@@ -136,26 +143,42 @@ class Page {
     return out;
   }
 
+  /** A piece written apart from its line, cut where the pen jumped forward over JUMP h:
+   * late marks of several words (a quote, a t-bar, a comma) are not one place. */
+  atOnePlace(piece) {
+    const parts = [[piece[0]]];
+    for (let j = 1; j < piece.length; j++) {
+      if (this.start[piece[j]] > this.end[piece[j - 1]] + JUMP * this.h) parts.push([]);
+      parts[parts.length - 1].push(piece[j]);
+    }
+    return parts;
+  }
+
   /** Step 3: the strokes in page order, cut where a body stroke starts a new line, or
-   * lands `up` or more above the run. */
+   * lands `up` or more above the run. -> [runs, drops]: how far below its run's line each
+   * new line started, back left (the pitch, from two or more). */
   runs(up) {
     const runs = [[0]];
+    const drops = [];
     let recent = this.body[0] ? [0] : [];
     for (let i = 1; i < this.u.length; i++) {
       if (this.body[i] && recent.length) {
         const back = this.start[i] < max(recent.map((r) => this.end[r])) - LEFT * this.h;
         // back left: the run's line where the pen lands; else first where the pen was,
         // then to be sure the run's line where it lands
-        if ((back || this.leaves(this.v[i] - median(recent.map((r) => this.v[r])), back, up))
-            && this.leaves(this.v[i] - this.level(runs[runs.length - 1], this.u[i]), back, up)) {
-          runs.push([]);
-          recent = [];
+        if (back || this.leaves(this.v[i] - median(recent.map((r) => this.v[r])), back, up)) {
+          const below = this.v[i] - this.level(runs[runs.length - 1], this.u[i]);
+          if (this.leaves(below, back, up)) {
+            if (back && below > 0) drops.push(below); // a new line: the pen dropped a pitch
+            runs.push([]);
+            recent = [];
+          }
         }
       }
       runs[runs.length - 1].push(i);
       if (this.body[i]) recent = [...recent, i].slice(-RECENT);
     }
-    return runs;
+    return [runs, drops];
   }
 
   /** Whether a body stroke this far below a run's line (negative: above) leaves it. */
