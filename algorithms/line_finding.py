@@ -81,6 +81,8 @@ ENDS = 8           # body strokes at each end that say where a piece of a line i
 MERGE = 0.45       # runs within this share of the line pitch are one line
 FRAGMENT = 2.0     # a run with less ink than this (in h) is no line of its own,
 FLAT = 0.6         # nor one less high than this (in h)
+STRAIGHT = 2.0     # ... whose ink is under this many times its length (a word of small
+                   # letters, as flat, goes up and down)
 SHORT = 2.0        # a run shorter than this (in h) inside a line's own band is of that line
 ABOVE = 0.6        # distance above a centre line counts this much (dots and bars sit high)
 STAY = 0.8         # a stroke moves from its run's line only to one nearer by this factor
@@ -317,7 +319,9 @@ class _Page:
         """Whether a run is too little to be a line: under FRAGMENT h of ink, or under
         FLAT h high (a bar, a dash, a line of commas written late)."""
         return (self.ink[run].sum() < FRAGMENT * self.h
-                or self.bottom[run].max() - self.top[run].min() < FLAT * self.h)
+                or (self.bottom[run].max() - self.top[run].min() < FLAT * self.h
+                    and self.ink[run].sum() < STRAIGHT * (self.end[run].max()
+                                                          - (2 * self.u - self.end)[run].min())))
 
     def _pitch(self, runs) -> float:
         """The line pitch: median distance between the levels of runs next to each other
