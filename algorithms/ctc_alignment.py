@@ -55,7 +55,7 @@ def align(probabilities, labels) -> np.ndarray:
     path = np.empty(frames, np.int64)
     for t in range(frames - 1, -1, -1):
         path[t] = end
-        end -= back[t, end]
+        end -= int(back[t, end])  # an int8 would wrap past 127 states
     return np.where(path % 2 == 1, path // 2, -1)
 
 

@@ -32,6 +32,14 @@ def test_align_spells_a_text_the_frames_do_not_favour():
     assert path[1] == 0 and path.count(1) >= 1 and -1 in path[2:path.index(1)]
 
 
+def test_align_a_line_of_more_than_63_characters():
+    # 2 * 80 + 1 CTC states: a back pointer held as int8 once wrapped past 127 and
+    # crashed linking every long line to its ink
+    labels = [1, 2, 3] * 26 + [1, 4]
+    path = align(spiky([c for label in labels for c in (label, 0)]), labels)
+    assert path.tolist() == [p for k in range(len(labels)) for p in (k, -1)]
+
+
 def test_align_errors_and_empty_text():
     with pytest.raises(ValueError, match='too few'):
         align(spiky([1, 1]), [1, 1, 1])
