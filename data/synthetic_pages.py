@@ -77,10 +77,19 @@ def synthetic_page(index: int, seed: int = 0, style: PageStyle = None) -> Page:
     return Page(f'synthetic-page-{index}', strokes, lines, texts, words)
 
 
+# How a page's lines are written: the source's options that bring it closer to people's
+# writing (docs/synthetic-source.md), as weights/synthetic was trained: small strokes
+# mostly right after their letter, print letters in people's stroke order, bent letters,
+# people's letter shapes. Not its wider spread between writers (variability): a page has
+# one hand.
+HAND = dict(accents_in_place=0.95, print_order=True, elastic=2.5, allographs=0.8)
+
+
 @functools.lru_cache(maxsize=None)
 def _source(face, seed) -> SyntheticSource:
-    """The synthetic source of one face (its lines have 1 to 6 words)."""
-    return SyntheticSource(10 ** 9, seed=seed, faces=[face])
+    """The synthetic source of one face, writing as HAND says (its lines have 1 to 6
+    words)."""
+    return SyntheticSource(10 ** 9, seed=seed, faces=[face], **HAND)
 
 
 def _place(rng, line, style, top, clock) -> list:
