@@ -31,10 +31,11 @@ How it works: pen order proposes, geometry disposes.
    taken before joins it: where they overlap along the line, by the median distance of
    its strokes from the line's centre line; where they do not, by the step between the
    ENDS body strokes that face each other (a line that slants goes on from where it was).
-   A run too little to be a line (under FRAGMENT h of ink, or under FLAT h high: a bar,
-   late commas) joins the nearest line whatever the distance, and a short run (under
-   SHORT h long) that sits within the band of a line's own ink joins that line (opening
-   quotes written high before their word).
+   A run too little to be a line (under FRAGMENT h of ink, or under FLAT h high with ink
+   under STRAIGHT times its length: a bar, late commas; a one-word line of small letters
+   is as flat, but its ink goes up and down) joins the nearest line whatever the
+   distance, and a short run (under SHORT h long) that sits within the band of a line's
+   own ink joins that line (opening quotes written high before their word).
 5. Strokes to lines by geometry (cue `reassign`). Each stroke goes to the line whose
    centre line passes nearest its centre (above a line counts ABOVE times as far as
    below: i-dots and t-bars sit high; each h beyond the ends of a line's ink counts BEYOND
@@ -54,8 +55,9 @@ How it works: pen order proposes, geometry disposes.
    corrected after the next line was written): its pieces written at one go are put back
    where they lie along the line (dots and bars written at one go one by one, each in its
    place; a piece cut again where the pen jumped forward over JUMP h: the late quote,
-   t-bar and comma of three words are three places), so that the recognizer reads them in their place rather than at the end
-   (models/page_reader.py also gives them a clock that runs forward in that order).
+   t-bar and comma of three words are three places), so that the recognizer reads them
+   in their place rather than at the end (models/page_reader.py also gives them a clock
+   that runs forward in that order).
 
 Assumes: horizontal lines written left to right (Latin, Greek, Cyrillic scripts...), top
 to bottom, roughly parallel (a page turned by a few degrees is fine, lines that
@@ -317,7 +319,9 @@ class _Page:
 
     def _fragment(self, run) -> bool:
         """Whether a run is too little to be a line: under FRAGMENT h of ink, or under
-        FLAT h high (a bar, a dash, a line of commas written late)."""
+        FLAT h high with ink under STRAIGHT times its length (a bar, a dash, a line of
+        commas written late; a word of small letters is as flat, but its ink goes up and
+        down)."""
         return (self.ink[run].sum() < FRAGMENT * self.h
                 or (self.bottom[run].max() - self.top[run].min() < FLAT * self.h
                     and self.ink[run].sum() < STRAIGHT * (self.end[run].max()

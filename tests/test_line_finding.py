@@ -57,6 +57,19 @@ def test_a_one_word_line_is_a_line():
     assert find_lines(page) == [[0, 1, 2, 3], [4], [5, 6, 7, 8]]
 
 
+def flat_word_and_bar() -> tuple:
+    """A one-word line of small letters (half as high as the others, its ink zigzags),
+    and in its place a bar as long (ink as long as the bar)."""
+    return ([*written_line(0, 0), stroke(0, 64, 45, 10, 10), *written_line(120, 20)],
+            [*written_line(0, 0), stroke(0, 64, 45, 1, 10), *written_line(120, 20)])
+
+
+def test_a_one_word_line_of_small_letters_is_a_line_and_a_bar_is_not():
+    word, bar = flat_word_and_bar()
+    assert find_lines(word) == [[0, 1, 2, 3], [4], [5, 6, 7, 8]]
+    assert find_lines(bar) == [[0, 1, 2, 3], [4, 5, 6, 7, 8]]
+
+
 def test_an_opening_quote_written_high_before_its_word_is_of_its_line():
     # examples/ink/line5.json: '"Less is more," she said.', the quote marks written first,
     # a run of their own above the line (it used to be read as a line: '1!')

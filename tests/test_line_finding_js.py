@@ -12,7 +12,8 @@ import pytest
 
 from algorithms.line_finding import CUES, find_lines
 from data.synthetic_pages import PageStyle, synthetic_page
-from test_line_finding import late_marks_of_several_words, stroke, written_line
+from test_line_finding import flat_word_and_bar, late_marks_of_several_words, stroke, \
+    written_line
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, 'demo', 'web', 'test', 'node_line_finding.js')
@@ -44,6 +45,7 @@ def hand_made() -> dict:
                                s[:, 0] * np.sin(a) + s[:, 1] * np.cos(a), s[:, 2]])
               for s in level]
     dot = np.array([[70.0, -8.0, 30.0], [71.0, -8.0, 30.01]])
+    flat_word, bar = flat_word_and_bar()
     return {
         'empty page': [],
         'strokes without points': [[], []],
@@ -57,6 +59,8 @@ def hand_made() -> dict:
                                        *written_line(60, 20)],
         'a late dot': [*written_line(0, 0), *written_line(60, 10), dot],
         'late marks of several words': late_marks_of_several_words(),
+        'a one-word line of small letters': flat_word,
+        'a bar between lines': bar,
         'a late word': [*written_line(0, 0, words=3), *written_line(60, 10),
                         stroke(190, 0, 45, 20, 30)],
         'a word high above a line': [stroke(70, -60, 40, 20, 0), *written_line(0, 1)],

@@ -28,6 +28,7 @@ export const ENDS = 8;         // body strokes at each end that say where a piec
 export const MERGE = 0.45;     // runs within this share of the line pitch are one line
 export const FRAGMENT = 2.0;   // a run with less ink than this (in h) is no line of its own,
 export const FLAT = 0.6;       // nor one less high than this (in h)
+export const STRAIGHT = 2.0;   // ... whose ink is under this many times its length
 export const SHORT = 2.0;      // a run shorter than this (h) in a line's own band is of it
 export const ABOVE = 0.6;      // above a centre line counts this much (dots, bars sit high)
 export const STAY = 0.8;       // a stroke leaves its run's line only for one this much nearer
@@ -285,10 +286,15 @@ class Page {
   }
 
   /** Whether a run is too little to be a line: under FRAGMENT h of ink, or under FLAT h
-   * high. */
+   * high with ink under STRAIGHT times its length (a word of small letters goes up and
+   * down). */
   fragment(run) {
-    return pairwiseSum(run.map((i) => this.ink[i])) < FRAGMENT * this.h
-      || max(run.map((i) => this.bottom[i])) - min(run.map((i) => this.top[i])) < FLAT * this.h;
+    const ink = pairwiseSum(run.map((i) => this.ink[i]));
+    const length = max(run.map((i) => this.end[i]))
+      - min(run.map((i) => 2 * this.u[i] - this.end[i]));
+    return ink < FRAGMENT * this.h
+      || (max(run.map((i) => this.bottom[i])) - min(run.map((i) => this.top[i])) < FLAT * this.h
+        && ink < STRAIGHT * length);
   }
 
   /** The line pitch: median distance between the levels of runs next to each other, over
