@@ -28,6 +28,7 @@ from data.ink_files import TooMuchInk
 
 LAYOUTS = ('auto', 'line', 'page')  # auto: a page when line finding finds several lines
 SMALL = 0.5  # strokes under this share of a line's median size (width or height) are small
+NEAREST = 5  # moves like a stroke's own whose pauses give it one on the reading clock
 
 
 @dataclass
@@ -161,19 +162,33 @@ def on_reading_clock(strokes, group) -> list:
     added after the page, put back in its place by line finding; a corrected word) would
     otherwise come with a pause of minutes, or a step back in time, that no training line
     has: the characters around it are misread. So each stroke written right after the
-    one read before it keeps its pause; any other starts the line's median pause (between
-    strokes written one after the other) after the one before; strokes keep their own
+    one read before it keeps its pause; any other starts after the one before with the
+    pause the writer took for a like move: the median pause of the NEAREST moves between
+    strokes written one after the other in this line whose pen travel (x, y from one
+    stroke's end to the next one's start) is nearest its own. A word space then gets a
+    word's pause, which the network reads as a space, and a dot a dot's (one median pause
+    for all made a corrected word run into the word before it). Strokes keep their own
     durations."""
-    pauses = [strokes[b][0, 2] - strokes[a][-1, 2] for a, b in zip(group[:-1], group[1:])
-              if b == a + 1]
-    usual = float(np.median(pauses)) if pauses else 0.0
+    moves, pauses = [], []
+    for a, b in zip(group[:-1], group[1:]):
+        if b == a + 1:
+            moves.append(np.subtract(strokes[b][0][:2], strokes[a][-1][:2]))
+            pauses.append(strokes[b][0][2] - strokes[a][-1][2])
+    moves, pauses = np.asarray(moves, dtype=np.float64).reshape(-1, 2), np.asarray(pauses)
     out = []
     for k, i in enumerate(group):
         stroke = np.asarray(strokes[i], dtype=np.float64)
         if k == 0:
             out.append(stroke)
             continue
-        pause = stroke[0, 2] - strokes[i - 1][-1, 2] if group[k - 1] == i - 1 else usual
+        if group[k - 1] == i - 1:
+            pause = stroke[0, 2] - strokes[i - 1][-1, 2]
+        elif len(pauses):
+            move = stroke[0, :2] - out[-1][-1, :2]
+            far = ((moves - move) ** 2).sum(axis=1)          # squared: the same in JS
+            pause = float(np.median(pauses[np.argsort(far, kind='stable')[:NEAREST]]))
+        else:
+            pause = 0.0
         start = out[-1][-1, 2] + pause
         out.append(np.column_stack([stroke[:, :2], stroke[:, 2] - stroke[0, 2] + start]))
     return out

@@ -76,6 +76,27 @@ def test_a_line_is_read_on_a_clock_that_runs_forward_in_its_reading_order():
     assert all(np.array_equal(a, b) for a, b in zip(in_order, strokes))
 
 
+def test_a_stroke_read_out_of_order_gets_the_pause_of_moves_like_its_own():
+    # four words of two letter strokes (pauses 0.1 in a word, 0.8 between words), then,
+    # written a minute later, a dot over word 1 and a fifth word
+    strokes, t = [], 0.0
+    for k, x0 in enumerate([0, 12, 32, 44, 64, 76, 96, 108]):
+        t += 0 if k == 0 else 0.1 if k % 2 else 0.8
+        strokes.append(np.column_stack([x0 + np.linspace(0, 10, 6), np.zeros(6),
+                                        t + np.linspace(0, 0.5, 6)]))
+        t += 0.5
+    strokes.append(np.array([[40.0, -8.0, 60.0], [40.5, -8.0, 60.05]]))
+    for x0, t0 in ((128, 61.0), (140, 61.6)):
+        strokes.append(np.column_stack([x0 + np.linspace(0, 10, 6), np.zeros(6),
+                                        t0 + np.linspace(0, 0.5, 6)]))
+    order = [0, 1, 2, 8, 3, 4, 5, 6, 7, 9, 10]
+    clocked = dict(zip(order, on_reading_clock(strokes, order)))
+    pause = {i: clocked[i][0, 2] - clocked[j][-1, 2] for j, i in zip(order[:-1], order[1:])}
+    assert pause[9] == pytest.approx(0.8)   # a word read after a word: a word space
+    assert pause[8] == pytest.approx(0.1)   # the dot: as the moves within a word
+    assert pause[10] == pytest.approx(0.1)  # written right after the one before: its own
+
+
 def test_link_words_by_the_frames_that_read_them_and_late_dots_by_place():
     # four strokes, five points each (no resampling: frames = points): "ab" on strokes
     # 0-1, "ba" on stroke 2, and a dot over stroke 1 written last, read as nothing

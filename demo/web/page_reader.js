@@ -22,20 +22,26 @@ export function groupLines(strokes, layout = 'auto') {
   return findLines(strokes);
 }
 
+// moves like a stroke's own whose pauses give it one on the reading clock
+export const NEAREST = 5;
+
 /** A line's strokes in its reading order, on a clock that runs forward in that order
  * (models/page_reader.py on_reading_clock: a stroke read out of the order written, an
  * i-dot put back in its place, would come with a pause of minutes or a step back in time
  * that no training line has). Each stroke written right after the one read before it keeps
- * its pause; any other starts the line's median pause (between strokes written one after
- * the other) after the one before; strokes keep their own durations. */
+ * its pause; any other starts after the one before with the median pause of the NEAREST
+ * moves between strokes written one after the other in this line whose pen travel is
+ * nearest its own (a word space gets a word's pause); strokes keep their own durations. */
 export function onReadingClock(strokes, group) {
+  const moves = [];
   const pauses = [];
   for (let k = 1; k < group.length; k++) {
     if (group[k] === group[k - 1] + 1) {
-      pauses.push(strokes[group[k]][0][2] - end(strokes[group[k - 1]]));
+      const [from, to] = [last(strokes[group[k - 1]]), strokes[group[k]][0]];
+      moves.push([to[0] - from[0], to[1] - from[1]]);
+      pauses.push(to[2] - from[2]);
     }
   }
-  const usual = pauses.length ? median(pauses) : 0.0;
   const out = [];
   group.forEach((i, k) => {
     const stroke = strokes[i];
@@ -43,17 +49,31 @@ export function onReadingClock(strokes, group) {
       out.push(stroke);
       return;
     }
-    const pause = group[k - 1] === i - 1 ? stroke[0][2] - end(strokes[i - 1]) : usual;
+    let pause = 0.0;
+    if (group[k - 1] === i - 1) {
+      pause = stroke[0][2] - end(strokes[i - 1]);
+    } else if (pauses.length) {
+      const from = last(out[k - 1]);
+      const [x, y] = [stroke[0][0] - from[0], stroke[0][1] - from[1]];
+      const far = moves.map(([mx, my]) => (mx - x) * (mx - x) + (my - y) * (my - y));
+      const nearest = far.map((_, j) => j).sort((a, b) => far[a] - far[b] || a - b);
+      pause = median(nearest.slice(0, NEAREST).map((j) => pauses[j]));
+    }
     const start = end(out[k - 1]) + pause;
     const t0 = stroke[0][2];
-    out.push(stroke.map(([x, y, t]) => [x, y, t - t0 + start]));
+    out.push(stroke.map(([px, py, t]) => [px, py, t - t0 + start]));
   });
   return out;
 }
 
+/** A stroke's last point. */
+function last(stroke) {
+  return stroke[stroke.length - 1];
+}
+
 /** When a stroke ends: its last point's time. */
 function end(stroke) {
-  return stroke[stroke.length - 1][2];
+  return last(stroke)[2];
 }
 
 /** numpy.median. */
