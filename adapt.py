@@ -51,6 +51,9 @@ def parse_args(argv=None):
     p.add_argument('--weights', choices=WEIGHTS, default=DEFAULT.weights,
                    help='which weights move: all, the top BiLSTM and output layer, the '
                    'output layer, or per-unit scales of each BiLSTM (default: %(default)s)')
+    p.add_argument('--dropout', action=argparse.BooleanOptionalAction, default=DEFAULT.dropout,
+                   help="the network's dropout on while adapting: a few lines are learned "
+                   'by heart without it (default: %(default)s)')
     p.add_argument('--guard', action=argparse.BooleanOptionalAction, default=DEFAULT.guard,
                    help='hold out the last line to choose the steps, and keep the base '
                    'network if adapting does not help it (default: on)')
@@ -92,7 +95,7 @@ def main(argv=None):
     if problems:
         sys.exit(1)
     recipe = Recipe(weights=args.weights, learning_rate=args.learning_rate, steps=args.steps,
-                    guard=args.guard)
+                    dropout=args.dropout, guard=args.guard)
     try:
         strokes, texts, names = read_lines(files)
         outcome = adapt_folder(args.model, args.output, strokes, texts, recipe, names,

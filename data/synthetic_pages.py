@@ -9,8 +9,9 @@ descenders touch the next line's ascenders; each line's baseline tilted and bent
 page turned a few degrees; a left margin that wanders and an indented line now and then;
 i-dots, t-bars and other small strokes written late, after the whole page; a word
 corrected later, its strokes written again after the next line. Lines of one short word
-come from the source itself (its lines have 1 to 6 words). One face a page; each line
-keeps the source's own writer (slant, spacing, size within 10%), as a hand varies.
+come from the source itself (its lines have 1 to 6 words), written with the source's
+options closer to people's writing (HAND). One face a page; each line keeps the source's
+own writer (slant, spacing, size within 10%), as a hand varies.
 """
 import functools
 import hashlib

@@ -9,6 +9,7 @@ import pytest
 
 import adapt
 from data.inkml import lines_to_inkml, to_inkml
+from models.adaptation import Recipe
 from models.model_folder import read_config
 from test_adaptation import TEXTS, base, lines  # noqa: F401 (fixtures)
 
@@ -38,6 +39,13 @@ def test_adapt_writes_a_folder_that_recognize_reads(base, ink, tmp_path):  # noq
     run = subprocess.run([sys.executable, 'recognize.py', str(ink / 'one.inkml'), '--model',
                           str(output)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0 and run.stdout.startswith(f'{ink / "one.inkml"}: '), run.stderr
+
+
+def test_the_recipe_flags_default_to_the_recipe():
+    args = adapt.parse_args(['one.inkml', '--output', 'me'])
+    assert (args.steps, args.learning_rate, args.weights, args.dropout, args.guard) == \
+        (Recipe.steps, Recipe.learning_rate, Recipe.weights, Recipe.dropout, Recipe.guard)
+    assert not adapt.parse_args(['one.inkml', '--output', 'me', '--no-dropout']).dropout
 
 
 def write(path, content):
