@@ -14,8 +14,10 @@ The output is a copy of the model folder with the network fine-tuned on the line
 models/adaptation.py for how, and studies/adaptation.py for why so); its pre-processing,
 character table, language model and decoder settings are the model's. Its recognizer.json
 records the folder adapted from and how many lines and characters (not the ink). With two
-lines or more, the last is held out to choose how many steps to keep; if adapting does not
-help it, the network stays the base's, and the run says so.
+lines or more, a first run on all lines but the last measures what adapting does to a line
+it has not seen, and says so; the network kept is then trained on all of them (twice the
+time; --no-check skips it). --guard instead keeps the steps that helped the held-out line
+most, or the base network if none did: it gained less on 169 validation writers.
 
 An expected error (a file that is not ink, a line without text or with characters outside
 the table, no lines, an --output that exists) prints one line naming the file and exits
@@ -45,7 +47,7 @@ def parse_args(argv=None):
     p.add_argument('--overwrite', action='store_true',
                    help='replace --output if it exists')
     p.add_argument('--steps', type=int, default=DEFAULT.steps,
-                   help='training steps, at most (default: %(default)s)')
+                   help='training steps (at most, with --guard) (default: %(default)s)')
     p.add_argument('--learning_rate', type=float, default=DEFAULT.learning_rate,
                    help='Adam learning rate (default: %(default)s)')
     p.add_argument('--weights', choices=WEIGHTS, default=DEFAULT.weights,
@@ -54,9 +56,12 @@ def parse_args(argv=None):
     p.add_argument('--dropout', action=argparse.BooleanOptionalAction, default=DEFAULT.dropout,
                    help="the network's dropout on while adapting: a few lines are learned "
                    'by heart without it (default: %(default)s)')
+    p.add_argument('--check', action=argparse.BooleanOptionalAction, default=DEFAULT.check,
+                   help='first adapt on all lines but the last and report what it does to '
+                   'that line (default: %(default)s)')
     p.add_argument('--guard', action=argparse.BooleanOptionalAction, default=DEFAULT.guard,
                    help='hold out the last line to choose the steps, and keep the base '
-                   'network if adapting does not help it (default: on)')
+                   'network if adapting does not help it (default: %(default)s)')
     args = p.parse_args(argv)
     if args.steps < 1 or not args.learning_rate > 0:
         p.error('--steps must be at least 1 and --learning_rate positive')
@@ -95,7 +100,7 @@ def main(argv=None):
     if problems:
         sys.exit(1)
     recipe = Recipe(weights=args.weights, learning_rate=args.learning_rate, steps=args.steps,
-                    dropout=args.dropout, guard=args.guard)
+                    dropout=args.dropout, guard=args.guard, check=args.check)
     try:
         strokes, texts, names = read_lines(files)
         outcome = adapt_folder(args.model, args.output, strokes, texts, recipe, names,

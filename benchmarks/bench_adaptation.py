@@ -1,5 +1,5 @@
 """How long adapting a model to one writer takes: Recognizer.adapt on the first lines of an
-IAM-OnDB form, with the default recipe (models.adaptation.Recipe), guard included.
+IAM-OnDB form, with the default recipe (models.adaptation.Recipe), its check included.
 
     python benchmarks/bench_adaptation.py                       # 5 lines of a02-050, 3 runs
     python benchmarks/bench_adaptation.py --form a03-023 --lines 10 --runs 1

@@ -34,7 +34,7 @@ def test_adapt_writes_a_folder_that_recognize_reads(base, ink, tmp_path):  # noq
                           str(output), '--steps', '5'], cwd=ROOT, capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr
-    assert 'step 5/5' in run.stderr and 'held-out line' in run.stdout
+    assert 'step 10/10' in run.stderr and 'held-out line' in run.stdout  # the check, then all
     assert read_config(str(output))['adapted']['lines'] == 4
     run = subprocess.run([sys.executable, 'recognize.py', str(ink / 'one.inkml'), '--model',
                           str(output)], cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -43,8 +43,9 @@ def test_adapt_writes_a_folder_that_recognize_reads(base, ink, tmp_path):  # noq
 
 def test_the_recipe_flags_default_to_the_recipe():
     args = adapt.parse_args(['one.inkml', '--output', 'me'])
-    assert (args.steps, args.learning_rate, args.weights, args.dropout, args.guard) == \
-        (Recipe.steps, Recipe.learning_rate, Recipe.weights, Recipe.dropout, Recipe.guard)
+    assert (args.steps, args.learning_rate, args.weights, args.dropout, args.guard,
+            args.check) == (Recipe.steps, Recipe.learning_rate, Recipe.weights,
+                            Recipe.dropout, Recipe.guard, Recipe.check)
     assert not adapt.parse_args(['one.inkml', '--output', 'me', '--no-dropout']).dropout
 
 

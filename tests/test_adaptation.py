@@ -4,6 +4,7 @@ that folded unit scales give the network they trained, and the errors for bad li
 import filecmp
 import json
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -43,7 +44,7 @@ def test_adapting_changes_the_weights_and_nothing_else(base, lines, tmp_path):
     output = str(tmp_path / 'me')
     steps = []
     outcome = adapt_folder(base, output, lines, TEXTS,
-                           Recipe(steps=4, learning_rate=1e-2, guard=False),
+                           Recipe(steps=4, learning_rate=1e-2, check=False),
                            progress=lambda step, total: steps.append((step, total)))
     assert steps == [(1, 4), (2, 4), (3, 4), (4, 4)] and outcome.steps == 4
     assert sorted(os.listdir(output)) == sorted(set(os.listdir(base)) - {TRAINING_DIR})
@@ -78,7 +79,8 @@ def test_an_adapted_folder_loads_and_recognizes(base, lines, tmp_path):
 
 
 def test_recognizer_adapt_learns_the_lines_and_leaves_itself_alone(base, lines):
-    """The held-out line is a copy of the first: adapting must lower its loss."""
+    """The held-out line is a copy of the first: adapting (the check, on the other four)
+    must lower its loss."""
     recognizer = Recognizer.load(base)
     weights = recognizer.model.get_weights()
     adapted = recognizer.adapt(lines + lines[:1], TEXTS + TEXTS[:1],
@@ -90,6 +92,24 @@ def test_recognizer_adapt_learns_the_lines_and_leaves_itself_alone(base, lines):
     assert held_out['loss_after'] < held_out['loss_before']
     assert not all(np.array_equal(a, b) for a, b in zip(weights, adapted.model.get_weights()))
     assert isinstance(adapted.recognize(lines[0]), str)
+
+
+def test_the_check_measures_the_last_line_then_trains_on_all(base, lines):
+    """By default a first run on all lines but the last measures it, then training starts
+    afresh on all of them: twice the steps, all kept, and the message says what the check
+    saw. The network kept is not the check's: it differs from one trained on the first
+    lines alone."""
+    recognizer = Recognizer.load(base)
+    adapter = Adapter(recognizer.model, recognizer.pipeline, recognizer.char_table)
+    features, labels = encode_lines(recognizer.char_table, recognizer.pipeline, lines, TEXTS)
+    ticks = []
+    recipe = Recipe(steps=3, learning_rate=1e-2, augment=0, dropout=False)
+    outcome = adapter.run(features, labels, recipe, lambda step, total: ticks.append(total))
+    assert ticks == [6] * 6 and outcome.steps == 3
+    assert outcome.held_out['checked'] and outcome.held_out['line'] == len(lines)
+    assert "took the held-out line's CER from" in outcome.message(len(lines))
+    first = adapter.run(features[:-1], labels[:-1], replace(recipe, check=False)).weights
+    assert not all(np.array_equal(a, b) for a, b in zip(first, outcome.weights))
 
 
 @pytest.mark.parametrize('weights', ['output', 'top', 'scales'])
@@ -149,7 +169,8 @@ def test_the_guard_keeps_the_base_network_when_the_held_out_line_gets_worse(base
     taught that lines are blanks and one 'a' reads it worse, so no step is kept."""
     recognizer = Recognizer.load(base)
     texts = ['a', 'a', 'a', 'cbcbcbcbcbcb']
-    adapted = recognizer.adapt(lines, texts, Recipe(steps=10, learning_rate=0.1))
+    adapted = recognizer.adapt(lines, texts, Recipe(steps=10, learning_rate=0.1, guard=True,
+                                                    dropout=False))
     outcome = adapted.adaptation
     assert outcome.steps == 0 and outcome.held_out['line'] == 4
     assert outcome.held_out['loss_after'] == outcome.held_out['loss_before']
@@ -168,7 +189,8 @@ def test_the_guard_keeps_the_base_network_when_the_held_out_line_reads_worse(bas
     features, labels = encode_lines(recognizer.char_table, recognizer.pipeline, lines, TEXTS)
     measured = iter([(10.0, 'a b c'), (4.0, read_after), (6.0, 'a b c')])
     adapter._measure = lambda batch, ids: next(measured)
-    outcome = adapter.run(features, labels, Recipe(steps=10, augment=0))
+    outcome = adapter.run(features, labels, Recipe(steps=10, augment=0, guard=True,
+                                                   dropout=False))
     assert outcome.steps == kept
     assert outcome.held_out['cer_after'] == (0.0 if kept else outcome.held_out['cer_before'])
     base_kept = all(np.array_equal(a, b) for a, b in zip(adapter.base, outcome.weights))
