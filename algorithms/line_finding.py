@@ -200,7 +200,7 @@ class _Page:
             parts[-1].append(stroke)
         return parts
 
-    def _runs(self, up) -> list:
+    def _runs(self, up) -> tuple:
         """Step 3: the strokes in page order, cut where a body stroke starts a new line,
         or lands `up` or more above the run. -> (runs, drops): how far below its run's
         line each new line started, back left (the pitch, from two or more: runs that
@@ -322,10 +322,11 @@ class _Page:
         FLAT h high with ink under STRAIGHT times its length (a bar, a dash, a line of
         commas written late; a word of small letters is as flat, but its ink goes up and
         down)."""
-        return (self.ink[run].sum() < FRAGMENT * self.h
-                or (self.bottom[run].max() - self.top[run].min() < FLAT * self.h
-                    and self.ink[run].sum() < STRAIGHT * (self.end[run].max()
-                                                          - (2 * self.u - self.end)[run].min())))
+        ink = self.ink[run].sum()
+        length = self.end[run].max() - (2 * self.u - self.end)[run].min()
+        return ink < FRAGMENT * self.h or (
+            self.bottom[run].max() - self.top[run].min() < FLAT * self.h
+            and ink < STRAIGHT * length)
 
     def _pitch(self, runs) -> float:
         """The line pitch: median distance between the levels of runs next to each other
