@@ -29,8 +29,8 @@ and the number of steps with the lowest loss is kept; when no step beats the bas
 network, or the held-out line's best-path text at those steps has more errors than the
 base network's, the base network is kept (steps 0). With `refit`, training then starts
 again from the base network on all the lines for that number of steps; without it, the
-hold-out run's network is kept. Without dropout it took the worst writer's loss from 8.3
-to 2.9 points; with dropout, on all 169 validation writers, it gained 9.5% where training
+hold-out run's network is kept. Without dropout its text check took the worst writer's
+loss from 8.3 to 2.9 points; with dropout, on all 169 validation writers, it gained 9.5% where training
 on all lines gained 11.8%, and its worst writer lost more (docs/adaptation.md).
 
 Adapter holds the compiled training step for one network and one choice of weights, so
