@@ -20,8 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
-from data.pages import iam_pages  # noqa: E402
+from data.iam import IamSource  # noqa: E402
+from data.pages import add_iam_arguments, iam_pages  # noqa: E402
 from models.model_folder import DEFAULT_MODEL  # noqa: E402
 from models.recognizer import Recognizer  # noqa: E402
 
@@ -34,9 +34,7 @@ def parse_args(argv=None):
     p.add_argument('--model', default=DEFAULT_MODEL, help='(default: %(default)s)')
     p.add_argument('--decoder', default='best_path', choices=('best_path', 'token_passing'))
     p.add_argument('--lines', type=int, default=10, help='lines a page (default: 10)')
-    p.add_argument('--root', default=DEFAULT_ROOT, help='IAM-OnDB (default: %(default)s)')
-    p.add_argument('--split-lists', default=DEFAULT_SPLIT_LISTS,
-                   help='folder of the IAM-OnDB-t1 form lists (default: %(default)s)')
+    add_iam_arguments(p)
     return p.parse_args(argv)
 
 

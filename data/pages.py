@@ -16,7 +16,7 @@ from typing import List, NamedTuple, Optional
 
 import numpy as np
 
-from data.iam import UnreadableFile, read_line_strokes
+from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, UnreadableFile, read_line_strokes
 
 
 class Page(NamedTuple):
@@ -29,6 +29,15 @@ class Page(NamedTuple):
     def line_strokes(self, k: int) -> List[np.ndarray]:
         """The strokes of line k, in the order written."""
         return [self.strokes[i] for i in self.lines[k]]
+
+
+def add_iam_arguments(parser):
+    """--root and --split-lists on an argparse parser: where IAM-OnDB and its t1 form lists
+    are, for the scripts that build pages from it (studies/pages.py,
+    studies/line_finding_js.py, benchmarks/bench_pages.py)."""
+    parser.add_argument('--root', default=DEFAULT_ROOT, help='IAM-OnDB (default: %(default)s)')
+    parser.add_argument('--split-lists', default=DEFAULT_SPLIT_LISTS,
+                        help='folder of the IAM-OnDB-t1 form lists (default: %(default)s)')
 
 
 def form_of(line_id: str) -> str:

@@ -25,8 +25,8 @@ sys.path.insert(0, ROOT)
 import numpy as np  # noqa: E402
 
 from algorithms.line_finding import CUES, find_lines  # noqa: E402
-from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
-from data.pages import iam_pages  # noqa: E402
+from data.iam import IamSource  # noqa: E402
+from data.pages import add_iam_arguments, iam_pages  # noqa: E402
 from data.synthetic_pages import synthetic_page  # noqa: E402
 
 SCRIPT = os.path.join(ROOT, 'demo', 'web', 'test', 'node_line_finding.js')
@@ -36,9 +36,7 @@ CUE_SETS = {'default': None, 'all': sorted(CUES), 'all-but-turn': sorted(CUES - 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--root', default=DEFAULT_ROOT, help='IAM-OnDB (default: %(default)s)')
-    p.add_argument('--split-lists', default=DEFAULT_SPLIT_LISTS,
-                   help='folder of the IAM-OnDB-t1 form lists (default: %(default)s)')
+    add_iam_arguments(p)
     p.add_argument('--min-lines', type=int, default=3, help='(default: %(default)s)')
     p.add_argument('--pages', type=int, default=0, help='the first N pages only (0: all)')
     p.add_argument('--synthetic', type=int, default=0,

@@ -36,16 +36,14 @@ import numpy as np  # noqa: E402
 
 from algorithms.error_rates import cer  # noqa: E402
 from algorithms.line_finding import CUES, DEFAULT_CUES, find_lines  # noqa: E402
-from data.iam import DEFAULT_ROOT, DEFAULT_SPLIT_LISTS, IamSource  # noqa: E402
-from data.pages import iam_pages  # noqa: E402
+from data.iam import IamSource  # noqa: E402
+from data.pages import add_iam_arguments, iam_pages  # noqa: E402
 from data.synthetic_pages import synthetic_page  # noqa: E402
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--root', default=DEFAULT_ROOT, help='IAM-OnDB (default: %(default)s)')
-    p.add_argument('--split-lists', default=DEFAULT_SPLIT_LISTS,
-                   help='folder of the IAM-OnDB-t1 form lists (default: %(default)s)')
+    add_iam_arguments(p)
     p.add_argument('--split', default='validation', choices=('train', 'validation'),
                    help='forms to build pages from (default: %(default)s)')
     p.add_argument('--min-lines', type=int, default=3, help='(default: %(default)s)')
