@@ -93,6 +93,8 @@ FLOW = 4.0         # body strokes this close (in h) along a line hold what is wr
 FLOW_STROKES = 3   # ... with at most this many strokes between them
 BACK = 3.0         # a line written into is cut where the pen went back left this far (h)
 JUMP = 1.0         # ... and its pieces written apart, where the pen jumped forward this far
+HOLD = 0.1         # a piece put back goes after the stroke whose extent, this much (h) wider,
+                   # holds its middle
 CUES = frozenset({'turn', 'pen_order', 'up', 'curve', 'merge', 'reassign', 'flow',
                   'reorder'})
 # the turn search bought nothing measured (docs/pages.md) and is the dearest step: runs
@@ -168,8 +170,7 @@ class _Page:
         by over BACK h; a piece of only dots and bars is cut into its strokes: a writer
         who dots the i's after the page dots them all at one go), and the pieces other than
         the longest, cut again where the pen jumped forward (`_at_one_place`), are put back
-        where they lie along the line: each after the last stroke placed so far that
-        starts left of it."""
+        where they lie along the line, one by one (`_put_back`)."""
         if line[-1] - line[0] == len(line) - 1:
             return line
         pieces = [[line[0]]]
@@ -184,11 +185,26 @@ class _Page:
         out = list(pieces[longest])
         for piece in [part for piece in pieces[:longest] + pieces[longest + 1:]
                       for part in self._at_one_place(piece)]:
-            left = self.start[piece].min()
-            place = next((k for k in range(len(out) - 1, -1, -1)
-                          if self.start[out[k]] <= left), -1)
-            out[place + 1:place + 1] = piece
+            out = self._put_back(out, piece)
         return out
+
+    def _put_back(self, out, piece) -> list:
+        """`out` with `piece` (strokes written apart) put in its place along the line: after
+        the stroke placed so far whose extent, HOLD h wider each side, holds the piece's
+        middle (the one whose centre is nearest, when several do: an i-dot after its i, a
+        t-bar after its t, not before the stem it overhangs or after the next letter); where
+        none holds it (a comma after its word, an opening quote), after the last one whose
+        left edge is left of that middle."""
+        left = 2 * self.u - self.end
+        middle = 0.5 * (left[piece].min() + self.end[piece].max())
+        placed = np.asarray(out)
+        holding = np.flatnonzero((left[placed] - HOLD * self.h <= middle)
+                                 & (middle <= self.end[placed] + HOLD * self.h))
+        if len(holding):
+            place = int(holding[np.argmin(np.abs(self.u[placed[holding]] - middle))])
+        else:
+            place = next((k for k in range(len(out) - 1, -1, -1) if left[out[k]] <= middle), -1)
+        return out[:place + 1] + list(piece) + out[place + 1:]
 
     def _at_one_place(self, piece) -> list:
         """A piece written apart from its line, cut where the pen jumped forward over JUMP

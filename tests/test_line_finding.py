@@ -114,6 +114,24 @@ def test_late_marks_of_several_words_go_back_each_to_its_word():
     assert find_lines(late_marks_of_several_words()) == [[0, 1, 8, 2, 9, 3, 10], [4, 5, 6, 7]]
 
 
+def late_bar_and_dot() -> list:
+    """A t written as a stem, the next letter close after it, an i stem further on, and a
+    second line; after the page, the t's bar (overhanging its stem to the left) and the i's
+    dot (a little left of its stem)."""
+    stem = lambda x, t0: np.array([[x, 0.0, t0], [x + 0.5, 10.0, t0 + 0.01],  # noqa: E731
+                                   [x + 1.0, 20.0, t0 + 0.02]])
+    line = [stroke(0, 0, 45, 20, 0), stem(60, 1), stroke(64, 0, 16, 20, 2), stem(100, 3),
+            stroke(104, 0, 16, 20, 4)]
+    bar = np.array([[52.0, 2.0, 30.0], [70.0, 2.0, 30.01]])
+    dot = np.array([[99.0, -8.0, 31.0], [99.5, -8.0, 31.01]])
+    return [*line, *written_line(60, 10), bar, dot]
+
+
+def test_a_late_bar_and_dot_go_after_the_stems_they_overhang():
+    # both start left of their stems: they went back before them, and read "-t", ".i"
+    assert find_lines(late_bar_and_dot()) == [[0, 1, 9, 2, 3, 10, 4], [5, 6, 7, 8]]
+
+
 def test_a_correction_goes_back_into_its_line_in_its_place():
     page = written_line(0, 0, words=3) + written_line(60, 10)
     page.append(stroke(190, 0, 45, 20, 30))  # a fourth word on line 0, written last

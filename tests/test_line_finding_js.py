@@ -12,8 +12,8 @@ import pytest
 
 from algorithms.line_finding import CUES, find_lines
 from data.synthetic_pages import PageStyle, synthetic_page
-from test_line_finding import flat_word_and_bar, late_marks_of_several_words, stroke, \
-    written_line
+from test_line_finding import (flat_word_and_bar, late_bar_and_dot,
+                               late_marks_of_several_words, stroke, written_line)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, 'demo', 'web', 'test', 'node_line_finding.js')
@@ -59,6 +59,7 @@ def hand_made() -> dict:
                                        *written_line(60, 20)],
         'a late dot': [*written_line(0, 0), *written_line(60, 10), dot],
         'late marks of several words': late_marks_of_several_words(),
+        'a late bar and dot over stems': late_bar_and_dot(),
         'a one-word line of small letters': flat_word,
         'a bar between lines': bar,
         'a late word': [*written_line(0, 0, words=3), *written_line(60, 10),

@@ -37,6 +37,8 @@ export const FLOW = 4.0;       // body strokes this close (h) along a line hold 
 export const FLOW_STROKES = 3; // ... with at most this many strokes between them
 export const BACK = 3.0;       // a line written into is cut where the pen went this far (h) left
 export const JUMP = 1.0;       // ... and its pieces written apart, where it jumped this far right
+export const HOLD = 0.1;       // a piece put back goes after the stroke whose extent, this
+                               // much wider, holds its middle
 export const CUES = Object.freeze(['turn', 'pen_order', 'up', 'curve', 'merge', 'reassign',
   'flow', 'reorder']);
 // algorithms/line_finding.py's DEFAULT_CUES: all but the turn search, which bought nothing
@@ -130,18 +132,36 @@ class Page {
       : piece.map((i) => [i])));
     let longest = 0;
     pieces.forEach((piece, k) => { if (piece.length > pieces[longest].length) longest = k; });
-    const out = [...pieces[longest]];
+    let out = [...pieces[longest]];
     const apart = [...pieces.slice(0, longest), ...pieces.slice(longest + 1)]
       .flatMap((piece) => this.atOnePlace(piece));
-    for (const piece of apart) {
-      const left = min(piece.map((i) => this.start[i]));
-      let place = -1;
-      for (let k = out.length - 1; k >= 0; k--) {
-        if (this.start[out[k]] <= left) { place = k; break; }
-      }
-      out.splice(place + 1, 0, ...piece);
-    }
+    for (const piece of apart) out = this.putBack(out, piece);
     return out;
+  }
+
+  /** `out` with `piece` (strokes written apart) put in its place along the line: after the
+   * stroke placed so far whose extent, HOLD h wider each side, holds the piece's middle (the
+   * nearest by centre when several do), else after the last one whose left edge is left of
+   * that middle. */
+  putBack(out, piece) {
+    const left = (i) => 2 * this.u[i] - this.end[i];
+    const middle = 0.5 * (min(piece.map(left)) + max(piece.map((i) => this.end[i])));
+    const reach = HOLD * this.h;
+    let place = -1;
+    let nearest = Infinity;
+    out.forEach((i, k) => {
+      if (left(i) - reach <= middle && middle <= this.end[i] + reach
+          && Math.abs(this.u[i] - middle) < nearest) {
+        place = k;
+        nearest = Math.abs(this.u[i] - middle);
+      }
+    });
+    if (place < 0) {
+      for (let k = out.length - 1; k >= 0; k--) {
+        if (left(out[k]) <= middle) { place = k; break; }
+      }
+    }
+    return [...out.slice(0, place + 1), ...piece, ...out.slice(place + 1)];
   }
 
   /** A piece written apart from its line, cut where the pen jumped forward over JUMP h:
