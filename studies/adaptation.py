@@ -16,8 +16,10 @@ the forms that have them. `--forms N` takes N forms spread evenly over the sorte
 (0: all). Texts are IAM-OnDB's ascii transcriptions; adapting texts lose the characters the
 model's table lacks (as training does), test texts are kept whole.
 
-sweep: for each --config (Recipe fields, without the guard), adapt every form once and
-measure its test lines after each of --checkpoints steps: the CER curve over steps.
+sweep: for each --config (Recipe fields, without the guard or the check), adapt every form
+once and measure its test lines after each of --checkpoints steps: the CER curve over steps;
+with --mix and --average, also networks between the base and the adapted one, and the
+mean of the weights over the last steps (the same training, so they compare form by form).
 recipe: adapt with the Recipe (guard included) and report what a user would get.
 
 table: the table of runs written by --output to one or more files, a run's forms joined
@@ -71,6 +73,10 @@ def parse_args(argv=None):
     p.add_argument('--mix', default='1',
                    help='sweep: shares of the change kept, weights = base + share * '
                         '(adapted - base), e.g. 0.5,1 (default: %(default)s)')
+    p.add_argument('--average', default='1',
+                   help='sweep: also measure the mean of the weights over the last N steps '
+                        'before each checkpoint, e.g. 1,10,20 (1: the weights at the '
+                        'checkpoint; default: %(default)s)')
     p.add_argument('--lm-weights', default='',
                    help='also decode the adapted network by token passing with these LM '
                         'weights, e.g. 0.5,0.9 (the base keeps the folder\'s)')
@@ -169,33 +175,47 @@ def mixed(base, adapted, share) -> list:
     return adapted if share == 1 else [b + share * (a - b) for b, a in zip(base, adapted)]
 
 
-def sweep(measure, forms, recipe, checkpoints, mixes, k, output):
+def sweep(measure, forms, recipe, checkpoints, mixes, windows, k, output):
     adapter = Adapter(measure.token.model, measure.token.pipeline, measure.token.char_table,
                       recipe.weights)
-    rows = {(s, m): [] for s in checkpoints for m in mixes}
+    keys = [(s, m, w) for s in checkpoints for w in windows if w <= s for m in mixes]
+    rows = {key: [] for key in keys}
     for form, lines in forms:
         data = adapting_data(measure, form, k)
         if data is None or len(lines) <= test_from(k):
             continue
         base = measure.errors(form, test_from(k))
         start = time.perf_counter()
+        sums = {}  # (checkpoint, window): the sum of the weights after its window's steps
 
         def at_step(step, total):
-            if step in checkpoints:
-                adapted = adapter.adapted_weights()
-                for share in mixes:
+            summed = [(c, w) for c in checkpoints for w in windows if 1 < w <= c
+                      and c - w < step <= c]
+            if step not in checkpoints and not summed:
+                return
+            adapted = adapter.adapted_weights()
+            for key in summed:
+                sums[key] = [s + a for s, a in zip(sums[key], adapted)] if key in sums \
+                    else adapted
+            for (s, share, w) in keys:
+                if s == step:
+                    weights = adapted if w == 1 else [v / w for v in sums[s, w]]
                     after = measure.errors(form, test_from(k),
-                                           mixed(measure.base_weights, adapted, share))
-                    rows[step, share].append({'form': form, 'base': base, 'after': after})
+                                           mixed(measure.base_weights, weights, share))
+                    rows[s, share, w].append({'form': form, 'base': base, 'after': after})
 
-        adapter.run(*data, Recipe(**{**vars(recipe), 'guard': False,
+        adapter.run(*data, Recipe(**{**vars(recipe), 'guard': False, 'check': False,
                                      'steps': max(checkpoints)}), at_step)
         print(f'  {form}: {time.perf_counter() - start:.1f} s', file=sys.stderr, flush=True)
-    for (step, share), found in rows.items():
+    for (step, share, w), found in rows.items():
         write(output, {'mode': 'sweep', 'recipe': vars(recipe), 'lines': k, 'steps': step,
-                       'mix': share, 'forms': found})
-    return [(f'{describe(recipe)} steps={s}' + (f' mix={m}' if m != 1 else ''), rows[s, m])
-            for s in checkpoints for m in mixes]
+                       'mix': share, 'average': w, 'forms': found})
+    return [(sweep_name(describe(recipe), s, m, w), rows[s, m, w]) for s, m, w in keys]
+
+
+def sweep_name(recipe, steps, share, window) -> str:
+    return (f'{recipe} steps={steps}' + (f' mix={share}' if share != 1 else '')
+            + (f' average={window}' if window != 1 else ''))
 
 
 def with_recipe(measure, forms, recipe, k, output):
@@ -269,8 +289,8 @@ def joined_runs(files) -> list:
             for record in map(json.loads, f):
                 name = f'{describe(Recipe(**record["recipe"]))} lines={record["lines"]}'
                 if record['mode'] == 'sweep':
-                    name += f' steps={record["steps"]}' + (
-                        f' mix={record["mix"]}' if record.get('mix', 1) != 1 else '')
+                    name = sweep_name(name, record['steps'], record.get('mix', 1),
+                                      record.get('average', 1))
                 runs.setdefault(name, []).extend(record['forms'])
     return list(runs.items())
 
@@ -294,15 +314,17 @@ def main(argv=None):
     recipes = [parse_config(c) for c in args.config] or [Recipe()]
     checkpoints = sorted(int(s) for s in args.checkpoints.split(','))
     mixes = [float(m) for m in args.mix.split(',')]
+    windows = sorted(int(w) for w in args.average.split(','))
     results = []
     for k in (int(n) for n in args.lines.split(',')):
         for recipe in recipes:
             if args.mode == 'sweep':
-                results += sweep(measure, forms, recipe, checkpoints, mixes, k, args.output)
+                found = sweep(measure, forms, recipe, checkpoints, mixes, windows, k,
+                              args.output)
             else:
-                results += with_recipe(measure, forms, recipe, k, args.output)
-            print_table(results[-len(checkpoints) * len(mixes):] if args.mode == 'sweep'
-                        else results[-1:])
+                found = with_recipe(measure, forms, recipe, k, args.output)
+            results += found
+            print_table(found)
     print('\nall runs (TP: token passing, BP: best path; CER over all test lines; per form: '
           'change in points with token passing)')
     print_table(results)
