@@ -87,9 +87,13 @@ def read_lines(files) -> tuple:
     return strokes, texts, names
 
 
-def show_progress(step, total):
-    end = '\n' if step == total else ''
-    print(f'\radapt.py: step {step}/{total}', end=end, file=sys.stderr, flush=True)
+def progress_printer(recipe, lines):
+    """progress(step, total) that rewrites one line on stderr, a line per phase."""
+    def show(step, total):
+        text = recipe.progress(lines, step, total)
+        end = '\n' if step == total or (recipe.checks(lines) and step == recipe.steps) else ''
+        print(f'\radapt.py: {text}', end=end, file=sys.stderr, flush=True)
+    return show
 
 
 def main(argv=None):
@@ -104,7 +108,7 @@ def main(argv=None):
     try:
         strokes, texts, names = read_lines(files)
         outcome = adapt_folder(args.model, args.output, strokes, texts, recipe, names,
-                               show_progress, args.overwrite)
+                               progress_printer(recipe, len(texts)), args.overwrite)
     except ModelFolderError as error:
         print(f'adapt.py: error: {error}', file=sys.stderr)
         sys.exit(2)

@@ -43,6 +43,7 @@ from data.inkml import page_to_inkml, to_inkml  # noqa: E402
 from demo.ink import Ink, Report, fit_to_box, problem, replay_schedule  # noqa: E402
 from demo.learning import Lessons, adapted_folder  # noqa: E402
 from demo.recognizer_thread import RecognizerThread  # noqa: E402
+from models.adaptation import Recipe  # noqa: E402
 from models.decoder_options import (add_decoder_arguments, check_decoder_arguments,  # noqa: E402
                                     token_passing_settings)
 from models.model_folder import (DEFAULT_MODEL, LM_FILE, ModelFolderError,  # noqa: E402
@@ -436,7 +437,7 @@ class Demo:
         self.truth.config(text='')
 
     def on_adapt_progress(self, step, total):
-        self.set_status(f'adapting: step {step} of {total}')
+        self.set_status(Recipe().progress(len(self.lessons), step, total))
 
     def on_adapted(self, folder, message):
         self.model_dir = folder

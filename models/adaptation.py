@@ -91,6 +91,19 @@ class Recipe:
                              f'needed, got {self.steps}, {self.learning_rate}, {self.augment}, '
                              f'{self.kl}')
 
+    def checks(self, lines: int) -> bool:
+        """Whether adapting on this many lines runs the check first."""
+        return not self.guard and self.check and lines >= 2
+
+    def progress(self, lines: int, step: int, total: int) -> str:
+        """What a progress callback's (step, total) means, for a person: with the check,
+        the first `steps` train on all lines but the last, the next on all of them."""
+        if self.checks(lines):
+            if step <= self.steps:
+                return f'checking on {lines - 1} of {lines} lines: step {step} of {self.steps}'
+            return f'adapting on all {lines} lines: step {step - self.steps} of {self.steps}'
+        return f'adapting on {lines} lines: step {step} of {total}'
+
 
 @dataclass
 class Outcome:
@@ -230,7 +243,7 @@ class Adapter:
         distort = (Distorter.for_pipeline(Augmentation().scaled(recipe.augment), self.pipeline)
                    if recipe.augment else None)
         guarded = recipe.guard and len(features) >= 2
-        checked = not recipe.guard and recipe.check and len(features) >= 2
+        checked = recipe.checks(len(features))
         total = recipe.steps * (2 if (guarded and recipe.refit) or checked else 1)
         ticker = _Ticker(progress, total)
         if recipe.kl and self.frozen is None:

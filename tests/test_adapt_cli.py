@@ -34,7 +34,10 @@ def test_adapt_writes_a_folder_that_recognize_reads(base, ink, tmp_path):  # noq
                           str(output), '--steps', '5'], cwd=ROOT, capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr
-    assert 'step 10/10' in run.stderr and 'held-out line' in run.stdout  # the check, then all
+    # the check on 3 lines, then all 4
+    assert 'checking on 3 of 4 lines: step 5 of 5\n' in run.stderr, run.stderr
+    assert 'adapting on all 4 lines: step 5 of 5\n' in run.stderr
+    assert 'held-out line' in run.stdout
     assert read_config(str(output))['adapted']['lines'] == 4
     run = subprocess.run([sys.executable, 'recognize.py', str(ink / 'one.inkml'), '--model',
                           str(output)], cwd=ROOT, capture_output=True, text=True, timeout=600)

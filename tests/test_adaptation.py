@@ -96,16 +96,21 @@ def test_recognizer_adapt_learns_the_lines_and_leaves_itself_alone(base, lines):
 
 def test_the_check_measures_the_last_line_then_trains_on_all(base, lines):
     """By default a first run on all lines but the last measures it, then training starts
-    afresh on all of them: twice the steps, all kept, and the message says what the check
-    saw. The network kept is not the check's: it differs from one trained on the first
+    afresh on all of them: twice the steps, all kept, progress that says which run it is
+    in, and the message says what the check saw. The network kept is not the check's: it differs from one trained on the first
     lines alone."""
     recognizer = Recognizer.load(base)
     adapter = Adapter(recognizer.model, recognizer.pipeline, recognizer.char_table)
     features, labels = encode_lines(recognizer.char_table, recognizer.pipeline, lines, TEXTS)
     ticks = []
     recipe = Recipe(steps=3, learning_rate=1e-2, augment=0, dropout=False)
-    outcome = adapter.run(features, labels, recipe, lambda step, total: ticks.append(total))
-    assert ticks == [6] * 6 and outcome.steps == 3
+    outcome = adapter.run(features, labels, recipe,
+                          lambda step, total: ticks.append(recipe.progress(len(lines), step,
+                                                                           total)))
+    n = len(lines)
+    assert ticks == [f'checking on {n - 1} of {n} lines: step {k} of 3' for k in (1, 2, 3)] + [
+        f'adapting on all {n} lines: step {k} of 3' for k in (1, 2, 3)]
+    assert outcome.steps == 3
     assert outcome.held_out['checked'] and outcome.held_out['line'] == len(lines)
     assert "took the held-out line's CER from" in outcome.message(len(lines))
     first = adapter.run(features[:-1], labels[:-1], replace(recipe, check=False)).weights
