@@ -97,8 +97,8 @@ def test_recognizer_adapt_learns_the_lines_and_leaves_itself_alone(base, lines):
 def test_the_check_measures_the_last_line_then_trains_on_all(base, lines):
     """By default a first run on all lines but the last measures it, then training starts
     afresh on all of them: twice the steps, all kept, progress that says which run it is
-    in, and the message says what the check saw. The network kept is not the check's: it differs from one trained on the first
-    lines alone."""
+    in, and the message says what the check saw. The network kept is not the check's: it
+    differs from one trained on the first lines alone."""
     recognizer = Recognizer.load(base)
     adapter = Adapter(recognizer.model, recognizer.pipeline, recognizer.char_table)
     features, labels = encode_lines(recognizer.char_table, recognizer.pipeline, lines, TEXTS)
