@@ -30,8 +30,9 @@ network, or the held-out line's best-path text at those steps has more errors th
 base network's, the base network is kept (steps 0). With `refit`, training then starts
 again from the base network on all the lines for that number of steps; without it, the
 hold-out run's network is kept. Without dropout its text check took the worst writer's
-loss from 8.3 to 2.9 points; with dropout, on all 169 validation writers, it gained 9.5% where training
-on all lines gained 11.8%, and its worst writer lost more (docs/adaptation.md).
+loss from 8.3 to 2.9 points; with dropout, on all 169 validation writers, it gained 9.5%
+where training on all lines gained 11.8%, and its worst writer lost more
+(docs/adaptation.md).
 
 Adapter holds the compiled training step for one network and one choice of weights, so
 that a study adapts many writers without re-tracing (studies/adaptation.py).
