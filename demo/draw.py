@@ -10,15 +10,16 @@ Write on the canvas with the left mouse button, one line or several: the ink is 
 page (its lines found, see algorithms/line_finding.py) and the text shown line by line.
 Recognize (Return), Undo stroke (Ctrl+Z) and Clear (Escape) act on the ink; Save ink
 (Ctrl+S) writes it as InkML, with the lines and words recognized as annotated traceGroups
-(recognize.py reads it back); the decoder can be
-switched at any time. "Show example" replays a line of a compiled data set's test split (its
-validation split if the test split is empty) at its recorded speed and shows its true text. With --live (the default) the ink is
-recognized by itself once the pen has rested.
+(recognize.py reads it back); the decoder can be switched at any time. "Show example"
+replays a line of a compiled data set's test split (its validation split if the test split
+is empty) at its recorded speed and shows its true text. With --live (the default) the ink
+is recognized by itself once the pen has rested.
 
 "Learn my writing" adapts the model to you (demo/learning.py): write the sentence shown, or
 anything and type or correct its text in the box, "Keep line", and after three lines or
-more "Adapt": a copy of the model is fine-tuned on your lines (the last held out to say how
-much it helped), written to --adapted, and the window recognizes with it from then on.
+more "Adapt": a copy of the model is fine-tuned on your lines (first on all but the last,
+to say what adapting does to a line it has not seen, then on all of them), written to
+--adapted, and the window recognizes with it from then on.
 
 TensorFlow and the model load in a background thread, and every recognition runs there too,
 so the window appears at once and never freezes. Results come back through a queue that the
