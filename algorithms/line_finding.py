@@ -136,6 +136,7 @@ class _Page:
               for p in xy]
         self.u = np.array([0.5 * (p[:, 0].min() + p[:, 0].max()) for p in uv])    # (S,)
         self.start = np.array([p[0, 0] for p in uv])
+        self.left = np.array([p[:, 0].min() for p in uv])
         self.end = np.array([p[:, 0].max() for p in uv])
         self.v = np.array([_median_v(p) for p in uv])                     # (S,) centres
         self.top = np.array([p[:, 1].min() for p in uv])
@@ -195,15 +196,15 @@ class _Page:
         t-bar after its t, not before the stem it overhangs or after the next letter); where
         none holds it (a comma after its word, an opening quote), after the last one whose
         left edge is left of that middle."""
-        left = 2 * self.u - self.end
-        middle = 0.5 * (left[piece].min() + self.end[piece].max())
+        middle = 0.5 * (self.left[piece].min() + self.end[piece].max())
         placed = np.asarray(out)
-        holding = np.flatnonzero((left[placed] - HOLD * self.h <= middle)
+        holding = np.flatnonzero((self.left[placed] - HOLD * self.h <= middle)
                                  & (middle <= self.end[placed] + HOLD * self.h))
         if len(holding):
             place = int(holding[np.argmin(np.abs(self.u[placed[holding]] - middle))])
         else:
-            place = next((k for k in range(len(out) - 1, -1, -1) if left[out[k]] <= middle), -1)
+            place = next((k for k in range(len(out) - 1, -1, -1)
+                          if self.left[out[k]] <= middle), -1)
         return out[:place + 1] + list(piece) + out[place + 1:]
 
     def _at_one_place(self, piece) -> list:
@@ -320,15 +321,14 @@ class _Page:
         written high before their word and with too much ink to be a fragment, stay with
         the word they sit on; a line above, even of one short word, has its centre above
         that band."""
-        left = 2 * self.u - self.end
-        low, high = left[run].min(), self.end[run].max()
+        low, high = self.left[run].min(), self.end[run].max()
         if high - low >= SHORT * self.h:
             return None
         centre, bottom = np.median(self.v[run]), self.bottom[run].max()
         for k, line in enumerate(lines):
             line = np.asarray(line)
             near = line[self.body[line] & (self.end[line] > low - self.h)
-                        & (left[line] < high + self.h)]
+                        & (self.left[line] < high + self.h)]
             if len(near) and self.top[near].min() < centre and bottom <= self.bottom[near].max():
                 return k
         return None
@@ -339,7 +339,7 @@ class _Page:
         commas written late; a word of small letters is as flat, but its ink goes up and
         down)."""
         ink = self.ink[run].sum()
-        length = self.end[run].max() - (2 * self.u - self.end)[run].min()
+        length = self.end[run].max() - self.left[run].min()
         return ink < FRAGMENT * self.h or (
             self.bottom[run].max() - self.top[run].min() < FLAT * self.h
             and ink < STRAIGHT * length)

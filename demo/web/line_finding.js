@@ -81,6 +81,7 @@ class Page {
     }));
     this.u = uv.map(({ u }) => 0.5 * (min(u) + max(u)));
     this.start = uv.map(({ u }) => u[0]);
+    this.left = uv.map(({ u }) => min(u));
     this.end = uv.map(({ u }) => max(u));
     this.v = uv.map(({ u, v }) => medianV(u, v));
     this.top = uv.map(({ v }) => min(v));
@@ -144,7 +145,7 @@ class Page {
    * nearest by centre when several do), else after the last one whose left edge is left of
    * that middle. */
   putBack(out, piece) {
-    const left = (i) => 2 * this.u[i] - this.end[i];
+    const left = (i) => this.left[i];
     const middle = 0.5 * (min(piece.map(left)) + max(piece.map((i) => this.end[i])));
     const reach = HOLD * this.h;
     let place = -1;
@@ -290,7 +291,7 @@ class Page {
   /** The line whose own ink holds a short run (opening quotes written high before their
    * word), or null. */
   holding(lines, run) {
-    const left = (i) => 2 * this.u[i] - this.end[i];
+    const left = (i) => this.left[i];
     const low = min(run.map(left));
     const high = max(run.map((i) => this.end[i]));
     if (high - low >= SHORT * this.h) return null;
@@ -311,7 +312,7 @@ class Page {
   fragment(run) {
     const ink = pairwiseSum(run.map((i) => this.ink[i]));
     const length = max(run.map((i) => this.end[i]))
-      - min(run.map((i) => 2 * this.u[i] - this.end[i]));
+      - min(run.map((i) => this.left[i]));
     return ink < FRAGMENT * this.h
       || (max(run.map((i) => this.bottom[i])) - min(run.map((i) => this.top[i])) < FLAT * this.h
         && ink < STRAIGHT * length);
