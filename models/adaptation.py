@@ -274,41 +274,33 @@ class Adapter:
         """Train on all lines but the last, measuring the last; -> (best steps, held-out
         figures, the weights at the best steps: the base weights when none beat them)."""
         kept = pad_batch(features[-1:], labels[-1:], [''])
-        loss, text = self._measure(kept, labels[-1])
-        before = {'loss': loss, 'text': text}
-        best = (loss, 0, self.base, text)
+        before = self._measure(kept)  # (loss, text)
+        best = base = (before[0], 0, self.base, before[1])  # (loss, steps, weights, text)
         done = 0
         while done < recipe.steps:
             n = min(CHECK_EVERY, recipe.steps - done)
             self._train_steps(features[:-1], labels[:-1], recipe, rng, distort, n, ticker)
             done += n
-            loss, text = self._measure(kept, labels[-1])
+            loss, text = self._measure(kept)
             if loss < best[0]:
                 best = (loss, done, self.adapted_weights(), text)
         truth = self.char_table.decode(labels[-1])
-        before['cer'], best_cer = cer([truth], [before['text']]), cer([truth], [best[3]])
-        if best_cer > before['cer']:  # a lower loss, but the line reads worse: keep the base
-            best, best_cer = (before['loss'], 0, self.base, before['text']), before['cer']
-        held_out = {'line': len(features), 'loss_before': round(before['loss'], 3),
-                    'loss_after': round(best[0], 3), 'cer_before': round(before['cer'], 4),
-                    'cer_after': round(best_cer, 4)}
-        return best[1], held_out, best[2]
+        if cer([truth], [best[3]]) > cer([truth], [before[1]]):
+            best = base  # a lower loss, but the line reads worse: keep the base
+        return best[1], _held_out_figures(len(features), truth, before, (best[0], best[3])), \
+            best[2]
 
     def _check(self, features, labels, recipe, rng, distort, ticker) -> dict:
         """Train on all lines but the last for the recipe's steps and measure the last
         before and after: what adapting does to a line it has not seen (the network kept
         is trained afresh on all the lines)."""
         kept = pad_batch(features[-1:], labels[-1:], [''])
-        truth = self.char_table.decode(labels[-1])
-        loss_before, text_before = self._measure(kept, labels[-1])
+        before = self._measure(kept)
         self._train_steps(features[:-1], labels[:-1], recipe, rng, distort, recipe.steps, ticker)
-        loss_after, text_after = self._measure(kept, labels[-1])
-        return {'line': len(features), 'loss_before': round(loss_before, 3),
-                'loss_after': round(loss_after, 3),
-                'cer_before': round(cer([truth], [text_before]), 4),
-                'cer_after': round(cer([truth], [text_after]), 4), 'checked': True}
+        return {**_held_out_figures(len(features), self.char_table.decode(labels[-1]), before,
+                                    self._measure(kept)), 'checked': True}
 
-    def _measure(self, batch, ids) -> tuple:
+    def _measure(self, batch) -> tuple:
         """(CTC loss, best-path text) of a one-line batch with the weights as they are."""
         losses, probabilities = self._loss(*_tensors(batch))
         frames = output_lengths(int(batch.frame_lengths[0]), self.stride)
@@ -332,6 +324,14 @@ class Adapter:
             for kernel in _input_kernels(self.copy, scale.after):
                 weights[index[id(kernel)]] *= factor[:, None]
         return weights
+
+
+def _held_out_figures(line, truth, before, after) -> dict:
+    """What adapting did to the held-out line (its number, counted from 1, and text):
+    before and after are (CTC loss, best-path text)."""
+    return {'line': line, 'loss_before': round(before[0], 3), 'loss_after': round(after[0], 3),
+            'cer_before': round(cer([truth], [before[1]]), 4),
+            'cer_after': round(cer([truth], [after[1]]), 4)}
 
 
 class _Ticker:

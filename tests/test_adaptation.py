@@ -193,7 +193,7 @@ def test_the_guard_keeps_the_base_network_when_the_held_out_line_reads_worse(bas
     adapter = Adapter(recognizer.model, recognizer.pipeline, recognizer.char_table)
     features, labels = encode_lines(recognizer.char_table, recognizer.pipeline, lines, TEXTS)
     measured = iter([(10.0, 'a b c'), (4.0, read_after), (6.0, 'a b c')])
-    adapter._measure = lambda batch, ids: next(measured)
+    adapter._measure = lambda batch: next(measured)
     outcome = adapter.run(features, labels, Recipe(steps=10, augment=0, guard=True,
                                                    dropout=False))
     assert outcome.steps == kept
