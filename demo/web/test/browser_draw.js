@@ -16,7 +16,8 @@
 // TensorFlow.js backend the page picked), "engine", "decoder": the page's default decoder
 // (window.hwrDemo.decoder), "decoders": those its menu offers, "best_path_text": shown
 // after choosing best path (null if not offered), "probabilities": the page's model output
-// for those strokes (T * C, row-major), "errors": uncaught page errors};
+// for those strokes (T * C, row-major), "line_probabilities": the same for each line shown,
+// read as the page reads it (on its reading clock), "errors": uncaught page errors};
 // OUT_DIR/ink.inkml (the download), OUT_DIR/screenshot.png.
 // Chromium: Debian's /usr/bin/chromium, or the one named by $CHROMIUM (no download), which
 // playwright-core starts headless with a new empty profile (--user-data-dir).
@@ -104,6 +105,14 @@ async function main([url, strokesPath, outDir]) {
       probabilities: await page.evaluate(async () => {
         const { recognizer, strokes } = window.hwrDemo;
         return Array.from((await recognizer.recognize(strokes())).probabilities);
+      }),
+      line_probabilities: await page.evaluate(async () => {
+        const { onReadingClock } = await import('./page_reader.js');
+        const { recognizer, strokes, lines } = window.hwrDemo;
+        const shown = lines();
+        const read = shown.map((line) => recognizer.recognize(shown.length > 1
+          ? onReadingClock(strokes(), line.strokes) : strokes()));
+        return (await Promise.all(read)).map((line) => Array.from(line.probabilities));
       }),
       best_path_text: null,
       errors,
