@@ -18,8 +18,9 @@ model's table lacks (as training does), test texts are kept whole.
 
 sweep: for each --config (Recipe fields, without the guard or the check), adapt every form
 once and measure its test lines after each of --checkpoints steps: the CER curve over steps;
-with --mix and --average, also networks between the base and the adapted one, and the
-mean of the weights over the last steps (the same training, so they compare form by form).
+with --mix, --average and --soup, also networks between the base and the adapted one, the
+mean of the weights over the last steps, and the mean of the weights of several runs with
+other draws (all from the same first run, so they compare form by form).
 recipe: adapt with the Recipe (guard included) and report what a user would get.
 
 table: the table of runs written by --output to one or more files, a run's forms joined
@@ -77,6 +78,9 @@ def parse_args(argv=None):
                    help='sweep: also measure the mean of the weights over the last N steps '
                         'before each checkpoint, e.g. 1,10,20 (1: the weights at the '
                         'checkpoint; default: %(default)s)')
+    p.add_argument('--soup', default='1',
+                   help='sweep: also measure the mean of the weights of N runs with other '
+                        'draws, e.g. 1,2 (1: the first run alone; default: %(default)s)')
     p.add_argument('--lm-weights', default='',
                    help='also decode the adapted network by token passing with these LM '
                         'weights, e.g. 0.5,0.9 (the base keeps the folder\'s)')
@@ -175,10 +179,11 @@ def mixed(base, adapted, share) -> list:
     return adapted if share == 1 else [b + share * (a - b) for b, a in zip(base, adapted)]
 
 
-def sweep(measure, forms, recipe, checkpoints, mixes, windows, k, output):
+def sweep(measure, forms, recipe, checkpoints, mixes, windows, soups, k, output):
     adapter = Adapter(measure.token.model, measure.token.pipeline, measure.token.char_table,
                       recipe.weights)
-    keys = [(s, m, w) for s in checkpoints for w in windows if w <= s for m in mixes]
+    keys = [(s, m, w, n) for s in checkpoints for w in windows if w <= s for m in mixes
+            for n in soups]
     rows = {key: [] for key in keys}
     for form, lines in forms:
         data = adapting_data(measure, form, k)
@@ -186,36 +191,47 @@ def sweep(measure, forms, recipe, checkpoints, mixes, windows, k, output):
             continue
         base = measure.errors(form, test_from(k))
         start = time.perf_counter()
-        sums = {}  # (checkpoint, window): the sum of the weights after its window's steps
-
-        def at_step(step, total):
-            summed = [(c, w) for c in checkpoints for w in windows if 1 < w <= c
-                      and c - w < step <= c]
-            if step not in checkpoints and not summed:
-                return
-            adapted = adapter.adapted_weights()
-            for key in summed:
-                sums[key] = [s + a for s, a in zip(sums[key], adapted)] if key in sums \
-                    else adapted
-            for (s, share, w) in keys:
-                if s == step:
-                    weights = adapted if w == 1 else [v / w for v in sums[s, w]]
-                    after = measure.errors(form, test_from(k),
-                                           mixed(measure.base_weights, weights, share))
-                    rows[s, share, w].append({'form': form, 'base': base, 'after': after})
-
-        adapter.run(*data, Recipe(**{**vars(recipe), 'guard': False, 'check': False,
-                                     'steps': max(checkpoints)}), at_step)
+        found = [kept_weights(adapter, data, recipe, r, checkpoints, windows)
+                 for r in range(max(soups))]
+        for (step, share, w, n) in keys:
+            weights = found[0][step, w] if n == 1 else \
+                [sum(parts) / n for parts in zip(*(run[step, w] for run in found[:n]))]
+            after = measure.errors(form, test_from(k), mixed(measure.base_weights, weights, share))
+            rows[step, share, w, n].append({'form': form, 'base': base, 'after': after})
         print(f'  {form}: {time.perf_counter() - start:.1f} s', file=sys.stderr, flush=True)
-    for (step, share, w), found in rows.items():
+    for (step, share, w, n), found in rows.items():
         write(output, {'mode': 'sweep', 'recipe': vars(recipe), 'lines': k, 'steps': step,
-                       'mix': share, 'average': w, 'forms': found})
-    return [(sweep_name(describe(recipe), s, m, w), rows[s, m, w]) for s, m, w in keys]
+                       'mix': share, 'average': w, 'soup': n, 'forms': found})
+    return [(sweep_name(describe(recipe), *key), rows[key]) for key in keys]
 
 
-def sweep_name(recipe, steps, share, window) -> str:
+def kept_weights(adapter, data, recipe, run, checkpoints, windows) -> dict:
+    """{(checkpoint, window): weights} of one run of the recipe without the guard or the
+    check (its seed + run: other augmentation draws; dropout's differ anyway): after each
+    checkpoint's steps, and the mean over the window's last steps before it."""
+    kept, sums = {}, {}
+
+    def at_step(step, total):
+        summed = [(c, w) for c in checkpoints for w in windows if 1 < w <= c
+                  and c - w < step <= c]
+        if step not in checkpoints and not summed:
+            return
+        adapted = adapter.adapted_weights()
+        for key in summed:
+            sums[key] = [s + a for s, a in zip(sums[key], adapted)] if key in sums else adapted
+        for c, w in ((c, w) for c in checkpoints for w in windows if c == step and w <= c):
+            kept[c, w] = adapted if w == 1 else [v / w for v in sums[c, w]]
+
+    adapter.run(*data, Recipe(**{**vars(recipe), 'guard': False, 'check': False,
+                                 'steps': max(checkpoints), 'seed': recipe.seed + run}),
+                at_step)
+    return kept
+
+
+def sweep_name(recipe, steps, share, window, soup=1) -> str:
     return (f'{recipe} steps={steps}' + (f' mix={share}' if share != 1 else '')
-            + (f' average={window}' if window != 1 else ''))
+            + (f' average={window}' if window != 1 else '')
+            + (f' soup={soup}' if soup != 1 else ''))
 
 
 def with_recipe(measure, forms, recipe, k, output):
@@ -290,7 +306,7 @@ def joined_runs(files) -> list:
                 name = f'{describe(Recipe(**record["recipe"]))} lines={record["lines"]}'
                 if record['mode'] == 'sweep':
                     name = sweep_name(name, record['steps'], record.get('mix', 1),
-                                      record.get('average', 1))
+                                      record.get('average', 1), record.get('soup', 1))
                 runs.setdefault(name, []).extend(record['forms'])
     return list(runs.items())
 
@@ -315,11 +331,12 @@ def main(argv=None):
     checkpoints = sorted(int(s) for s in args.checkpoints.split(','))
     mixes = [float(m) for m in args.mix.split(',')]
     windows = sorted(int(w) for w in args.average.split(','))
+    soups = sorted(int(n) for n in args.soup.split(','))
     results = []
     for k in (int(n) for n in args.lines.split(',')):
         for recipe in recipes:
             if args.mode == 'sweep':
-                found = sweep(measure, forms, recipe, checkpoints, mixes, windows, k,
+                found = sweep(measure, forms, recipe, checkpoints, mixes, windows, soups, k,
                               args.output)
             else:
                 found = with_recipe(measure, forms, recipe, k, args.output)
