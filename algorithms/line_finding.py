@@ -20,8 +20,9 @@ How it works: pen order proposes, geometry disposes.
    back left, or by more than FAR h whatever the direction, or (cue `up`) above it by more
    than UP x the line pitch (a word added to a line above, written later; the pitch comes
    from a first pass without this rule: the median drop below the run's line where the
-   pen went back left to start a new one, with two or more of them). Dots, bars and
-   punctuation never start a run.
+   pen went back left to start a new one, with two or more of them; with one, at most
+   UP_ONE h, since that one drop may span two lines: a page written first line, third,
+   second). Dots, bars and punctuation never start a run.
 4. Lines from runs (cue `merge`). Each run gets a centre line: a robust weighted
    least-squares fit of its body strokes' centres (the ink-weighted median v of each)
    against u (dots and bars sit off the line, and written late they may lie where it has
@@ -78,6 +79,7 @@ DOWN = 0.6         # a run ends when a body stroke lands this far (in h) below i
 FAR = 2.0          # or this far below, in any direction
 LEFT = 1.0         # "leftwards": it starts at least this far (in h) left of the run's end
 UP = 0.6           # or when one lands this share of the pitch above it: a late word above
+UP_ONE = 1.5       # ... or this far (in h), where the pitch comes from one drop only
 RECENT = 6         # body strokes of a run that say where its line is now
 ENDS = 8           # body strokes at each end that say where a piece of a line is there
 MERGE = 0.45       # runs within this share of the line pitch are one line
@@ -148,8 +150,7 @@ class _Page:
         if 'pen_order' in self.cues:
             runs, drops = self._runs(np.inf)
             if 'up' in self.cues:  # again, now that the pitch is known
-                pitch = np.median(drops) if len(drops) > 1 else self._pitch(runs)
-                runs, _ = self._runs(UP * pitch)
+                runs, _ = self._runs(self._up(runs, drops))
         else:
             runs = self._one_run_per_stroke()
         lines = self._merge(runs) if 'merge' in self.cues else runs
@@ -239,6 +240,15 @@ class _Page:
             if self.body[i]:
                 recent = (recent + [i])[-RECENT:]
         return runs, drops
+
+    def _up(self, runs, drops) -> float:
+        """How far above its run a body stroke must land to leave it (cue `up`): UP x the
+        pitch, and at most UP_ONE h where the pitch comes from one drop only. That drop
+        may be two pitches: three lines written first, third, second leave the first run
+        and a run that holds the third line and then the second, and the second, one pitch
+        above the third, would stay with it."""
+        pitch = np.median(drops) if len(drops) > 1 else self._pitch(runs)
+        return min(UP * pitch, UP_ONE * self.h) if len(drops) == 1 else UP * pitch
 
     def _leaves(self, below, back, up) -> bool:
         """Whether a body stroke this far below a run's line (negative: above) leaves it."""

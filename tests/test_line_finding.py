@@ -52,6 +52,22 @@ def test_corrections_written_after_a_short_line_do_not_mislead_the_pitch():
         assert same_lines(find_lines(page.strokes), page.lines), index
 
 
+def lines_written_first_third_second() -> list:
+    return [*written_line(0, 0), *written_line(120, 10), *written_line(60, 20, words=2)]
+
+
+def test_a_line_written_after_the_line_below_it_is_a_line_of_its_own():
+    # the one drop the pen made, from the first line to the third, is two pitches: the
+    # second line, written last one pitch above the third, ran on with the third when
+    # the distance that cuts a run above was measured from that drop alone (synthetic
+    # pages 79, 127 and 185: "Aren't chris" written after "possible nothing, changes")
+    assert find_lines(lines_written_first_third_second()) == \
+        [[0, 1, 2, 3], [8, 9], [4, 5, 6, 7]]
+    for index in (79, 127, 185):
+        page = synthetic_page(index)
+        assert same_lines(find_lines(page.strokes), page.lines), index
+
+
 def test_a_one_word_line_is_a_line():
     page = [*written_line(0, 0), *written_line(60, 10, words=1), *written_line(120, 20)]
     assert find_lines(page) == [[0, 1, 2, 3], [4], [5, 6, 7, 8]]

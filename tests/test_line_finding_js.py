@@ -12,8 +12,8 @@ import pytest
 
 from algorithms.line_finding import CUES, find_lines
 from data.synthetic_pages import PageStyle, synthetic_page
-from test_line_finding import (flat_word_and_bar, late_bar_and_dot,
-                               late_marks_of_several_words, stroke, written_line)
+from test_line_finding import (flat_word_and_bar, late_bar_and_dot, late_marks_of_several_words,
+                               lines_written_first_third_second, stroke, written_line)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, 'demo', 'web', 'test', 'node_line_finding.js')
@@ -55,6 +55,7 @@ def hand_made() -> dict:
         'two lines that touch': touching0 + touching1,
         'a one-word line': [*written_line(0, 0), *written_line(60, 10, words=1),
                             *written_line(120, 20)],
+        'lines written first, third, second': lines_written_first_third_second(),
         'lines written bottom first': [*written_line(120, 0), *written_line(0, 10),
                                        *written_line(60, 20)],
         'a late dot': [*written_line(0, 0), *written_line(60, 10), dot],

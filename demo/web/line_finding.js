@@ -23,6 +23,7 @@ export const DOWN = 0.6;       // a run ends at a body stroke this far (h) below
 export const FAR = 2.0;        // or this far below, in any direction
 export const LEFT = 1.0;       // "leftwards": it starts this far (h) left of the run's end
 export const UP = 0.6;         // or one lands this share of the pitch above it (a late word)
+export const UP_ONE = 1.5;     // ... or this far (in h), where the pitch comes from one drop
 export const RECENT = 6;       // body strokes of a run that say where its line is now
 export const ENDS = 8;         // body strokes at each end that say where a piece of line is
 export const MERGE = 0.45;     // runs within this share of the line pitch are one line
@@ -96,8 +97,7 @@ class Page {
       const [first, drops] = this.runs(Infinity);
       runs = first;
       if (this.cues.has('up')) { // again, now that the pitch is known
-        const pitch = drops.length > 1 ? median(drops) : this.pitch(runs);
-        [runs] = this.runs(UP * pitch);
+        [runs] = this.runs(this.up(runs, drops));
       }
     } else {
       runs = this.oneRunPerStroke();
@@ -174,6 +174,14 @@ class Page {
       parts[parts.length - 1].push(piece[j]);
     }
     return parts;
+  }
+
+  /** How far above its run a body stroke must land to leave it (cue up): UP x the pitch,
+   * and at most UP_ONE h where the pitch comes from one drop only (which may be two
+   * pitches: lines written first, third, second). */
+  up(runs, drops) {
+    const pitch = drops.length > 1 ? median(drops) : this.pitch(runs);
+    return drops.length === 1 ? Math.min(UP * pitch, UP_ONE * this.h) : UP * pitch;
   }
 
   /** Step 3: the strokes in page order, cut where a body stroke starts a new line, or
